@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config';
+import { devServerSearchAttributeArgs } from '../src/temporal/search-attributes';
+import { temporalCliPath } from './tools';
+
+export interface DevServerOptions {
+  dataDir: string;
+  ip: string;
+  port: number;
+  uiPort: number;
+}
+
+/**
+ * `temporal server start-dev` as caseflow runs it: state in a SQLite file under the data
+ * directory (cases survive restarts), caseflow's search attributes registered, the Web UI on its
+ * own port, and no call home to check for newer versions.
+ */
+export function devServerArgs(o: DevServerOptions): string[] {
+  return [
+    'server',
+    'start-dev',
+    '--db-filename',
+    join(o.dataDir, 'temporal.sqlite'),
+    '--ip',
+    o.ip,
+    '--port',
+    String(o.port),
+    '--ui-port',
+    String(o.uiPort),
+    '--namespace',
+    'default',
+    '--log-level',
+    'warn',
+    '--dynamic-config-value',
+    'frontend.enableServerVersionCheck=false',
+    ...devServerSearchAttributeArgs(),
+  ];
+}
+
+export function startDevServer(o: DevServerOptions, stdio: 'inherit' | 'pipe' = 'inherit'): ChildProcess {
+  mkdirSync(o.dataDir, { recursive: true });
+  return spawn(temporalCliPath, devServerArgs(o), { stdio: ['ignore', stdio, stdio] });
+}
+
+if (require.main === module) {
+  const config = loadConfig();
+  const child = startDevServer({
+    dataDir: config.dataDir,
+    ip: '127.0.0.1',
+    port: config.devTemporalPort,
+    uiPort: config.devUiPort,
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code) => process.exit(code ?? 0));
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Installs what caseflow needs to run and test, and nothing that is already there:
+#  - npm packages (when package.json or package-lock.json changed since the last install),
+#  - the Temporal CLI (dev server + Web UI) built from the official Go module at a pinned version,
+#  - the Java time-skipping test server fetched with Maven.
+# Builds go into a per-machine cache outside the repository ($CASEFLOW_CACHE_DIR, default
+# ~/.cache/caseflow) so clones share them. Safe to run concurrently: each step holds a lock.
+set -euo pipefail
+source "$(dirname "$0")/lib/tools.sh"
+cd "$repo_root"
+mkdir -p "$cache_root"
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+ensure_npm_packages() {
+  local stamp=node_modules/.caseflow-lock.sha256
+  local want
+  want="$(cat package.json package-lock.json | sha256sum | cut -d" " -f1)"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return; fi
+  say "installing npm packages"
+  npm install --no-audit --no-fund --loglevel=error
+  echo "$want" >"$stamp"
+}
+
+ensure_temporal_cli() {
+  exec 8>"$cache_root/.temporal-cli.lock"
+  flock 8
+  if [[ -x "$temporal_cli_bin" ]] && "$temporal_cli_bin" --version 2>/dev/null | grep -q "${temporal_cli_version#v}"; then
+    exec 8>&-
+    return
+  fi
+  say "building the Temporal CLI $temporal_cli_version from source (first time on this machine; several minutes)"
+  local tmp
+  tmp="$(mktemp -d "$cache_root/.temporal-cli-build.XXXXXX")"
+  # The same flags as the project's release build: version stamped, symbols stripped, pure Go.
+  CGO_ENABLED=0 GOBIN="$tmp" GOFLAGS=-mod=mod go install \
+    -ldflags "-s -w -X github.com/temporalio/cli/temporalcli.Version=${temporal_cli_version#v}" \
+    "github.com/temporalio/cli/cmd/temporal@$temporal_cli_version"
+  if ! "$tmp/temporal" --version | grep -q "${temporal_cli_version#v}"; then
+    say "the built Temporal CLI does not report version $temporal_cli_version"
+    exit 1
+  fi
+  mkdir -p "$(dirname "$temporal_cli_bin")"
+  mv -f "$tmp/temporal" "$temporal_cli_bin"
+  rm -rf "$tmp"
+  say "Temporal CLI ready: $("$temporal_cli_bin" --version)"
+  exec 8>&-
+}
+
+ensure_test_server() {
+  exec 9>"$cache_root/.test-server.lock"
+  flock 9
+  local done_stamp="$test_server_lib/.complete"
+  if [[ -f "$done_stamp" ]]; then
+    exec 9>&-
+    return
+  fi
+  say "fetching the Temporal time-skipping test server $test_server_version with Maven"
+  local tmp
+  tmp="$(mktemp -d "$cache_root/.test-server-fetch.XXXXXX")"
+  mvn -q -B -Dstyle.color=never -f tools/temporal-test-server/pom.xml \
+    -Dtemporal.testserver.version="$test_server_version" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp/lib"
+  if ! ls "$tmp/lib"/temporal-test-server-*.jar >/dev/null 2>&1; then
+    say "Maven did not produce the temporal-test-server jar"
+    exit 1
+  fi
+  rm -rf "$test_server_lib"
+  mkdir -p "$(dirname "$test_server_lib")"
+  mv "$tmp/lib" "$test_server_lib"
+  rm -rf "$tmp"
+  touch "$done_stamp"
+  say "time-skipping test server ready: $test_server_lib"
+  exec 9>&-
+}
+
+ensure_npm_packages
+ensure_temporal_cli
+ensure_test_server

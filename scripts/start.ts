@@ -1,0 +1,163 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { Connection } from '@temporalio/client';
+import { ensureDevKeys } from '../src/api/dev-keys';
+import { ConfigError, loadConfig } from '../src/config';
+import { loadTemporalTarget } from '../src/temporal/connection';
+import { startDevServer } from './dev-server';
+import { repoRoot } from './tools';
+
+/**
+ * `npm start`: the whole system on one machine. Runs the embedded Temporal dev server (unless
+ * TEMPORAL_ADDRESS points elsewhere), the worker and the API, prints where each listens, and on
+ * Ctrl-C stops the API and worker first (so they drain) and the server last.
+ */
+const children: { name: string; proc: ChildProcess }[] = [];
+let stopping = false;
+
+function prefixOutput(name: string, proc: ChildProcess): void {
+  for (const stream of [proc.stdout, proc.stderr]) {
+    if (!stream) continue;
+    createInterface({ input: stream }).on('line', (line) => console.log(`[${name}] ${line}`));
+  }
+}
+
+function run(name: string, proc: ChildProcess): ChildProcess {
+  children.push({ name, proc });
+  prefixOutput(name, proc);
+  proc.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`[start] ${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
+    void stopAll(1);
+  });
+  return proc;
+}
+
+const tsx = (script: string, env: NodeJS.ProcessEnv) =>
+  spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+
+function waitForExit(proc: ChildProcess, timeoutMs: number): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      resolve();
+    }, timeoutMs);
+    proc.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+async function stopAll(code: number): Promise<never> {
+  stopping = true;
+  const server = children.find((c) => c.name === 'temporal');
+  const apps = children.filter((c) => c !== server);
+  for (const { proc } of apps) proc.kill('SIGTERM');
+  await Promise.all(apps.map(({ proc }) => waitForExit(proc, 15_000)));
+  if (server) {
+    server.proc.kill('SIGTERM');
+    await waitForExit(server.proc, 15_000);
+  }
+  process.exit(code);
+}
+
+async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (stopping) return;
+    if (await probe().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} did not come up within ${timeoutMs / 1000}s`);
+}
+
+async function temporalReachable(address: string): Promise<boolean> {
+  const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+  try {
+    await connection.withDeadline(Date.now() + 1_000, () =>
+      connection.workflowService.describeNamespace({ namespace: 'default' }),
+    );
+    return true;
+  } finally {
+    await connection.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  const embedded = !process.env.TEMPORAL_ADDRESS;
+  let uiUrl: string | undefined;
+
+  if (embedded) {
+    const address = `127.0.0.1:${config.devTemporalPort}`;
+    env.TEMPORAL_ADDRESS = address;
+    uiUrl = `http://127.0.0.1:${config.devUiPort}`;
+    run(
+      'temporal',
+      startDevServer(
+        { dataDir: config.dataDir, ip: '127.0.0.1', port: config.devTemporalPort, uiPort: config.devUiPort },
+        'pipe',
+      ),
+    );
+    await waitFor('the Temporal dev server', () => temporalReachable(address), 60_000);
+  }
+  const target = loadTemporalTarget(env);
+
+  let devTokens: ReturnType<typeof ensureDevKeys> | undefined;
+  if (!config.apiKeysFile) {
+    devTokens = ensureDevKeys(config.dataDir);
+    env.CASEFLOW_API_KEYS_FILE = devTokens.path;
+  }
+
+  run('worker', tsx('src/worker.ts', env));
+  run('api', tsx('src/server.ts', env));
+  const apiUrl = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
+  await waitFor('the API', async () => (await fetch(`${apiUrl}/healthz`)).ok, 60_000);
+
+  const lines = [
+    '',
+    'caseflow is up',
+    `  API            ${apiUrl}   (reference: ${apiUrl}/docs, OpenAPI: ${apiUrl}/openapi.json)`,
+    `  Temporal gRPC  ${target.address}   namespace ${target.namespace}${embedded ? '   (embedded dev server, data in ' + config.dataDir + ')' : ''}`,
+    `  Temporal UI    ${uiUrl ?? '(the UI of your Temporal cluster)'}`,
+    '',
+  ];
+  if (devTokens?.created) {
+    lines.push('Sign in with "Authorization: Bearer <token>". Development tokens (shown only this once):');
+    for (const k of devTokens.created)
+      lines.push(`  ${k.principal.padEnd(20)} roles ${k.roles.join(',').padEnd(16)} ${k.token}`);
+    lines.push(`Their hashes are in ${devTokens.path}; delete that file to issue new ones.`);
+  } else if (devTokens) {
+    lines.push(`Sign in with the development tokens printed when ${devTokens.path} was created`);
+    lines.push('(delete that file and restart to issue new ones).');
+  } else {
+    lines.push(`Sign in with a token whose hash is in ${config.apiKeysFile}.`);
+  }
+  lines.push(
+    `Example: curl -H "Authorization: Bearer <token>" ${apiUrl}/v1/cases/<id>`,
+    'Press Ctrl-C to stop.',
+    '',
+  );
+  console.log(lines.join('\n'));
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (!stopping) {
+      console.log('\n[start] stopping…');
+      void stopAll(0);
+    }
+  });
+}
+
+main().catch(async (err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : `[start] ${(err as Error).message}`);
+  await stopAll(1);
+});

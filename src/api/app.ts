@@ -1,0 +1,102 @@
+import type { Client } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import express, { type Express, type RequestHandler } from 'express';
+import type { Logger } from '../logger';
+import { authenticate, type KeyEntry } from './auth';
+import { CaseGateway } from './case-gateway';
+import { casesRouter } from './cases';
+import { docsRouter } from './docs';
+import { healthRouter } from './health';
+import { buildDocument, createRegistry } from './openapi';
+import { type HttpProblem, notFoundRoute, problemHandler, problems } from './problem';
+
+export interface AppOptions {
+  client: Client;
+  keys: readonly KeyEntry[];
+  taskQueue: string;
+  supportModel: 'customer-led' | 'partner-led';
+  providerName: string;
+  maxBodyBytes: number;
+  log: Logger;
+}
+
+const GRPC_UNAVAILABLE = 14;
+const GRPC_DEADLINE_EXCEEDED = 4;
+
+/** What Temporal's answers mean to an HTTP caller. */
+export function translateTemporalError(err: unknown): HttpProblem | undefined {
+  if (err instanceof WorkflowNotFoundError) return problems.notFound('No such case.');
+  if (isGrpcServiceError(err)) {
+    const code: number = err.code;
+    if (code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED) {
+      return problems.unavailable('Temporal is not reachable; try again shortly.');
+    }
+  }
+  return undefined;
+}
+
+/** Bodies are JSON only: anything else is refused before it is parsed. */
+const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (hasBody && !req.is(['application/json', 'application/*+json'])) {
+    throw problems.unsupportedMediaType('Send the body as application/json.');
+  }
+  next();
+};
+
+const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.set({
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-store',
+  });
+  next();
+};
+
+function requestLog(log: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      log.info('request', {
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        principal: req.principal?.principal,
+        ms: Number((process.hrtime.bigint() - started) / 1_000_000n),
+      });
+    });
+    next();
+  };
+}
+
+export function createApp(options: AppOptions): Express {
+  const { client, log } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(securityHeaders, requestLog(log));
+
+  const registry = createRegistry();
+  const gateway = new CaseGateway(options);
+
+  // Public: probes and the API description carry no case data.
+  app.use(healthRouter(client, registry));
+  app.use(docsRouter());
+  let document: ReturnType<typeof buildDocument> | undefined;
+  app.get('/openapi.json', (_req, res) => {
+    document ??= buildDocument(registry);
+    res.json(document);
+  });
+
+  // Everything under /v1 needs an API key.
+  const v1 = express.Router();
+  v1.use(authenticate(options.keys));
+  v1.use(requireJsonBody, express.json({ limit: options.maxBodyBytes, strict: true }));
+  v1.use(casesRouter(gateway, registry));
+  app.use(v1);
+
+  app.use(notFoundRoute);
+  app.use(problemHandler(log, translateTemporalError));
+  return app;
+}

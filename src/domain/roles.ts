@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+export const ROLES = ['agent', 'escalation-team', 'it-admin', 'service-ops', 'auditor'] as const;
+export const roleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof roleSchema>;
+
+/** An authenticated caller. `principal` is what workflows record as the actor. */
+export interface Principal {
+  principal: string;
+  roles: Role[];
+}
+
+/**
+ * What each role may do. Escalation-team members are agents with extra rights (DOMAIN.md), so
+ * every agent action lists them too; auditors only ever read.
+ */
+export const PERMISSIONS = {
+  'case:create': ['agent', 'escalation-team'],
+  'case:read': ['agent', 'escalation-team', 'it-admin', 'auditor'],
+} as const satisfies Record<string, readonly Role[]>;
+export type Permission = keyof typeof PERMISSIONS;
+
+export function isAllowed(principal: Principal, permission: Permission): boolean {
+  const allowed: readonly Role[] = PERMISSIONS[permission];
+  return principal.roles.some((role) => allowed.includes(role));
+}

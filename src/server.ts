@@ -1,0 +1,52 @@
+import type { Server } from 'node:http';
+import { createApp } from './api/app';
+import { KeysFileError, loadKeysFile } from './api/auth';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+import { connectClient, loadTemporalTarget } from './temporal/connection';
+
+/** Starts the HTTP API; resolves once it listens. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger('api', config.logLevel);
+  if (!config.apiKeysFile) {
+    throw new ConfigError(
+      'CASEFLOW_API_KEYS_FILE: required; it names the JSON file of principals and key hashes',
+    );
+  }
+  const keys = loadKeysFile(config.apiKeysFile);
+  const target = loadTemporalTarget();
+  const client = await connectClient(target);
+  const app = createApp({ ...config, client, keys, log });
+  const server: Server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  log.info('api listening', {
+    url: `http://${config.host}:${port}`,
+    temporal: target.address,
+    namespace: target.namespace,
+  });
+
+  const stop = () => {
+    log.info('api stopping');
+    server.close(() => {
+      void client.connection.close().finally(() => process.exit(0));
+    });
+    server.closeAllConnections();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof KeysFileError) {
+    console.error(err.message);
+  } else {
+    console.error('api failed to start:', err);
+  }
+  process.exit(1);
+});

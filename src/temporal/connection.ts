@@ -1,0 +1,39 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+
+/** Where and how to reach Temporal: the embedded dev server, a self-hosted cluster or Temporal Cloud. */
+export interface TemporalTarget {
+  address: string;
+  namespace: string;
+  options: NativeConnectionOptions;
+}
+
+export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+
+/**
+ * Reads the connection from the standard Temporal environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ * TEMPORAL_API_KEY, TEMPORAL_TLS*, TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE).
+ */
+export function loadTemporalTarget(env: NodeJS.ProcessEnv = process.env): TemporalTarget {
+  const overrideEnvVars = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+  const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars });
+  const address = connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS;
+  return { address, namespace: namespace ?? 'default', options: { ...connectionOptions, address } };
+}
+
+export function localTarget(address: string, namespace = 'default'): TemporalTarget {
+  return { address, namespace, options: { address } };
+}
+
+export async function connectClient(target: TemporalTarget): Promise<Client> {
+  const { address, tls, apiKey, metadata } = target.options;
+  const connection = await Connection.connect({ address, tls, apiKey, metadata });
+  return new Client({ connection, namespace: target.namespace });
+}
+
+export async function connectWorkerConnection(target: TemporalTarget): Promise<NativeConnection> {
+  return NativeConnection.connect(target.options);
+}

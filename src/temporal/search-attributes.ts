@@ -1,0 +1,58 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { CaseState } from '../domain/case';
+
+/**
+ * The custom search attributes caseflow keeps current on its workflows, so operators can filter
+ * cases in the Temporal Web UI and CLI and the list endpoints can be served from visibility.
+ */
+export const CaseStatus = defineSearchAttributeKey('CaseStatus', SearchAttributeType.KEYWORD);
+export const CaseSeverity = defineSearchAttributeKey('CaseSeverity', SearchAttributeType.KEYWORD);
+export const CaseCategory = defineSearchAttributeKey('CaseCategory', SearchAttributeType.KEYWORD);
+export const CaseTier = defineSearchAttributeKey('CaseTier', SearchAttributeType.KEYWORD);
+export const CaseAssignee = defineSearchAttributeKey('CaseAssignee', SearchAttributeType.KEYWORD);
+export const RequesterId = defineSearchAttributeKey('RequesterId', SearchAttributeType.KEYWORD);
+export const DeviceSerial = defineSearchAttributeKey('DeviceSerial', SearchAttributeType.KEYWORD);
+export const SupportModel = defineSearchAttributeKey('SupportModel', SearchAttributeType.KEYWORD);
+export const SlaBreached = defineSearchAttributeKey('SlaBreached', SearchAttributeType.BOOL);
+
+export const SEARCH_ATTRIBUTES = [
+  CaseStatus,
+  CaseSeverity,
+  CaseCategory,
+  CaseTier,
+  CaseAssignee,
+  RequesterId,
+  DeviceSerial,
+  SupportModel,
+  SlaBreached,
+] as const;
+
+const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
+  [SearchAttributeType.TEXT]: 'Text',
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.INT]: 'Int',
+  [SearchAttributeType.DOUBLE]: 'Double',
+  [SearchAttributeType.BOOL]: 'Bool',
+  [SearchAttributeType.DATETIME]: 'Datetime',
+  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
+};
+
+/** `--search-attribute Name=Type` arguments for `temporal server start-dev`. */
+export function devServerSearchAttributeArgs(): string[] {
+  return SEARCH_ATTRIBUTES.flatMap((key) => [
+    '--search-attribute',
+    `${key.name}=${CLI_TYPE_NAMES[key.type]}`,
+  ]);
+}
+
+/** The attribute values that mirror a case's state; set at start and upserted on every change. */
+export function caseSearchAttributes(state: CaseState) {
+  return [
+    { key: CaseStatus, value: state.status },
+    { key: CaseSeverity, value: state.severity },
+    { key: CaseCategory, value: state.category },
+    { key: RequesterId, value: state.requester.id },
+    { key: DeviceSerial, value: state.device.serial },
+    { key: SupportModel, value: state.supportModel },
+  ];
+}

@@ -1,0 +1,71 @@
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  type NativeConnection,
+  Worker,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
+import { join } from 'node:path';
+import { createActivities, type ActivityDeps } from './activities';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+import { connectWorkerConnection, loadTemporalTarget } from './temporal/connection';
+
+export const WORKFLOWS_PATH = join(__dirname, 'workflows');
+
+export interface CaseflowWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activityDeps?: ActivityDeps;
+  /** A pre-built bundle (tests bundle once and share it); otherwise the workflows are bundled here. */
+  workflowBundle?: WorkflowBundleOption;
+}
+
+export async function createCaseflowWorker(options: CaseflowWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: createActivities(options.activityDeps),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH }),
+  });
+}
+
+export async function bundleWorkflows(): Promise<{ code: string }> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger('worker', config.logLevel);
+  const target = loadTemporalTarget();
+  const connection = await connectWorkerConnection(target);
+  const worker = await createCaseflowWorker({
+    connection,
+    namespace: target.namespace,
+    taskQueue: config.taskQueue,
+  });
+  log.info('worker polling', {
+    address: target.address,
+    namespace: target.namespace,
+    taskQueue: config.taskQueue,
+  });
+  // The SDK stops the worker gracefully on SIGINT/SIGTERM; run() resolves once it has drained.
+  await worker.run();
+  await connection.close();
+  log.info('worker stopped');
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+    } else {
+      console.error('worker failed:', err);
+    }
+    process.exit(1);
+  });
+}

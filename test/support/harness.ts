@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { inject } from 'vitest';
+import { createApp } from '../../src/api/app';
+import { generateKey, type KeyEntry } from '../../src/api/auth';
+import type { Role } from '../../src/domain/roles';
+import { createLogger } from '../../src/logger';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    temporalNamespace: string;
+    taskQueue: string;
+    temporalCli: string;
+  }
+}
+
+export interface TestPrincipal {
+  principal: string;
+  token: string;
+  roles: Role[];
+}
+
+export interface RunningApi {
+  url: string;
+  client: Client;
+  as: Record<string, TestPrincipal>;
+  logs: string[];
+  request(
+    path: string,
+    init?: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** Principals every integration test can act as; the suffix keeps them apart across runs. */
+const PRINCIPALS: Record<string, Role[]> = {
+  agent: ['agent'],
+  escalation: ['agent', 'escalation-team'],
+  admin: ['it-admin'],
+  ops: ['service-ops'],
+  auditor: ['auditor'],
+};
+
+/**
+ * The real API (express, on a free loopback port) wired to the harness's Temporal dev server and
+ * worker: tests talk to it over HTTP exactly as a helpdesk would.
+ */
+export async function startApi(): Promise<RunningApi> {
+  const suffix = randomUUID().slice(0, 8);
+  const keys: KeyEntry[] = [];
+  const as: Record<string, TestPrincipal> = {};
+  for (const [name, roles] of Object.entries(PRINCIPALS)) {
+    const { entry, token } = generateKey(`${name}-${suffix}`, roles);
+    keys.push(entry);
+    as[name] = { principal: entry.principal, token, roles };
+  }
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const client = new Client({ connection, namespace: inject('temporalNamespace') });
+  const logs: string[] = [];
+  const app = createApp({
+    client,
+    keys,
+    taskQueue: inject('taskQueue'),
+    supportModel: 'partner-led',
+    providerName: 'Test Provider AB',
+    maxBodyBytes: 16_384,
+    log: createLogger('api', 'debug', (line) => logs.push(line)),
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    client,
+    as,
+    logs,
+    request: (path, init = {}) =>
+      fetch(`${url}${path}`, {
+        method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+        headers: {
+          ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+          ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...init.headers,
+        },
+        body:
+          init.body === undefined
+            ? undefined
+            : typeof init.body === 'string'
+              ? init.body
+              : JSON.stringify(init.body),
+      }),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await connection.close();
+    },
+  };
+}
+
+/** A realistic intake; every field can be overridden. */
+export function intake(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    title: 'Skrivaren på plan 3 skriver inte ut',
+    description: 'Nätverksskrivaren på plan 3 tar emot jobben men inget kommer ut sedan i morse.',
+    requester: { id: `u-${randomUUID().slice(0, 8)}`, name: 'Anna Berg', contact: 'anna.berg@example.org' },
+    device: { serial: `SN${randomUUID().slice(0, 8).toUpperCase()}`, group: 'broad' },
+    severity: 'C',
+    channel: 'phone',
+    externalTicketId: `HD-${Math.floor(Math.random() * 1e6)}`,
+    ...overrides,
+  };
+}

@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { testServerPath } from '../../scripts/tools';
+import { type ActivityDeps, createActivities } from '../../src/activities';
+import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
+import { WORKFLOWS_PATH } from '../../src/worker';
+
+let runtimeInstalled = false;
+
+/** The Java time-skipping test server (fetched by scripts/setup.sh), started for one test file. */
+export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: testServerPath } },
+  });
+  // Unlike the dev server, the test server only accepts search attributes registered at run time.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      SEARCH_ATTRIBUTES.map((key) => {
+        const type = encodeSearchAttributeIndexedValueType(key.type);
+        if (type === undefined) throw new Error(`no indexed value type for ${key.type}`);
+        return [key.name, type];
+      }),
+    ),
+  });
+  return env;
+}
+
+/** A worker for one test, on its own task queue, with activities that tests may replace. */
+export async function testWorker(
+  env: TestWorkflowEnvironment,
+  activities: Partial<ReturnType<typeof createActivities>> = {},
+  deps: ActivityDeps = {},
+): Promise<{ worker: Worker; taskQueue: string }> {
+  const taskQueue = `test-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: WORKFLOWS_PATH,
+    activities: { ...createActivities(deps), ...activities },
+  });
+  return { worker, taskQueue };
+}

@@ -1,0 +1,68 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config';
+
+const fileWith = (content: string): string => {
+  const path = join(mkdtempSync(join(tmpdir(), 'caseflow-config-')), 'config.json');
+  writeFileSync(path, content);
+  return path;
+};
+
+describe('loadConfig', () => {
+  it('has working defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      taskQueue: 'caseflow',
+      supportModel: 'customer-led',
+      timeZone: 'America/Los_Angeles',
+      devTemporalPort: 7233,
+      devUiPort: 8233,
+    });
+    expect(config.dataDir).toMatch(/\/data$/);
+  });
+
+  it('reads the environment', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      CASEFLOW_SUPPORT_MODEL: 'partner-led',
+      CASEFLOW_TIME_ZONE: 'Europe/Stockholm',
+    });
+    expect(config).toMatchObject({ port: 8080, supportModel: 'partner-led', timeZone: 'Europe/Stockholm' });
+  });
+
+  it('names the setting that is wrong', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ CASEFLOW_SUPPORT_MODEL: 'vendor-led' })).toThrow(/CASEFLOW_SUPPORT_MODEL/);
+    expect(() => loadConfig({ CASEFLOW_TIME_ZONE: 'Mars/Olympus' })).toThrow(/CASEFLOW_TIME_ZONE.*IANA/);
+    expect(() => loadConfig({ CASEFLOW_TASK_QUEUE: 'has spaces' })).toThrow(/CASEFLOW_TASK_QUEUE/);
+  });
+
+  it('reads an optional JSON file, with the environment taking precedence', () => {
+    const path = fileWith(
+      JSON.stringify({ port: 4000, providerName: 'Partner AB', supportModel: 'partner-led' }),
+    );
+    expect(loadConfig({ CASEFLOW_CONFIG_FILE: path })).toMatchObject({
+      port: 4000,
+      providerName: 'Partner AB',
+    });
+    expect(loadConfig({ CASEFLOW_CONFIG_FILE: path, PORT: '5000' }).port).toBe(5000);
+  });
+
+  it('rejects a broken or unknown file setting, naming it', () => {
+    expect(() => loadConfig({ CASEFLOW_CONFIG_FILE: fileWith('{ nope') })).toThrow(
+      /CASEFLOW_CONFIG_FILE.*not valid JSON/,
+    );
+    expect(() => loadConfig({ CASEFLOW_CONFIG_FILE: fileWith('[]') })).toThrow(/JSON object/);
+    expect(() => loadConfig({ CASEFLOW_CONFIG_FILE: fileWith('{"prot": 1}') })).toThrow(
+      /unknown setting.*prot/,
+    );
+    expect(() => loadConfig({ CASEFLOW_CONFIG_FILE: fileWith('{"port": -1}') })).toThrow(
+      /PORT \(config file key "port"\)/,
+    );
+    expect(() => loadConfig({ CASEFLOW_CONFIG_FILE: '/nonexistent/caseflow.json' })).toThrow(/cannot read/);
+  });
+});

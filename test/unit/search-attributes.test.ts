@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { devServerArgs } from '../../scripts/dev-server';
+import { devServerSearchAttributeArgs, SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
+
+describe('search attributes for the dev server', () => {
+  it('registers each with its CLI type', () => {
+    const args = devServerSearchAttributeArgs();
+    expect(args.filter((a) => a === '--search-attribute')).toHaveLength(SEARCH_ATTRIBUTES.length);
+    expect(args).toContain('CaseStatus=Keyword');
+    expect(args).toContain('SlaBreached=Bool');
+  });
+
+  it('starts the dev server persistent, with the UI on its port and no version check', () => {
+    const args = devServerArgs({ dataDir: '/tmp/cf', ip: '127.0.0.1', port: 7233, uiPort: 8233 });
+    expect(args.slice(0, 2)).toEqual(['server', 'start-dev']);
+    expect(args[args.indexOf('--db-filename') + 1]).toBe('/tmp/cf/temporal.sqlite');
+    expect(args[args.indexOf('--ui-port') + 1]).toBe('8233');
+    expect(args).toContain('frontend.enableServerVersionCheck=false');
+  });
+});
