@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { type CasePolicy, casePolicySchema } from './domain/case-policy';
+import { type Severity, SEVERITIES } from './domain/categories';
+import { DEFAULT_SLA_POLICY, severityTargetsSchema } from './domain/sla';
 
 /**
  * caseflow's own settings. Each comes from an environment variable or, under its key, from the
@@ -21,6 +24,16 @@ export const SETTINGS = {
   logLevel: 'CASEFLOW_LOG_LEVEL',
   devTemporalPort: 'CASEFLOW_DEV_TEMPORAL_PORT',
   devUiPort: 'CASEFLOW_DEV_UI_PORT',
+  workingDays: 'CASEFLOW_WORKING_DAYS',
+  businessHours: 'CASEFLOW_BUSINESS_HOURS',
+  holidays: 'CASEFLOW_HOLIDAYS',
+  sla: 'CASEFLOW_SLA',
+  unresponsiveCloseHours: 'CASEFLOW_UNRESPONSIVE_CLOSE_HOURS',
+  infoReminderBeforeCloseHours: 'CASEFLOW_INFO_REMINDER_BEFORE_CLOSE_HOURS',
+  sevAEngagementMinutes: 'CASEFLOW_SEV_A_ENGAGEMENT_MINUTES',
+  autoCloseDays: 'CASEFLOW_AUTO_CLOSE_DAYS',
+  notifyUrls: 'CASEFLOW_NOTIFY_URLS',
+  notifySecret: 'CASEFLOW_NOTIFY_SECRET',
 } as const;
 type SettingKey = keyof typeof SETTINGS;
 
@@ -32,6 +45,36 @@ const isTimeZone = (tz: string): boolean => {
     return false;
   }
 };
+
+/** A list given as "a,b,c" in the environment or as a JSON array in the file. */
+const commaList = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (v) =>
+      typeof v === 'string'
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== '')
+        : v,
+    z.array(item),
+  );
+
+const parseJsonText = (v: unknown): unknown => {
+  if (typeof v !== 'string') return v;
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    return v; // the schema then reports it as not an object
+  }
+};
+
+const slaOverridesSchema = z
+  .object(
+    Object.fromEntries(
+      SEVERITIES.map((s) => [s, severityTargetsSchema.partial().strict().optional()]),
+    ) as Record<Severity, z.ZodOptional<ReturnType<typeof severityTargetsSchema.partial>>>,
+  )
+  .strict();
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
@@ -53,10 +96,55 @@ export const configSchema = z
     /** Ports of the embedded dev server that `npm start` runs when TEMPORAL_ADDRESS is not set. */
     devTemporalPort: z.coerce.number().int().min(1).max(65535).default(7233),
     devUiPort: z.coerce.number().int().min(1).max(65535).default(8233),
+    /** ISO weekdays (1 = Monday) of the business-hours calendar. */
+    workingDays: commaList(z.coerce.number().int().min(1).max(7)).default([1, 2, 3, 4, 5]),
+    businessHours: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'HH:MM-HH:MM, e.g. 09:00-17:00')
+      .default('09:00-17:00'),
+    holidays: commaList(z.iso.date()).default([]),
+    /** Per-severity overrides of the service's SLA table (JSON), e.g. {"B":{"resolutionMinutes":960}}. */
+    sla: z.preprocess(parseJsonText, slaOverridesSchema).default({}),
+    unresponsiveCloseHours: z.coerce.number().positive().default(48),
+    infoReminderBeforeCloseHours: z.coerce.number().positive().default(24),
+    sevAEngagementMinutes: z.coerce.number().int().positive().default(120),
+    autoCloseDays: z.coerce.number().positive().default(5),
+    notifyUrls: z
+      .union([z.string(), z.array(z.string())])
+      .transform((v) => (Array.isArray(v) ? v.join(',') : v))
+      .optional(),
+    notifySecret: z.string().min(16, 'at least 16 characters').optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => !c.notifyUrls || c.notifySecret, {
+    message: 'required when CASEFLOW_NOTIFY_URLS is set (webhooks are signed with it)',
+    path: ['notifySecret'],
+  });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** The policy every new case is opened under, from the deployment's settings. */
+export function casePolicyFrom(config: Config): CasePolicy {
+  const [dayStart, dayEnd] = config.businessHours.split('-') as [string, string];
+  const sla = Object.fromEntries(
+    SEVERITIES.map((severity) => [severity, { ...DEFAULT_SLA_POLICY[severity], ...config.sla[severity] }]),
+  );
+  return casePolicySchema.parse({
+    version: '1',
+    sla,
+    calendar: {
+      timeZone: config.timeZone,
+      workingDays: config.workingDays,
+      dayStart,
+      dayEnd,
+      holidays: config.holidays,
+    },
+    unresponsiveCloseHours: config.unresponsiveCloseHours,
+    infoReminderBeforeCloseHours: config.infoReminderBeforeCloseHours,
+    sevAEngagementMinutes: config.sevAEngagementMinutes,
+    autoCloseAfterResolutionHours: config.autoCloseDays * 24,
+  });
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

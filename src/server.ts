@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { createApp } from './api/app';
 import { KeysFileError, loadKeysFile } from './api/auth';
-import { ConfigError, loadConfig } from './config';
+import { casePolicyFrom, ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { connectClient, loadTemporalTarget } from './temporal/connection';
 
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const keys = loadKeysFile(config.apiKeysFile);
   const target = loadTemporalTarget();
   const client = await connectClient(target);
-  const app = createApp({ ...config, client, keys, log });
+  const app = createApp({ ...config, policy: casePolicyFrom(config), client, keys, log });
   const server: Server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -7,6 +7,7 @@ import {
 } from '@temporalio/worker';
 import { join } from 'node:path';
 import { createActivities, type ActivityDeps } from './activities';
+import { parseWebhookUrls } from './activities/notifications';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { connectWorkerConnection, loadTemporalTarget } from './temporal/connection';
@@ -47,6 +48,9 @@ async function main(): Promise<void> {
     connection,
     namespace: target.namespace,
     taskQueue: config.taskQueue,
+    activityDeps: {
+      notifications: { webhooks: parseWebhookUrls(config.notifyUrls), secret: config.notifySecret },
+    },
   });
   log.info('worker polling', {
     address: target.address,

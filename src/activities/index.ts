@@ -1,14 +1,17 @@
 import type { RuleSet } from '../domain/classification';
 import { createClassificationActivities } from './classification';
+import { createNotificationActivities, type NotificationDeps } from './notifications';
 
 export interface ActivityDeps {
   classificationRules?: RuleSet;
+  notifications?: NotificationDeps;
 }
 
 /** All of caseflow's activities, with their side-effecting dependencies injected. */
 export function createActivities(deps: ActivityDeps = {}) {
   return {
     ...createClassificationActivities(deps.classificationRules),
+    ...createNotificationActivities(deps.notifications ?? { webhooks: [], secret: undefined }),
   };
 }
 

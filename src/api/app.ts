@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import express, { type Express, type RequestHandler } from 'express';
+import type { CasePolicy } from '../domain/case-policy';
 import type { Logger } from '../logger';
 import { authenticate, type KeyEntry } from './auth';
 import { CaseGateway } from './case-gateway';
@@ -16,6 +17,7 @@ export interface AppOptions {
   taskQueue: string;
   supportModel: 'customer-led' | 'partner-led';
   providerName: string;
+  policy: CasePolicy;
   maxBodyBytes: number;
   log: Logger;
 }

@@ -1,22 +1,47 @@
 import { createHash } from 'node:crypto';
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { type CaseIntake, type CaseState, openCase, type SupportModel } from '../domain/case';
-import { caseSearchAttributes } from '../temporal/search-attributes';
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { ApplicationFailure, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import type { CaseIntake, CaseView, SupportModel } from '../domain/case';
+import { openCase } from '../domain/case-lifecycle';
+import type { CasePolicy } from '../domain/case-policy';
+import { buildCaseListQuery, type CaseListFilters } from '../temporal/case-list-query';
+import * as sa from '../temporal/search-attributes';
 import { supportCase } from '../workflows';
-import { caseWorkflowId, getCase } from '../workflows/supportCase.messages';
+import { caseWorkflowId, getCase, INVALID_COMMAND } from '../workflows/supportCase.messages';
+import { problems } from './problem';
 
 export interface CaseGatewayOptions {
   client: Client;
   taskQueue: string;
   supportModel: SupportModel;
   providerName: string;
+  policy: CasePolicy;
+}
+
+export interface CaseSummary {
+  id: string;
+  status: string | null;
+  severity: string | null;
+  category: string | null;
+  tier: string | null;
+  assignee: string | null;
+  requesterId: string | null;
+  deviceSerial: string | null;
+  slaBreached: boolean;
+  createdAt: string | null;
 }
 
 /** Hash of a canonical (schema-ordered) request, to tell a true repeat from a reused key. */
 export const fingerprint = (value: unknown): string =>
   createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
-/** The API's only path to case workflows: starts them, and reads their live state by query. */
+/** The API's only path to case workflows: starts them, sends them messages, reads them. */
 export class CaseGateway {
   constructor(private readonly options: CaseGatewayOptions) {}
 
@@ -25,8 +50,8 @@ export class CaseGateway {
    * idempotency mechanism: a second start with the same ID attaches to the existing workflow
    * (running or closed) instead of creating another.
    */
-  async open(id: string, intake: CaseIntake, actor: string): Promise<CaseState> {
-    const { client, taskQueue, supportModel, providerName } = this.options;
+  async open(id: string, intake: CaseIntake, actor: string): Promise<CaseView> {
+    const { client, taskQueue, supportModel, providerName, policy } = this.options;
     const input = {
       id,
       intake,
@@ -34,6 +59,7 @@ export class CaseGateway {
       supportModel,
       providerName,
       requestFingerprint: fingerprint(intake),
+      policy,
     };
     try {
       await client.workflow.start(supportCase, {
@@ -42,7 +68,7 @@ export class CaseGateway {
         args: [input],
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: caseSearchAttributes(openCase(input, new Date().toISOString())),
+        typedSearchAttributes: sa.caseSearchAttributes(openCase(input, Date.now())),
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -50,7 +76,75 @@ export class CaseGateway {
     return this.get(id);
   }
 
-  async get(id: string): Promise<CaseState> {
+  async get(id: string): Promise<CaseView> {
     return this.options.client.workflow.getHandle(caseWorkflowId(id)).query(getCase);
+  }
+
+  /** Runs an agent command; a command the case's state refuses becomes a 409 with the reason. */
+  async command<I>(id: string, update: UpdateDefinition<CaseView, [I]>, input: I): Promise<CaseView> {
+    const handle = this.options.client.workflow.getHandle(caseWorkflowId(id));
+    try {
+      return await handle.executeUpdate(update, { args: [input] });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+        if (err.cause.type === INVALID_COMMAND) throw problems.conflict(err.cause.message);
+      }
+      throw await this.closedOrMissing(id, err);
+    }
+  }
+
+  /** Delivers a fact from the requester, then returns the case as it stands after it. */
+  async signal<I>(id: string, signal: SignalDefinition<[I]>, input: I): Promise<CaseView> {
+    const handle = this.options.client.workflow.getHandle(caseWorkflowId(id));
+    try {
+      await handle.signal(signal, input);
+    } catch (err) {
+      throw await this.closedOrMissing(id, err);
+    }
+    return handle.query(getCase);
+  }
+
+  /** A message to a finished case is a conflict (the case exists), not a missing case. */
+  private async closedOrMissing(id: string, err: unknown): Promise<unknown> {
+    if (!(err instanceof WorkflowNotFoundError)) return err;
+    try {
+      const description = await this.options.client.workflow.getHandle(caseWorkflowId(id)).describe();
+      if (description.status.name !== 'RUNNING') {
+        return problems.conflict('The case is closed; it takes no more messages.');
+      }
+    } catch {
+      // Truly unknown: keep the not-found.
+    }
+    return err;
+  }
+
+  /** Lists cases from visibility; the query is built only from validated filter values. */
+  async list(filters: CaseListFilters, limit: number, cursor: string | undefined) {
+    const { client } = this.options;
+    const response = await client.workflowService.listWorkflowExecutions({
+      namespace: client.options.namespace,
+      query: buildCaseListQuery(filters),
+      pageSize: limit,
+      nextPageToken: cursor ? Buffer.from(cursor, 'base64url') : undefined,
+    });
+    const items: CaseSummary[] = (response.executions ?? []).map((execution) => {
+      const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
+      const workflowId = execution.execution?.workflowId ?? '';
+      const startMs = execution.startTime?.seconds ? Number(execution.startTime.seconds) * 1000 : null;
+      return {
+        id: workflowId.replace(/^case:/, ''),
+        status: attributes.get(sa.CaseStatus) ?? null,
+        severity: attributes.get(sa.CaseSeverity) ?? null,
+        category: attributes.get(sa.CaseCategory) ?? null,
+        tier: attributes.get(sa.CaseTier) ?? null,
+        assignee: attributes.get(sa.CaseAssignee) ?? null,
+        requesterId: attributes.get(sa.RequesterId) ?? null,
+        deviceSerial: attributes.get(sa.DeviceSerial) ?? null,
+        slaBreached: attributes.get(sa.SlaBreached) ?? false,
+        createdAt: startMs === null ? null : new Date(startMs).toISOString(),
+      };
+    });
+    const token = response.nextPageToken;
+    return { items, nextCursor: token && token.length > 0 ? Buffer.from(token).toString('base64url') : null };
   }
 }

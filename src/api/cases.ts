@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { Router } from 'express';
+import { type Request, Router } from 'express';
 import { z } from 'zod';
-import { caseIntakeSchema, caseSchema } from '../domain/case';
+import { caseIntakeSchema, caseSchema, type CaseView, tierSchema } from '../domain/case';
+import { categorySchema, severitySchema, subCategorySchema } from '../domain/categories';
+import type { Permission } from '../domain/roles';
+import { caseListFiltersSchema } from '../temporal/case-list-query';
+import * as m from '../workflows/supportCase.messages';
 import { actorOf, requirePermission, sha256Hex } from './auth';
 import { type CaseGateway, fingerprint } from './case-gateway';
 import { jsonBody, problemResponses, standardProblems } from './openapi';
@@ -14,6 +18,12 @@ const idempotencyKeySchema = z
   .string()
   .regex(/^[A-Za-z0-9._:-]{8,200}$/, '8-200 letters, digits, dot, underscore, colon or dash')
   .optional();
+const reason = z.string().trim().min(3).max(2_000);
+const longText = z.string().trim().min(1).max(10_000);
+/** Assignees become a search attribute value, so they keep to characters safe in a visibility query. */
+const assignee = z
+  .string()
+  .regex(/^[A-Za-z0-9._@:+-]{1,128}$/, 'a principal or user name (letters, digits, . _ @ : + -)');
 
 /**
  * A client-chosen key maps to one case id per principal, so a retried POST finds the case the
@@ -25,8 +35,132 @@ export function caseIdForKey(principal: string, key: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }
 
+interface CaseAction<B extends z.ZodType> {
+  path: string;
+  summary: string;
+  body: B;
+  permission: Permission;
+  conflicts: string;
+  run: (gateway: CaseGateway, id: string, body: z.infer<B>, actor: string) => Promise<CaseView>;
+}
+const action = <B extends z.ZodType>(a: CaseAction<B>) => a;
+
+/** Everything an agent does to a case: each an update (or, for requester facts, a signal). */
+const CASE_ACTIONS = [
+  action({
+    path: 'assign',
+    summary: 'Assign or reassign to a tier and a person (moving up or down a tier)',
+    body: z.object({ tier: tierSchema, assignee, reason }).strict(),
+    permission: 'case:work',
+    conflicts: 'The case is resolved or closed, or already with that person in that tier',
+    run: (g, id, b, actor) => g.command(id, m.assign, { actor, ...b }),
+  }),
+  action({
+    path: 'severity',
+    summary: 'Change the severity; SLA deadlines are recomputed, paused time kept',
+    body: z.object({ severity: severitySchema, reason }).strict(),
+    permission: 'case:work',
+    conflicts: 'Same severity, or the case is resolved or closed',
+    run: (g, id, b, actor) => g.command(id, m.changeSeverity, { actor, ...b }),
+  }),
+  action({
+    path: 'category',
+    summary: 'Override the category (recorded with the reason); triages a case left in triage',
+    body: z
+      .object({ category: categorySchema, subCategory: subCategorySchema.nullable().default(null), reason })
+      .strict(),
+    permission: 'case:work',
+    conflicts: 'Same category, an unknown infrastructure sub-category, or the case is closed',
+    run: (g, id, b, actor) => g.command(id, m.overrideCategory, { actor, ...b }),
+  }),
+  action({
+    path: 'request-info',
+    summary: 'Ask the requester for information: the case waits on them and the SLA clock pauses',
+    body: z.object({ question: longText }).strict(),
+    permission: 'case:work',
+    conflicts: 'The case is resolved or closed',
+    run: (g, id, b, actor) => g.command(id, m.requestInfo, { actor, ...b }),
+  }),
+  action({
+    path: 'notes',
+    summary: 'Add a note; one visible to the requester counts as a response and an update',
+    body: z.object({ text: longText, visibleToRequester: z.boolean().default(false) }).strict(),
+    permission: 'case:work',
+    conflicts: 'The case is closed',
+    run: (g, id, b, actor) => g.command(id, m.addNote, { actor, ...b }),
+  }),
+  action({
+    path: 'resolve',
+    summary: 'Resolve with a resolution note; the requester is asked to confirm',
+    body: z.object({ resolution: longText }).strict(),
+    permission: 'case:work',
+    conflicts: 'The case is already resolved, or closed',
+    run: (g, id, b, actor) => g.command(id, m.resolve, { actor, ...b }),
+  }),
+  action({
+    path: 'reopen',
+    summary: 'Reopen a resolved case (counted as a reopen; the SLA continues)',
+    body: z.object({ reason }).strict(),
+    permission: 'case:work',
+    conflicts: 'The case is not resolved',
+    run: (g, id, b, actor) => g.command(id, m.reopen, { actor, ...b }),
+  }),
+  action({
+    path: 'requester-reply',
+    summary: "Relay the requester's reply (resumes a case waiting on them)",
+    body: z.object({ message: longText }).strict(),
+    permission: 'case:work',
+    conflicts: 'The case is closed',
+    run: (g, id, b, actor) => g.signal(id, m.requesterReplied, { actor, ...b }),
+  }),
+  action({
+    path: 'confirm',
+    summary: "Relay the requester's verdict on the resolution: accepted closes, rejected reopens",
+    body: z
+      .object({ accepted: z.boolean(), comment: z.string().trim().max(2_000).nullable().default(null) })
+      .strict(),
+    permission: 'case:work',
+    conflicts: 'The case is not resolved, or closed',
+    run: async (g, id, b, actor) => {
+      const current = await g.get(id);
+      if (current.status !== 'resolved') {
+        throw problems.conflict(
+          `Only a resolved case can be confirmed or rejected; it is ${current.status}.`,
+        );
+      }
+      return g.signal(id, m.requesterConfirmed, { actor, ...b });
+    },
+  }),
+];
+
+const listQuerySchema = caseListFiltersSchema.extend({
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,4096}$/, 'a cursor from a previous page')
+    .optional(),
+});
+
+const caseSummarySchema = z
+  .object({
+    id: z.string(),
+    status: z.string().nullable(),
+    severity: z.string().nullable(),
+    category: z.string().nullable(),
+    tier: z.string().nullable(),
+    assignee: z.string().nullable(),
+    requesterId: z.string().nullable(),
+    deviceSerial: z.string().nullable(),
+    slaBreached: z.boolean(),
+    createdAt: z.string().nullable(),
+  })
+  .meta({ id: 'CaseSummary' });
+
+const caseResponse = { description: 'The case', content: { 'application/json': { schema: caseSchema } } };
+
 export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Router {
   const router = Router();
+  const idOf = (req: Request) => parseRequestPart(caseIdParams, req.params, 'params').id;
 
   registry.registerPath({
     method: 'post',
@@ -40,7 +174,7 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
       body: jsonBody(caseIntakeSchema),
     },
     responses: {
-      201: { description: 'The case', content: { 'application/json': { schema: caseSchema } } },
+      201: caseResponse,
       ...standardProblems,
       ...problemResponses({
         413: 'Body too large',
@@ -63,19 +197,58 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
 
   registry.registerPath({
     method: 'get',
+    path: '/v1/cases',
+    summary: 'List cases (from Temporal visibility), newest first',
+    request: { query: listQuerySchema },
+    responses: {
+      200: {
+        description: 'A page of cases',
+        content: {
+          'application/json': {
+            schema: z.object({ items: z.array(caseSummarySchema), nextCursor: z.string().nullable() }),
+          },
+        },
+      },
+      ...standardProblems,
+    },
+  });
+  router.get('/v1/cases', requirePermission('case:read'), async (req, res) => {
+    const { limit, cursor, ...filters } = parseRequestPart(listQuerySchema, req.query, 'query');
+    res.json(await gateway.list(filters, limit, cursor));
+  });
+
+  registry.registerPath({
+    method: 'get',
     path: '/v1/cases/{id}',
     summary: 'Read a case (live state from its workflow)',
     request: { params: caseIdParams },
-    responses: {
-      200: { description: 'The case', content: { 'application/json': { schema: caseSchema } } },
-      ...standardProblems,
-      ...problemResponses({ 404: 'No such case' }),
-    },
+    responses: { 200: caseResponse, ...standardProblems, ...problemResponses({ 404: 'No such case' }) },
   });
   router.get('/v1/cases/:id', requirePermission('case:read'), async (req, res) => {
-    const { id } = parseRequestPart(caseIdParams, req.params, 'params');
-    res.json(await gateway.get(id));
+    res.json(await gateway.get(idOf(req)));
   });
+
+  for (const a of CASE_ACTIONS) {
+    registry.registerPath({
+      method: 'post',
+      path: `/v1/cases/{id}/${a.path}`,
+      summary: a.summary,
+      request: { params: caseIdParams, body: jsonBody(a.body) },
+      responses: {
+        200: {
+          description: 'The case after the action',
+          content: { 'application/json': { schema: caseSchema } },
+        },
+        ...standardProblems,
+        ...problemResponses({ 404: 'No such case', 409: a.conflicts }),
+      },
+    });
+    router.post(`/v1/cases/:id/${a.path}`, requirePermission(a.permission), async (req, res) => {
+      const id = idOf(req);
+      const body: unknown = parseRequestPart(a.body, req.body ?? {}, 'body');
+      res.json(await (a.run as CaseAction<z.ZodType>['run'])(gateway, id, body, actorOf(req).principal));
+    });
+  }
 
   return router;
 }

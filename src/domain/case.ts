@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { caseCategorySchema, categorySchema, severitySchema } from './categories';
+import { ESCALATION_TARGETS } from './routing';
+import { SLA_TARGETS } from './sla';
 
 export const CASE_STATUSES = [
   'new',
@@ -61,6 +63,10 @@ export const caseIntakeSchema = z
     requester: requesterSchema,
     device: deviceSchema,
     severity: severitySchema.default('C'),
+    twentyFourSeven: z
+      .boolean()
+      .default(false)
+      .describe('Sev B only: the requester can engage around the clock, so the SLA counts 24x7'),
     categoryHint: categorySchema.optional(),
     channel: z.enum(CHANNELS).default('portal'),
     externalTicketId: text(128).optional().describe("The helpdesk's own ticket id"),
@@ -81,14 +87,97 @@ export const classificationSchema = z
   .meta({ id: 'Classification' });
 export type ClassificationRecord = z.infer<typeof classificationSchema>;
 
-/** The case as the workflow holds it and as the API returns it: plain JSON, no class instances. */
+export const TIERS = ['tier-1', 'tier-2', 'escalation-team'] as const;
+export const tierSchema = z.enum(TIERS);
+export type Tier = z.infer<typeof tierSchema>;
+
+export const LOG_TYPES = [
+  'opened',
+  'classified',
+  'category-overridden',
+  'assigned',
+  'severity-changed',
+  'severity-downgraded',
+  'info-requested',
+  'info-reminder',
+  'requester-replied',
+  'note-added',
+  'resolved',
+  'confirmed',
+  'rejected',
+  'reopened',
+  'closed',
+  'sla-paused',
+  'sla-resumed',
+  'sla-at-risk',
+  'sla-breach',
+  'notification-delivered',
+  'notification-failed',
+  'continued-as-new',
+] as const;
+
+/** One step of the case as the workflow recorded it: who, when, why. */
+export const caseLogEntrySchema = z
+  .object({
+    at: z.iso.datetime(),
+    type: z.enum(LOG_TYPES),
+    actor: z.string().describe('A principal, or "caseflow" for what the rules did by themselves'),
+    reason: z.string().nullable(),
+    text: z.string(),
+  })
+  .meta({ id: 'CaseLogEntry' });
+export type CaseLogEntry = z.infer<typeof caseLogEntrySchema>;
+
+export const breachSchema = z
+  .object({
+    target: z.enum(SLA_TARGETS),
+    severity: severitySchema,
+    dueAt: z.iso.datetime(),
+    breachedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'SlaBreach' });
+export type Breach = z.infer<typeof breachSchema>;
+
+export const routeSchema = z
+  .object({
+    handledBy: z.enum(['support-provider', 'escalation', 'triage']),
+    target: z.enum(ESCALATION_TARGETS).nullable(),
+    reason: z.string(),
+  })
+  .meta({ id: 'Route' });
+
+const isoOrNull = z.iso.datetime().nullable();
+
+export const slaViewSchema = z
+  .object({
+    clock: z.enum(['24x7', 'business-hours']),
+    firstResponseDue: isoOrNull.describe('Null once met, or while the clock is paused'),
+    firstResponseAt: isoOrNull,
+    nextUpdateDue: isoOrNull.describe('Due once a first response was given; null while paused'),
+    resolutionDue: isoOrNull,
+    paused: z.string().nullable().describe('Why the clock is paused now (requester, vendor), or null'),
+    pausedSeconds: z
+      .record(z.string(), z.number())
+      .describe('Paused time per cause, including a pause in progress'),
+    atRisk: z.array(z.enum(SLA_TARGETS)).describe('Targets with 75 % or more of their time used'),
+    breaches: z.array(breachSchema),
+  })
+  .meta({ id: 'Sla' });
+export type SlaView = z.infer<typeof slaViewSchema>;
+
+/** The case as the API returns it: the workflow's live state, computed at query time. */
 export const caseSchema = z
   .object({
     id: z.string(),
     status: caseStatusSchema,
     severity: severitySchema,
+    twentyFourSeven: z.boolean(),
     category: caseCategorySchema,
+    subCategory: z.string().nullable(),
     classification: classificationSchema.nullable(),
+    route: routeSchema,
+    tier: tierSchema,
+    assignee: z.string().nullable(),
     title: z.string(),
     description: z.string(),
     requester: z.object({ id: z.string(), name: z.string(), contact: z.string() }),
@@ -100,12 +189,21 @@ export const caseSchema = z
     createdAt: z.iso.datetime(),
     createdBy: z.string().describe('The authenticated principal that opened the case'),
     updatedAt: z.iso.datetime(),
+    sla: slaViewSchema,
+    pendingQuestion: z
+      .object({ question: z.string(), askedAt: z.iso.datetime(), askedBy: z.string() })
+      .nullable(),
+    resolution: z.object({ note: z.string(), at: z.iso.datetime(), by: z.string() }).nullable(),
+    reopenCount: z.number().int(),
+    closedAt: isoOrNull,
+    closeReason: z.string().nullable(),
+    log: z.array(caseLogEntrySchema),
     requestFingerprint: z
       .string()
       .describe('Hash of the creating request; a reused Idempotency-Key with another body is refused'),
   })
   .meta({ id: 'Case' });
-export type CaseState = z.infer<typeof caseSchema>;
+export type CaseView = z.infer<typeof caseSchema>;
 
 export interface NewCase {
   id: string;
@@ -115,47 +213,3 @@ export interface NewCase {
   providerName: string;
   requestFingerprint: string;
 }
-
-export function openCase(input: NewCase, nowIso: string): CaseState {
-  const { intake } = input;
-  return {
-    id: input.id,
-    status: 'new',
-    severity: intake.severity,
-    category: 'unclassified',
-    classification: null,
-    title: intake.title,
-    description: intake.description,
-    requester: { ...intake.requester },
-    device: {
-      serial: intake.device.serial,
-      group: intake.device.group,
-      isTestGroup: intake.device.group === TEST_DEVICE_GROUP,
-    },
-    channel: intake.channel,
-    externalTicketId: intake.externalTicketId ?? null,
-    supportModel: input.supportModel,
-    providerName: input.providerName,
-    createdAt: nowIso,
-    createdBy: input.createdBy,
-    updatedAt: nowIso,
-    requestFingerprint: input.requestFingerprint,
-  };
-}
-
-/** A confident classification triages the case; a doubtful one leaves it for an agent to triage. */
-export function applyClassification(
-  state: CaseState,
-  result: ClassificationRecord,
-  nowIso: string,
-): CaseState {
-  return {
-    ...state,
-    classification: result,
-    category: result.needsTriage ? 'unclassified' : result.category,
-    status: result.needsTriage ? state.status : 'triaged',
-    updatedAt: nowIso,
-  };
-}
-
-export const caseCategoryFilterSchema = caseCategorySchema;

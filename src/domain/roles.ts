@@ -17,6 +17,8 @@ export interface Principal {
 export const PERMISSIONS = {
   'case:create': ['agent', 'escalation-team'],
   'case:read': ['agent', 'escalation-team', 'it-admin', 'auditor'],
+  /** Working a case: assignment, severity, category, questions, notes, resolution, relayed requester answers. */
+  'case:work': ['agent', 'escalation-team'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

@@ -374,3 +374,26 @@ export function standingOf(fraction: number): SlaStanding {
   if (fraction >= BREACH_FRACTION) return 'breached';
   return fraction >= AT_RISK_FRACTION ? 'at-risk' : 'on-track';
 }
+
+/**
+ * Takes a resolved case back into work. The time between resolution and reopening was spent
+ * waiting for the requester's verdict, so it is kept as a requester pause rather than charged to
+ * the provider; every target then continues from where it stood.
+ */
+export function reopenClock(state: SlaClockState, atMs: number): SlaClockState {
+  assertNotBeforeStart(state, atMs, 'reopen');
+  if (state.resolvedAtMs === null) return state;
+  const waitedMs = Math.max(0, atMs - state.resolvedAtMs);
+  return {
+    ...state,
+    resolvedAtMs: null,
+    pausedMsByCause: {
+      ...state.pausedMsByCause,
+      requester: (state.pausedMsByCause.requester ?? 0) + waitedMs,
+    },
+    pauseHistory:
+      waitedMs > 0
+        ? [...state.pauseHistory, { cause: 'requester', fromMs: state.resolvedAtMs, toMs: atMs }]
+        : state.pauseHistory,
+  };
+}

@@ -1,5 +1,4 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { CaseState } from '../domain/case';
 
 /**
  * The custom search attributes caseflow keeps current on its workflows, so operators can filter
@@ -45,14 +44,33 @@ export function devServerSearchAttributeArgs(): string[] {
   ]);
 }
 
+/** The parts of a case its search attributes mirror. */
+export interface CaseIndexFields {
+  status: string;
+  severity: string;
+  category: string;
+  tier: string;
+  assignee: string | null;
+  requester: { id: string };
+  device: { serial: string };
+  supportModel: string;
+  breaches: readonly unknown[];
+}
+
 /** The attribute values that mirror a case's state; set at start and upserted on every change. */
-export function caseSearchAttributes(state: CaseState) {
+export function caseSearchAttributes(c: CaseIndexFields) {
+  const pairs = [
+    { key: CaseStatus, value: c.status },
+    { key: CaseSeverity, value: c.severity },
+    { key: CaseCategory, value: c.category },
+    { key: CaseTier, value: c.tier },
+    { key: RequesterId, value: c.requester.id },
+    { key: DeviceSerial, value: c.device.serial },
+    { key: SupportModel, value: c.supportModel },
+  ];
   return [
-    { key: CaseStatus, value: state.status },
-    { key: CaseSeverity, value: state.severity },
-    { key: CaseCategory, value: state.category },
-    { key: RequesterId, value: state.requester.id },
-    { key: DeviceSerial, value: state.device.serial },
-    { key: SupportModel, value: state.supportModel },
+    ...pairs,
+    ...(c.assignee ? [{ key: CaseAssignee, value: c.assignee }] : []),
+    { key: SlaBreached, value: c.breaches.length > 0 },
   ];
 }

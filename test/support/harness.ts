@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import { createApp } from '../../src/api/app';
 import { generateKey, type KeyEntry } from '../../src/api/auth';
+import { DEFAULT_CASE_POLICY } from '../../src/domain/case-policy';
 import type { Role } from '../../src/domain/roles';
 import { createLogger } from '../../src/logger';
 
@@ -65,6 +66,7 @@ export async function startApi(): Promise<RunningApi> {
     taskQueue: inject('taskQueue'),
     supportModel: 'partner-led',
     providerName: 'Test Provider AB',
+    policy: DEFAULT_CASE_POLICY,
     maxBodyBytes: 16_384,
     log: createLogger('api', 'debug', (line) => logs.push(line)),
   });

@@ -1,0 +1,798 @@
+import type { CaseCategory, Severity } from './categories';
+import { INFRASTRUCTURE_SUBCATEGORIES } from './categories';
+import {
+  type Breach,
+  type CaseLogEntry,
+  type CaseStatus,
+  type CaseView,
+  type ClassificationRecord,
+  type NewCase,
+  TEST_DEVICE_GROUP,
+  type Tier,
+  TIERS,
+} from './case';
+import type { CasePolicy } from './case-policy';
+import { type Route, routeFor } from './routing';
+import {
+  atRiskInstant,
+  changeSeverity as changeClockSeverity,
+  clockModeFor,
+  computeDeadlines,
+  instantAtFraction,
+  pauseClock,
+  pausedSeconds,
+  recordFirstResponse,
+  recordResolution,
+  recordUpdate,
+  reopenClock,
+  resumeClock,
+  SLA_TARGETS,
+  type SlaClockState,
+  type SlaTarget,
+  startClock,
+} from './sla';
+
+/*
+ * The support case's rules as pure functions over plain data. The workflow holds a CaseRecord,
+ * asks `decide` whether a command is allowed (update validators reject with the reason), applies
+ * commands and facts, and lets `advance` fire whatever timers are due. Times are epoch ms from the
+ * workflow's clock, so everything here replays deterministically.
+ */
+
+export const SYSTEM_ACTOR = 'caseflow';
+const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+
+export interface InfoRequest {
+  question: string;
+  askedAtMs: number;
+  askedBy: string;
+  reminded: boolean;
+}
+
+export interface CaseRecord {
+  id: string;
+  status: CaseStatus;
+  severity: Severity;
+  twentyFourSeven: boolean;
+  category: CaseCategory;
+  subCategory: string | null;
+  classification: ClassificationRecord | null;
+  route: Route;
+  tier: Tier;
+  assignee: string | null;
+  title: string;
+  description: string;
+  requester: { id: string; name: string; contact: string };
+  device: { serial: string; group: string; isTestGroup: boolean };
+  channel: string;
+  externalTicketId: string | null;
+  supportModel: NewCase['supportModel'];
+  providerName: string;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  requestFingerprint: string;
+  sla: SlaClockState;
+  /** Keys of SLA and reminder events already fired, so none fires twice (also across continue-as-new). */
+  firedEvents: string[];
+  breaches: Breach[];
+  infoRequest: InfoRequest | null;
+  resolution: { note: string; atMs: number; by: string } | null;
+  reopenCount: number;
+  closedAtMs: number | null;
+  closeReason: string | null;
+  log: CaseLogEntry[];
+}
+
+/** What the rules want told to the outside world; the workflow hands it to the notifier activity. */
+export interface CaseNotice {
+  id: string;
+  type:
+    | 'sla-at-risk'
+    | 'sla-breach'
+    | 'info-request-reminder'
+    | 'case-resolved'
+    | 'severity-downgraded'
+    | 'case-closed';
+  caseId: string;
+  occurredAt: string;
+  severity: Severity;
+  summary: string;
+  details?: Record<string, unknown>;
+}
+
+export interface Outcome {
+  record: CaseRecord;
+  notices: CaseNotice[];
+}
+
+export type CaseCommand =
+  | { type: 'assign'; actor: string; tier: Tier; assignee: string; reason: string }
+  | { type: 'change-severity'; actor: string; severity: Severity; reason: string }
+  | {
+      type: 'override-category';
+      actor: string;
+      category: CaseCategory;
+      subCategory: string | null;
+      reason: string;
+    }
+  | { type: 'request-info'; actor: string; question: string }
+  | { type: 'add-note'; actor: string; text: string; visibleToRequester: boolean }
+  | { type: 'resolve'; actor: string; resolution: string }
+  | { type: 'reopen'; actor: string; reason: string };
+
+export type CaseFact =
+  | { type: 'requester-replied'; actor: string; message: string }
+  | { type: 'requester-confirmed'; actor: string; accepted: boolean; comment: string | null };
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+export const isFinished = (status: CaseStatus): boolean =>
+  status === 'closed' || status === 'closed-unresponsive';
+
+function logged(record: CaseRecord, nowMs: number, entry: Omit<CaseLogEntry, 'at'>): CaseRecord {
+  return { ...record, updatedAt: iso(nowMs), log: [...record.log, { at: iso(nowMs), ...entry }] };
+}
+
+export function openCase(input: NewCase, nowMs: number): CaseRecord {
+  const { intake } = input;
+  const record: CaseRecord = {
+    id: input.id,
+    status: 'new',
+    severity: intake.severity,
+    twentyFourSeven: intake.twentyFourSeven,
+    category: 'unclassified',
+    subCategory: null,
+    classification: null,
+    route: routeFor('unclassified'),
+    tier: 'tier-1',
+    assignee: null,
+    title: intake.title,
+    description: intake.description,
+    requester: { ...intake.requester },
+    device: {
+      serial: intake.device.serial,
+      group: intake.device.group,
+      isTestGroup: intake.device.group === TEST_DEVICE_GROUP,
+    },
+    channel: intake.channel,
+    externalTicketId: intake.externalTicketId ?? null,
+    supportModel: input.supportModel,
+    providerName: input.providerName,
+    createdAt: iso(nowMs),
+    createdBy: input.createdBy,
+    updatedAt: iso(nowMs),
+    requestFingerprint: input.requestFingerprint,
+    sla: startClock(intake.severity, nowMs, { twentyFourSeven: intake.twentyFourSeven }),
+    firedEvents: [],
+    breaches: [],
+    infoRequest: null,
+    resolution: null,
+    reopenCount: 0,
+    closedAtMs: null,
+    closeReason: null,
+    log: [],
+  };
+  const device = record.device.isTestGroup ? ' (device in the Test group)' : '';
+  return logged(record, nowMs, {
+    type: 'opened',
+    actor: input.createdBy,
+    reason: null,
+    text: `Case opened via ${intake.channel} for ${intake.requester.name}, Sev ${intake.severity}${device}, supported ${input.supportModel} by ${input.providerName}.`,
+  });
+}
+
+/** A confident classification triages the case; a doubtful one leaves it for an agent to triage. */
+export function applyClassification(
+  record: CaseRecord,
+  result: ClassificationRecord,
+  nowMs: number,
+): CaseRecord {
+  if (record.classification !== null || isFinished(record.status)) return record;
+  const triaged = !result.needsTriage && record.category === 'unclassified';
+  const category = triaged ? result.category : record.category;
+  const next: CaseRecord = {
+    ...record,
+    classification: result,
+    category,
+    subCategory: triaged ? result.subCategory : record.subCategory,
+    route: routeFor(category),
+    status: triaged && record.status === 'new' ? 'triaged' : record.status,
+  };
+  const rules = result.rules.length > 0 ? result.rules.join(', ') : 'none';
+  return logged(next, nowMs, {
+    type: 'classified',
+    actor: SYSTEM_ACTOR,
+    reason: `rules ${result.rulesVersion}: ${rules}`,
+    text: triaged
+      ? `Classified as ${result.category}${result.subCategory ? `/${result.subCategory}` : ''} (confidence ${result.confidence}).`
+      : `Classification unsure (best guess ${result.category}, confidence ${result.confidence}): left in triage for an agent.`,
+  });
+}
+
+// ------------------------------------------------------------------------------------------------
+// Commands (agent actions that need an answer)
+
+export type Decision = { ok: true } | { ok: false; reason: string };
+const refuse = (reason: string): Decision => ({ ok: false, reason });
+const ALLOW: Decision = { ok: true };
+
+/** Whether a command is allowed in the case's current state, and if not, why. */
+export function decide(record: CaseRecord, command: CaseCommand): Decision {
+  if (isFinished(record.status)) return refuse(`The case is ${record.status}; it takes no more commands.`);
+  switch (command.type) {
+    case 'reopen':
+      return record.status === 'resolved'
+        ? ALLOW
+        : refuse(`Only a resolved case can be reopened; it is ${record.status}.`);
+    case 'resolve':
+      return record.status === 'resolved' ? refuse('The case is already resolved.') : ALLOW;
+    case 'change-severity':
+      if (record.status === 'resolved') return refuse('Reopen the case before changing its severity.');
+      return command.severity === record.severity
+        ? refuse(`The case is already Sev ${record.severity}.`)
+        : ALLOW;
+    case 'override-category':
+      if (
+        command.category === 'infrastructure' &&
+        command.subCategory !== null &&
+        !(INFRASTRUCTURE_SUBCATEGORIES as readonly string[]).includes(command.subCategory)
+      ) {
+        return refuse(`An infrastructure sub-category is one of ${INFRASTRUCTURE_SUBCATEGORIES.join(', ')}.`);
+      }
+      return command.category === record.category && command.subCategory === record.subCategory
+        ? refuse(`The case is already ${record.category}.`)
+        : ALLOW;
+    case 'assign':
+      if (record.status === 'resolved') return refuse('Reopen the case before reassigning it.');
+      return command.tier === record.tier && command.assignee === record.assignee
+        ? refuse(`The case is already with ${command.assignee} in ${command.tier}.`)
+        : ALLOW;
+    case 'request-info':
+      return record.status === 'resolved' ? refuse('Reopen the case before asking the requester.') : ALLOW;
+    case 'add-note':
+      return ALLOW;
+  }
+}
+
+/** A message to the requester is both a (first) response and an update, as the SLA counts them. */
+function communicated(sla: SlaClockState, nowMs: number): SlaClockState {
+  return recordUpdate(recordFirstResponse(sla, nowMs), nowMs);
+}
+
+function tierMove(from: Tier, to: Tier): string {
+  const [a, b] = [TIERS.indexOf(from), TIERS.indexOf(to)];
+  if (b > a) return `moved up from ${from} to ${to}`;
+  if (b < a) return `moved down from ${from} to ${to}`;
+  return `reassigned within ${to}`;
+}
+
+function closeCase(
+  record: CaseRecord,
+  nowMs: number,
+  status: CaseStatus,
+  actor: string,
+  reason: string,
+): Outcome {
+  const closed: CaseRecord = {
+    ...record,
+    status,
+    sla: recordResolution(record.sla, nowMs),
+    infoRequest: null,
+    closedAtMs: nowMs,
+    closeReason: reason,
+  };
+  return {
+    record: logged(closed, nowMs, { type: 'closed', actor, reason, text: `Case ${status}.` }),
+    notices: [notice(closed, nowMs, 'case-closed', `closed:${status}`, `Case ${status}: ${reason}`)],
+  };
+}
+
+function notice(
+  record: CaseRecord,
+  nowMs: number,
+  type: CaseNotice['type'],
+  key: string,
+  summary: string,
+  details?: Record<string, unknown>,
+): CaseNotice {
+  return {
+    id: `${record.id}:${key}`,
+    type,
+    caseId: record.id,
+    occurredAt: iso(nowMs),
+    severity: record.severity,
+    summary,
+    ...(details ? { details } : {}),
+  };
+}
+
+/** Applies an allowed command. Call `decide` first: this assumes the command is allowed. */
+export function applyCommand(record: CaseRecord, command: CaseCommand, nowMs: number): Outcome {
+  const none = (next: CaseRecord): Outcome => ({ record: next, notices: [] });
+  switch (command.type) {
+    case 'assign': {
+      const next: CaseRecord = {
+        ...record,
+        tier: command.tier,
+        assignee: command.assignee,
+        status: record.status === 'new' || record.status === 'triaged' ? 'in-progress' : record.status,
+      };
+      return none(
+        logged(next, nowMs, {
+          type: 'assigned',
+          actor: command.actor,
+          reason: command.reason,
+          text: `Assigned to ${command.assignee} (${tierMove(record.tier, command.tier)}).`,
+        }),
+      );
+    }
+    case 'change-severity': {
+      const next: CaseRecord = {
+        ...record,
+        severity: command.severity,
+        sla: changeClockSeverity(record.sla, command.severity, nowMs),
+      };
+      return none(
+        logged(next, nowMs, {
+          type: 'severity-changed',
+          actor: command.actor,
+          reason: command.reason,
+          text: `Severity changed from ${record.severity} to ${command.severity}; SLA deadlines recomputed.`,
+        }),
+      );
+    }
+    case 'override-category': {
+      const next: CaseRecord = {
+        ...record,
+        category: command.category,
+        subCategory: command.subCategory,
+        route: routeFor(command.category),
+        status: record.status === 'new' ? 'triaged' : record.status,
+      };
+      const sub = command.subCategory ? `/${command.subCategory}` : '';
+      return none(
+        logged(next, nowMs, {
+          type: 'category-overridden',
+          actor: command.actor,
+          reason: command.reason,
+          text: `Category set to ${command.category}${sub} (was ${record.category}).`,
+        }),
+      );
+    }
+    case 'request-info': {
+      const wasPaused = record.sla.pause !== null;
+      const next: CaseRecord = {
+        ...record,
+        status: 'waiting-on-requester',
+        sla: pauseClock(communicated(record.sla, nowMs), 'requester', nowMs),
+        infoRequest: {
+          question: command.question,
+          askedAtMs: nowMs,
+          askedBy: command.actor,
+          reminded: false,
+        },
+      };
+      const asked = logged(next, nowMs, {
+        type: 'info-requested',
+        actor: command.actor,
+        reason: null,
+        text: `Asked the requester: ${command.question}`,
+      });
+      return none(
+        wasPaused
+          ? asked
+          : logged(asked, nowMs, {
+              type: 'sla-paused',
+              actor: SYSTEM_ACTOR,
+              reason: 'waiting on the requester',
+              text: 'SLA clock paused (cause: requester).',
+            }),
+      );
+    }
+    case 'add-note': {
+      const next: CaseRecord = {
+        ...record,
+        sla: command.visibleToRequester ? communicated(record.sla, nowMs) : record.sla,
+      };
+      return none(
+        logged(next, nowMs, {
+          type: 'note-added',
+          actor: command.actor,
+          reason: null,
+          text: `${command.visibleToRequester ? 'Update to the requester' : 'Internal note'}: ${command.text}`,
+        }),
+      );
+    }
+    case 'resolve': {
+      const next: CaseRecord = {
+        ...record,
+        status: 'resolved',
+        sla: recordResolution(communicated(record.sla, nowMs), nowMs),
+        infoRequest: null,
+        resolution: { note: command.resolution, atMs: nowMs, by: command.actor },
+      };
+      return {
+        record: logged(next, nowMs, {
+          type: 'resolved',
+          actor: command.actor,
+          reason: null,
+          text: `Resolved: ${command.resolution}`,
+        }),
+        notices: [
+          notice(next, nowMs, 'case-resolved', `resolved:${nowMs}`, `Resolved: ${command.resolution}`),
+        ],
+      };
+    }
+    case 'reopen':
+      return none(reopen(record, nowMs, command.actor, command.reason, 'reopened'));
+  }
+}
+
+function reopen(
+  record: CaseRecord,
+  nowMs: number,
+  actor: string,
+  reason: string,
+  type: 'reopened' | 'rejected',
+): CaseRecord {
+  const next: CaseRecord = {
+    ...record,
+    status: 'in-progress',
+    sla: reopenClock(record.sla, nowMs),
+    resolution: null,
+    reopenCount: record.reopenCount + 1,
+  };
+  return logged(next, nowMs, {
+    type,
+    actor,
+    reason,
+    text:
+      type === 'rejected'
+        ? `The requester rejected the resolution; back in progress (reopen ${next.reopenCount}).`
+        : `Reopened; back in progress (reopen ${next.reopenCount}).`,
+  });
+}
+
+// ------------------------------------------------------------------------------------------------
+// Facts (signals): always recorded, even when they change nothing
+
+export function applyFact(record: CaseRecord, fact: CaseFact, nowMs: number): Outcome {
+  if (isFinished(record.status)) return { record, notices: [] };
+  switch (fact.type) {
+    case 'requester-replied': {
+      if (record.status !== 'waiting-on-requester') {
+        return {
+          record: logged(record, nowMs, {
+            type: 'requester-replied',
+            actor: fact.actor,
+            reason: null,
+            text: `The requester wrote (no question was pending): ${fact.message}`,
+          }),
+          notices: [],
+        };
+      }
+      const next: CaseRecord = {
+        ...record,
+        status: 'in-progress',
+        sla: resumeClock(record.sla, nowMs),
+        infoRequest: null,
+      };
+      const replied = logged(next, nowMs, {
+        type: 'requester-replied',
+        actor: fact.actor,
+        reason: null,
+        text: `The requester replied: ${fact.message}`,
+      });
+      return {
+        record: logged(replied, nowMs, {
+          type: 'sla-resumed',
+          actor: SYSTEM_ACTOR,
+          reason: 'the requester replied',
+          text: 'SLA clock resumed.',
+        }),
+        notices: [],
+      };
+    }
+    case 'requester-confirmed': {
+      const comment = fact.comment ? `: ${fact.comment}` : '';
+      if (record.status !== 'resolved') {
+        return {
+          record: logged(record, nowMs, {
+            type: fact.accepted ? 'confirmed' : 'rejected',
+            actor: fact.actor,
+            reason: fact.comment,
+            text: `The requester's ${fact.accepted ? 'confirmation' : 'rejection'} arrived while the case was ${record.status}; nothing changed${comment}.`,
+          }),
+          notices: [],
+        };
+      }
+      if (!fact.accepted)
+        return {
+          record: reopen(record, nowMs, fact.actor, fact.comment ?? 'resolution rejected', 'rejected'),
+          notices: [],
+        };
+      const confirmed = logged(record, nowMs, {
+        type: 'confirmed',
+        actor: fact.actor,
+        reason: fact.comment,
+        text: `The requester confirmed the resolution${comment}.`,
+      });
+      return closeCase(confirmed, nowMs, 'closed', fact.actor, 'resolution confirmed by the requester');
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Timers: SLA risk and breach, reminders, engagement downgrade, automatic closes
+
+export interface DueEvent {
+  atMs: number;
+  key: string;
+  kind: 'at-risk' | 'breach' | 'info-reminder' | 'unresponsive-close' | 'engagement-downgrade' | 'auto-close';
+  target?: SlaTarget;
+  dueMs?: number;
+}
+
+const downgradeOneLevel = (severity: Severity): Severity => (severity === 'A' ? 'B' : 'C');
+
+/** Every timed event the case is waiting for, fired or not yet; `advance` and `nextWakeAt` filter. */
+function scheduledEvents(record: CaseRecord, policy: CasePolicy, nowMs: number): DueEvent[] {
+  if (isFinished(record.status)) return [];
+  const events: DueEvent[] = [];
+  for (const target of SLA_TARGETS) {
+    const dueMs = instantAtFraction(policy.sla, policy.calendar, record.sla, target, 1, nowMs);
+    const riskMs = atRiskInstant(policy.sla, policy.calendar, record.sla, target, nowMs);
+    if (dueMs === null || riskMs === null) continue;
+    events.push({ atMs: riskMs, key: `${target}@${dueMs}:at-risk`, kind: 'at-risk', target, dueMs });
+    events.push({ atMs: dueMs, key: `${target}@${dueMs}:breach`, kind: 'breach', target, dueMs });
+  }
+  const ask = record.infoRequest;
+  if (ask) {
+    const closeMs = ask.askedAtMs + policy.unresponsiveCloseHours * HOUR_MS;
+    if (!ask.reminded) {
+      events.push({
+        atMs: closeMs - policy.infoReminderBeforeCloseHours * HOUR_MS,
+        key: `info@${ask.askedAtMs}:reminder`,
+        kind: 'info-reminder',
+      });
+    }
+    events.push({ atMs: closeMs, key: `info@${ask.askedAtMs}:close`, kind: 'unresponsive-close' });
+    if (record.severity === 'A') {
+      events.push({
+        atMs: ask.askedAtMs + policy.sevAEngagementMinutes * MINUTE_MS,
+        key: `info@${ask.askedAtMs}:engagement`,
+        kind: 'engagement-downgrade',
+      });
+    }
+  }
+  if (record.status === 'resolved' && record.resolution) {
+    events.push({
+      atMs: record.resolution.atMs + policy.autoCloseAfterResolutionHours * HOUR_MS,
+      key: `resolved@${record.resolution.atMs}:auto-close`,
+      kind: 'auto-close',
+    });
+  }
+  return events.filter((e) => !record.firedEvents.includes(e.key));
+}
+
+const TARGET_NAMES: Record<SlaTarget, string> = {
+  firstResponse: 'first response',
+  nextUpdate: 'next update',
+  resolution: 'resolution',
+};
+
+function fire(record: CaseRecord, event: DueEvent, policy: CasePolicy, nowMs: number): Outcome {
+  const base: CaseRecord = { ...record, firedEvents: [...record.firedEvents, event.key] };
+  switch (event.kind) {
+    case 'at-risk': {
+      const target = event.target as SlaTarget;
+      // Already past the deadline too (e.g. after an upgrade): the breach says it all.
+      if ((event.dueMs ?? 0) <= nowMs) return { record: base, notices: [] };
+      const text = `SLA at risk: ${TARGET_NAMES[target]} due ${iso(event.dueMs ?? nowMs)} (75 % of the time used).`;
+      return {
+        record: logged(base, nowMs, { type: 'sla-at-risk', actor: SYSTEM_ACTOR, reason: null, text }),
+        notices: [
+          notice(base, nowMs, 'sla-at-risk', event.key, text, { target, dueAt: iso(event.dueMs ?? nowMs) }),
+        ],
+      };
+    }
+    case 'breach': {
+      const target = event.target as SlaTarget;
+      const breach: Breach = {
+        target,
+        severity: record.severity,
+        dueAt: iso(event.dueMs ?? nowMs),
+        breachedAt: iso(nowMs),
+      };
+      const text = `SLA breached: ${TARGET_NAMES[target]} was due ${breach.dueAt}.`;
+      return {
+        record: logged({ ...base, breaches: [...base.breaches, breach] }, nowMs, {
+          type: 'sla-breach',
+          actor: SYSTEM_ACTOR,
+          reason: null,
+          text,
+        }),
+        notices: [notice(base, nowMs, 'sla-breach', event.key, text, { target, dueAt: breach.dueAt })],
+      };
+    }
+    case 'info-reminder': {
+      const ask = record.infoRequest as InfoRequest;
+      const closeAt = iso(ask.askedAtMs + policy.unresponsiveCloseHours * HOUR_MS);
+      const text = `Reminder sent to the requester: the case closes at ${closeAt} unless they answer.`;
+      return {
+        record: logged({ ...base, infoRequest: { ...ask, reminded: true } }, nowMs, {
+          type: 'info-reminder',
+          actor: SYSTEM_ACTOR,
+          reason: null,
+          text,
+        }),
+        notices: [
+          notice(base, nowMs, 'info-request-reminder', event.key, text, {
+            question: ask.question,
+            requester: record.requester.contact,
+            closesAt: closeAt,
+          }),
+        ],
+      };
+    }
+    case 'unresponsive-close':
+      return closeCase(
+        base,
+        nowMs,
+        'closed-unresponsive',
+        SYSTEM_ACTOR,
+        `no answer from the requester within ${policy.unresponsiveCloseHours} h of the last request`,
+      );
+    case 'engagement-downgrade': {
+      const severity = downgradeOneLevel(record.severity);
+      const reason = `Sev A needs continuous 24x7 engagement; the requester left a request unanswered for ${policy.sevAEngagementMinutes} min`;
+      const next: CaseRecord = { ...base, severity, sla: changeClockSeverity(base.sla, severity, nowMs) };
+      return {
+        record: logged(next, nowMs, {
+          type: 'severity-downgraded',
+          actor: SYSTEM_ACTOR,
+          reason,
+          text: `Severity downgraded from ${record.severity} to ${severity}.`,
+        }),
+        notices: [
+          notice(
+            next,
+            nowMs,
+            'severity-downgraded',
+            event.key,
+            `Downgraded from Sev ${record.severity} to Sev ${severity}: ${reason}.`,
+          ),
+        ],
+      };
+    }
+    case 'auto-close':
+      return closeCase(
+        base,
+        nowMs,
+        'closed',
+        SYSTEM_ACTOR,
+        `the requester did not answer the resolution within ${policy.autoCloseAfterResolutionHours} h`,
+      );
+  }
+}
+
+/** Fires every event due at `nowMs`, earliest first (one may change the next: a close ends them all). */
+export function advance(record: CaseRecord, policy: CasePolicy, nowMs: number): Outcome {
+  let current = record;
+  const notices: CaseNotice[] = [];
+  for (let guard = 0; guard < 100; guard++) {
+    const due = scheduledEvents(current, policy, nowMs)
+      .filter((e) => e.atMs <= nowMs)
+      .sort((a, b) => a.atMs - b.atMs)[0];
+    if (!due) break;
+    const outcome = fire(current, due, policy, nowMs);
+    current = outcome.record;
+    notices.push(...outcome.notices);
+  }
+  return { record: current, notices };
+}
+
+/** When the workflow must next wake up by itself, or null when only a message can move the case. */
+export function nextWakeAt(record: CaseRecord, policy: CasePolicy, nowMs: number): number | null {
+  const future = scheduledEvents(record, policy, nowMs)
+    .map((e) => e.atMs)
+    .filter((at) => at > nowMs);
+  return future.length > 0 ? Math.min(...future) : null;
+}
+
+/** Marks the hand-over to a fresh run, so the record shows where one history ends and the next begins. */
+export function continuedAsNew(record: CaseRecord, nowMs: number): CaseRecord {
+  return logged(record, nowMs, {
+    type: 'continued-as-new',
+    actor: SYSTEM_ACTOR,
+    reason: 'history length threshold reached',
+    text: 'The case continues in a new workflow run with its state and SLA clocks carried over.',
+  });
+}
+
+/** Records how a notification went: delivered (to whom) or given up on after its retries. */
+export function recordDelivery(
+  record: CaseRecord,
+  sent: CaseNotice,
+  deliveredTo: string[],
+  failure: string | null,
+  nowMs: number,
+): CaseRecord {
+  if (failure !== null) {
+    return logged(record, nowMs, {
+      type: 'notification-failed',
+      actor: SYSTEM_ACTOR,
+      reason: failure,
+      text: `Notification ${sent.type} (${sent.id}) could not be delivered.`,
+    });
+  }
+  const to = deliveredTo.length > 0 ? deliveredTo.join(', ') : 'no subscribers configured';
+  return logged(record, nowMs, {
+    type: 'notification-delivered',
+    actor: SYSTEM_ACTOR,
+    reason: null,
+    text: `Notification ${sent.type} (${sent.id}) delivered: ${to}.`,
+  });
+}
+
+// ------------------------------------------------------------------------------------------------
+// The view the API returns
+
+export function caseView(record: CaseRecord, policy: CasePolicy, nowMs: number): CaseView {
+  const deadlines = computeDeadlines(policy.sla, policy.calendar, record.sla, nowMs);
+  const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+  const atRisk = SLA_TARGETS.filter((target) => {
+    const risk = atRiskInstant(policy.sla, policy.calendar, record.sla, target, nowMs);
+    return risk !== null && risk <= nowMs;
+  });
+  return {
+    id: record.id,
+    status: record.status,
+    severity: record.severity,
+    twentyFourSeven: record.twentyFourSeven,
+    category: record.category,
+    subCategory: record.subCategory,
+    classification: record.classification,
+    route: record.route,
+    tier: record.tier,
+    assignee: record.assignee,
+    title: record.title,
+    description: record.description,
+    requester: record.requester,
+    device: record.device,
+    channel: record.channel,
+    externalTicketId: record.externalTicketId,
+    supportModel: record.supportModel,
+    providerName: record.providerName,
+    createdAt: record.createdAt,
+    createdBy: record.createdBy,
+    updatedAt: record.updatedAt,
+    sla: {
+      clock: clockModeFor(policy.sla, record.severity, record.twentyFourSeven),
+      firstResponseDue: isoOrNull(deadlines.firstResponseDue),
+      firstResponseAt: isoOrNull(record.sla.firstResponseAtMs),
+      nextUpdateDue: isoOrNull(deadlines.nextUpdateDue),
+      resolutionDue: isoOrNull(deadlines.resolutionDue),
+      paused: record.sla.pause?.cause ?? null,
+      pausedSeconds: pausedSeconds(record.sla, nowMs),
+      atRisk,
+      breaches: record.breaches,
+    },
+    pendingQuestion: record.infoRequest
+      ? {
+          question: record.infoRequest.question,
+          askedAt: iso(record.infoRequest.askedAtMs),
+          askedBy: record.infoRequest.askedBy,
+        }
+      : null,
+    resolution: record.resolution
+      ? { note: record.resolution.note, at: iso(record.resolution.atMs), by: record.resolution.by }
+      : null,
+    reopenCount: record.reopenCount,
+    closedAt: isoOrNull(record.closedAtMs),
+    closeReason: record.closeReason,
+    log: record.log,
+    requestFingerprint: record.requestFingerprint,
+  };
+}

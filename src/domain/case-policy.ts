@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { businessCalendarSchema, DEFAULT_BUSINESS_CALENDAR } from './calendar';
+import { DEFAULT_SLA_POLICY, slaPolicySchema } from './sla';
+
+/**
+ * Every duration and target a case workflow applies. It travels in the workflow input, so a case
+ * keeps the policy it was opened under (and replays identically) even after the deployment's
+ * configuration changes; `version` says which one it was.
+ */
+export const casePolicySchema = z
+  .object({
+    version: z.string().min(1).default('1'),
+    sla: slaPolicySchema.default(DEFAULT_SLA_POLICY),
+    calendar: businessCalendarSchema.default(DEFAULT_BUSINESS_CALENDAR),
+    /** An unanswered request for information closes the case this long after it was asked. */
+    unresponsiveCloseHours: z
+      .number()
+      .positive()
+      .max(24 * 90)
+      .default(48),
+    /** The requester is reminded this long before that close. */
+    infoReminderBeforeCloseHours: z
+      .number()
+      .positive()
+      .max(24 * 90)
+      .default(24),
+    /** A Sev A requester who leaves a request unanswered this long is not keeping up 24x7 engagement. */
+    sevAEngagementMinutes: z
+      .int()
+      .positive()
+      .max(24 * 60 * 7)
+      .default(120),
+    /** A resolution the requester neither confirms nor rejects closes the case after this long. */
+    autoCloseAfterResolutionHours: z
+      .number()
+      .positive()
+      .max(24 * 365)
+      .default(5 * 24),
+    /** History length past which the case continues as a new run, carrying its state. */
+    continueAsNewAfterEvents: z.int().min(100).max(50_000).default(10_000),
+  })
+  .refine((p) => p.infoReminderBeforeCloseHours < p.unresponsiveCloseHours, {
+    message: 'infoReminderBeforeCloseHours must be shorter than unresponsiveCloseHours',
+    path: ['infoReminderBeforeCloseHours'],
+  });
+export type CasePolicy = z.output<typeof casePolicySchema>;
+
+export const DEFAULT_CASE_POLICY: CasePolicy = casePolicySchema.parse({});

@@ -1,0 +1,98 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Signatures for JSON webhooks, in both directions: caseflow signs what it sends, and verifies
+ * callbacks with the same scheme. The header is `t=<unix seconds>,v1=<hex HMAC-SHA256>` where the
+ * MAC covers `<t>.<raw body>`, so neither the body nor the time can be swapped independently.
+ * A header may carry several `v1=` values so a sender can sign with an old and a new secret
+ * while receivers roll over; fields other than `t` and `v1` are ignored for future schemes.
+ */
+
+/** Header names are lower case: Node's HTTP stack reports incoming headers that way. */
+export const SIGNATURE_HEADER = 'caseflow-signature';
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+export const EVENT_HEADER = 'caseflow-event';
+
+/** How far the signed time may drift from the receiver's clock, either way, by default. */
+export const DEFAULT_TOLERANCE_SECONDS = 300;
+
+export type SignatureFailure = 'missing' | 'malformed' | 'bad-signature' | 'stale';
+export type SignatureVerdict = { ok: true; timestamp: number } | { ok: false; reason: SignatureFailure };
+
+const TIMESTAMP = /^\d{1,15}$/;
+const HEX_SHA256 = /^[0-9a-f]{64}$/i;
+
+export function signPayload(secret: string, timestampSeconds: number, body: string): string {
+  assertUsableSecret(secret);
+  if (!Number.isSafeInteger(timestampSeconds) || timestampSeconds < 0) {
+    throw new RangeError('timestampSeconds must be a non-negative whole number of seconds');
+  }
+  return `t=${timestampSeconds},v1=${macHex(secret, timestampSeconds, body)}`;
+}
+
+export function verifySignature(
+  secret: string,
+  header: string | undefined,
+  body: string,
+  nowSeconds: number,
+  toleranceSeconds = DEFAULT_TOLERANCE_SECONDS,
+): SignatureVerdict {
+  assertUsableSecret(secret);
+  if (header === undefined || header.trim() === '') return { ok: false, reason: 'missing' };
+
+  const parsed = parseSignatureHeader(header);
+  if (!parsed) return { ok: false, reason: 'malformed' };
+
+  // The MAC is checked before the clock so that 'stale' is only ever reported for a genuine
+  // signature: an attacker learns nothing about the tolerance window from forged headers.
+  const expected = Buffer.from(macHex(secret, parsed.timestamp, body), 'hex');
+  if (!matchesAny(expected, parsed.signatures)) return { ok: false, reason: 'bad-signature' };
+
+  if (Math.abs(nowSeconds - parsed.timestamp) > toleranceSeconds) return { ok: false, reason: 'stale' };
+  return { ok: true, timestamp: parsed.timestamp };
+}
+
+interface ParsedSignatureHeader {
+  timestamp: number;
+  signatures: Buffer[];
+}
+
+/** Returns undefined for anything that is not exactly one timestamp plus at least one v1 MAC. */
+function parseSignatureHeader(header: string): ParsedSignatureHeader | undefined {
+  let timestamp: number | undefined;
+  const signatures: Buffer[] = [];
+  for (const field of header.split(',')) {
+    const eq = field.indexOf('=');
+    if (eq <= 0) return undefined;
+    const key = field.slice(0, eq).trim();
+    const value = field.slice(eq + 1).trim();
+    if (key === 't') {
+      if (timestamp !== undefined || !TIMESTAMP.test(value)) return undefined;
+      timestamp = Number(value);
+    } else if (key === 'v1') {
+      if (!HEX_SHA256.test(value)) return undefined;
+      signatures.push(Buffer.from(value, 'hex'));
+    }
+  }
+  if (timestamp === undefined || signatures.length === 0) return undefined;
+  return { timestamp, signatures };
+}
+
+function macHex(secret: string, timestampSeconds: number, body: string): string {
+  return createHmac('sha256', secret).update(`${timestampSeconds}.${body}`, 'utf8').digest('hex');
+}
+
+/** Compares against every candidate, without stopping early, so timing says nothing about which matched. */
+function matchesAny(expected: Buffer, candidates: readonly Buffer[]): boolean {
+  let matched = false;
+  for (const candidate of candidates) {
+    // Lengths are equal by construction (64 hex digits each), which timingSafeEqual requires.
+    if (candidate.length === expected.length && timingSafeEqual(candidate, expected)) matched = true;
+  }
+  return matched;
+}
+
+/** An empty key still yields a MAC, which would make a missing secret look like a working setup. */
+function assertUsableSecret(secret: string): void {
+  if (secret.length === 0) throw new TypeError('a webhook signing secret must not be empty');
+}

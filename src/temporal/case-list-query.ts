@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { CASE_STATUSES, TIERS } from '../domain/case';
+import { caseCategorySchema, severitySchema } from '../domain/categories';
+
+/**
+ * Free-text filter values may only hold characters that cannot end a quoted string or start an
+ * operator, so a value can never change the shape of the visibility query.
+ */
+const safeValue = z
+  .string()
+  .regex(/^[A-Za-z0-9._@:+-]{1,128}$/, 'letters, digits and . _ @ : + - only (max 128)');
+
+export const caseListFiltersSchema = z
+  .object({
+    status: z.enum(CASE_STATUSES).optional(),
+    severity: severitySchema.optional(),
+    category: caseCategorySchema.optional(),
+    tier: z.enum(TIERS).optional(),
+    assignee: safeValue.optional(),
+    requester: safeValue.optional(),
+    device: safeValue.optional(),
+    breached: z.enum(['true', 'false']).optional(),
+  })
+  .strict();
+export type CaseListFilters = z.infer<typeof caseListFiltersSchema>;
+
+const FILTER_ATTRIBUTES: Record<Exclude<keyof CaseListFilters, 'breached'>, string> = {
+  status: 'CaseStatus',
+  severity: 'CaseSeverity',
+  category: 'CaseCategory',
+  tier: 'CaseTier',
+  assignee: 'CaseAssignee',
+  requester: 'RequesterId',
+  device: 'DeviceSerial',
+};
+
+/** A visibility query over support cases only, from filters that passed caseListFiltersSchema. */
+export function buildCaseListQuery(raw: CaseListFilters): string {
+  const filters = caseListFiltersSchema.parse(raw);
+  const clauses = [`WorkflowType = 'supportCase'`];
+  for (const [key, attribute] of Object.entries(FILTER_ATTRIBUTES)) {
+    const value = filters[key as keyof typeof FILTER_ATTRIBUTES];
+    if (value !== undefined) clauses.push(`${attribute} = '${value}'`);
+  }
+  if (filters.breached !== undefined) clauses.push(`SlaBreached = ${filters.breached}`);
+  return clauses.join(' AND ');
+}

@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { type CaseIntake, caseIntakeSchema } from '../../src/domain/case';
+import type { CaseNotice } from '../../src/domain/case-lifecycle';
+import { type CasePolicy, DEFAULT_CASE_POLICY } from '../../src/domain/case-policy';
+import type { SupportCaseInput } from '../../src/workflows/supportCase.messages';
+
+export const HOUR = 3_600_000;
+export const MINUTE = 60_000;
+
+/** The input the API would give the workflow, for a realistic case. */
+export function caseInput(
+  intake: Partial<Record<keyof CaseIntake, unknown>> = {},
+  policy: Partial<CasePolicy> = {},
+): SupportCaseInput {
+  return {
+    id: randomUUID(),
+    intake: caseIntakeSchema.parse({
+      title: 'Outlook kraschar när jag öppnar bilagor',
+      description: 'Outlook stängs ner varje gång jag försöker öppna en PDF-bilaga.',
+      requester: { id: 'u-1001', name: 'Erik Lund', contact: 'erik.lund@example.org' },
+      device: { serial: 'PF3XK9Z', group: 'broad' },
+      channel: 'email',
+      ...intake,
+    }),
+    createdBy: 'agent-1',
+    supportModel: 'customer-led',
+    providerName: 'Service desk',
+    requestFingerprint: 'f'.repeat(64),
+    policy: { ...DEFAULT_CASE_POLICY, ...policy },
+  };
+}
+
+/** A notifier activity that records what it was asked to send. */
+export function recordingNotifier() {
+  const sent: CaseNotice[] = [];
+  return {
+    sent,
+    activities: {
+      // eslint-disable-next-line @typescript-eslint/require-await
+      notify: async (notice: CaseNotice) => {
+        sent.push(notice);
+        return { deliveredTo: ['http://receiver.test/hook'], attempt: 1 };
+      },
+    },
+  };
+}
+
+/**
+ * The first instant at or after `fromMs` that is the given ISO weekday and local wall time in the
+ * zone (steps of one minute from a whole minute; at most a week of them).
+ */
+export function nextLocalTime(timeZone: string, isoWeekday: number, hhmm: string, fromMs: number): number {
+  const format = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
+  const days = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+  const start = Math.ceil(fromMs / MINUTE) * MINUTE;
+  for (let t = start; t < start + 8 * 24 * HOUR; t += MINUTE) {
+    const parts = Object.fromEntries(format.formatToParts(t).map((p) => [p.type, p.value]));
+    if (parts.weekday === days[isoWeekday - 1] && `${parts.hour}:${parts.minute}` === hhmm) return t;
+  }
+  throw new Error(`no ${hhmm} on weekday ${isoWeekday} in ${timeZone}`);
+}
