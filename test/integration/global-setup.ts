@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { temporalCliPath } from '../../scripts/tools';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 import { bundleWorkflows, createCaseflowWorker } from '../../src/worker';
+import { startWebhookReceiver } from '../support/webhook-receiver';
 
 /**
  * One real Temporal dev server (the CLI built by scripts/setup.sh) on free loopback ports, with
@@ -22,12 +23,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     },
   });
   const taskQueue = `caseflow-it-${randomUUID()}`;
+  const notifySecret = randomBytes(32).toString('hex');
+  const receiver = await startWebhookReceiver(notifySecret);
   const workflowBundle = await bundleWorkflows();
   const worker = await createCaseflowWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle,
+    activityDeps: {
+      notifications: { webhooks: [{ url: `${receiver.url}/hooks/caseflow` }], secret: notifySecret },
+    },
   });
   const running = worker.run();
 
@@ -35,10 +41,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('temporalNamespace', env.namespace ?? 'default');
   project.provide('taskQueue', taskQueue);
   project.provide('temporalCli', temporalCliPath);
+  project.provide('webhookReceiverUrl', receiver.url);
 
   return async () => {
     worker.shutdown();
     await running;
     await env.teardown();
+    await receiver.close();
   };
 }

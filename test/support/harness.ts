@@ -14,6 +14,7 @@ declare module 'vitest' {
     temporalNamespace: string;
     taskQueue: string;
     temporalCli: string;
+    webhookReceiverUrl: string;
   }
 }
 
