@@ -9,7 +9,8 @@ export interface DevServerOptions {
   dataDir: string;
   ip: string;
   port: number;
-  uiPort: number;
+  /** The Web UI's port, or null for none (tests run headless). */
+  uiPort: number | null;
 }
 
 /**
@@ -27,8 +28,7 @@ export function devServerArgs(o: DevServerOptions): string[] {
     o.ip,
     '--port',
     String(o.port),
-    '--ui-port',
-    String(o.uiPort),
+    ...(o.uiPort === null ? ['--headless'] : ['--ui-port', String(o.uiPort)]),
     '--namespace',
     'default',
     '--log-level',

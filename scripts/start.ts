@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from '../src/config';
 import { loadTemporalTarget } from '../src/temporal/connection';
 import { startDevServer } from './dev-server';
 import { repoRoot } from './tools';
+import { ensureDevVaultKeys } from '../src/vault-setup';
 
 /**
  * `npm start`: the whole system on one machine. Runs the embedded Temporal dev server (unless
@@ -115,6 +116,8 @@ async function main(): Promise<void> {
     devTokens = ensureDevKeys(config.dataDir);
     env.CASEFLOW_API_KEYS_FILE = devTokens.path;
   }
+
+  if (!config.vaultKeys) env.CASEFLOW_VAULT_KEYS = ensureDevVaultKeys(config.dataDir);
 
   run('worker', tsx('src/worker.ts', env));
   run('api', tsx('src/server.ts', env));

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { type CasePolicy, casePolicySchema } from './domain/case-policy';
-import { type Severity, SEVERITIES } from './domain/categories';
-import { DEFAULT_SLA_POLICY, severityTargetsSchema } from './domain/sla';
+import { SEVERITIES } from './domain/categories';
+import { DEFAULT_SLA_POLICY, severityTargetsOverrideSchema } from './domain/sla';
 
 /**
  * caseflow's own settings. Each comes from an environment variable or, under its key, from the
@@ -34,6 +34,15 @@ export const SETTINGS = {
   autoCloseDays: 'CASEFLOW_AUTO_CLOSE_DAYS',
   notifyUrls: 'CASEFLOW_NOTIFY_URLS',
   notifySecret: 'CASEFLOW_NOTIFY_SECRET',
+  vaultKeys: 'CASEFLOW_VAULT_KEYS',
+  vaultFile: 'CASEFLOW_VAULT_FILE',
+  jitAccount: 'CASEFLOW_JIT_ACCOUNT',
+  deviceWebhookUrl: 'CASEFLOW_DEVICE_WEBHOOK_URL',
+  deviceWebhookSecret: 'CASEFLOW_DEVICE_WEBHOOK_SECRET',
+  elevationApprovalMinutes: 'CASEFLOW_ELEVATION_APPROVAL_MINUTES',
+  elevationWindowMinutes: 'CASEFLOW_ELEVATION_WINDOW_MINUTES',
+  elevationMaxWindowMinutes: 'CASEFLOW_ELEVATION_MAX_WINDOW_MINUTES',
+  elevationMaxTotalMinutes: 'CASEFLOW_ELEVATION_MAX_TOTAL_MINUTES',
 } as const;
 type SettingKey = keyof typeof SETTINGS;
 
@@ -69,11 +78,11 @@ const parseJsonText = (v: unknown): unknown => {
 };
 
 const slaOverridesSchema = z
-  .object(
-    Object.fromEntries(
-      SEVERITIES.map((s) => [s, severityTargetsSchema.partial().strict().optional()]),
-    ) as Record<Severity, z.ZodOptional<ReturnType<typeof severityTargetsSchema.partial>>>,
-  )
+  .object({
+    A: severityTargetsOverrideSchema.optional(),
+    B: severityTargetsOverrideSchema.optional(),
+    C: severityTargetsOverrideSchema.optional(),
+  })
   .strict();
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -114,22 +123,64 @@ export const configSchema = z
       .transform((v) => (Array.isArray(v) ? v.join(',') : v))
       .optional(),
     notifySecret: z.string().min(16, 'at least 16 characters').optional(),
+    /** `keyId:base64key,…` (32-byte AES keys); the first encrypts, the rest only decrypt (rotation). */
+    vaultKeys: z.string().min(1).optional(),
+    vaultFile: z.string().min(1).optional(),
+    jitAccount: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'a local account name')
+      .default('caseflow-jit-admin'),
+    deviceWebhookUrl: z.url({ protocol: /^https?$/ }).optional(),
+    deviceWebhookSecret: z.string().min(16, 'at least 16 characters').optional(),
+    elevationApprovalMinutes: z.coerce.number().int().positive().default(60),
+    elevationWindowMinutes: z.coerce.number().int().positive().default(120),
+    elevationMaxWindowMinutes: z.coerce.number().int().positive().default(240),
+    elevationMaxTotalMinutes: z.coerce.number().int().positive().default(480),
   })
   .strict()
   .refine((c) => !c.notifyUrls || c.notifySecret, {
     message: 'required when CASEFLOW_NOTIFY_URLS is set (webhooks are signed with it)',
     path: ['notifySecret'],
+  })
+  .refine((c) => !c.deviceWebhookUrl || c.deviceWebhookSecret, {
+    message: 'required when CASEFLOW_DEVICE_WEBHOOK_URL is set (requests are signed with it)',
+    path: ['deviceWebhookSecret'],
+  })
+  .refine((c) => c.elevationWindowMinutes <= c.elevationMaxWindowMinutes, {
+    message: 'the default window cannot exceed CASEFLOW_ELEVATION_MAX_WINDOW_MINUTES',
+    path: ['elevationWindowMinutes'],
   });
 
 export type Config = z.infer<typeof configSchema>;
 
 /** The policy every new case is opened under, from the deployment's settings. */
+/** Which setting a policy field comes from, to name it when the combination is invalid. */
+const POLICY_SETTING: Record<string, string> = {
+  calendar: 'CASEFLOW_BUSINESS_HOURS / CASEFLOW_WORKING_DAYS / CASEFLOW_HOLIDAYS / CASEFLOW_TIME_ZONE',
+  sla: 'CASEFLOW_SLA',
+  unresponsiveCloseHours: 'CASEFLOW_UNRESPONSIVE_CLOSE_HOURS',
+  infoReminderBeforeCloseHours: 'CASEFLOW_INFO_REMINDER_BEFORE_CLOSE_HOURS',
+  sevAEngagementMinutes: 'CASEFLOW_SEV_A_ENGAGEMENT_MINUTES',
+  autoCloseAfterResolutionHours: 'CASEFLOW_AUTO_CLOSE_DAYS',
+  elevation: 'CASEFLOW_ELEVATION_*',
+};
+
 export function casePolicyFrom(config: Config): CasePolicy {
+  const result = buildCasePolicy(config);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const field = String(issue.path[0] ?? '');
+    return `${POLICY_SETTING[field] ?? field} (${issue.path.join('.')}): ${issue.message}`;
+  });
+  throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+}
+
+function buildCasePolicy(config: Config) {
   const [dayStart, dayEnd] = config.businessHours.split('-') as [string, string];
   const sla = Object.fromEntries(
     SEVERITIES.map((severity) => [severity, { ...DEFAULT_SLA_POLICY[severity], ...config.sla[severity] }]),
   );
-  return casePolicySchema.parse({
+  return casePolicySchema.safeParse({
     version: '1',
     sla,
     calendar: {
@@ -143,6 +194,12 @@ export function casePolicyFrom(config: Config): CasePolicy {
     infoReminderBeforeCloseHours: config.infoReminderBeforeCloseHours,
     sevAEngagementMinutes: config.sevAEngagementMinutes,
     autoCloseAfterResolutionHours: config.autoCloseDays * 24,
+    elevation: {
+      approvalTimeoutMinutes: config.elevationApprovalMinutes,
+      defaultWindowMinutes: config.elevationWindowMinutes,
+      maxWindowMinutes: config.elevationMaxWindowMinutes,
+      maxTotalMinutes: config.elevationMaxTotalMinutes,
+    },
   });
 }
 
@@ -190,6 +247,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = result.error.issues.map((issue) => {
       const key = issue.path[0] !== undefined ? String(issue.path[0]) : '';
       const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '';
+      if (unknownKeys && issue.path.length > 0) {
+        return `${settingName(key, filePath !== undefined && !(key in fromEnv))}: unknown key(s) ${unknownKeys} at ${issue.path.join('.')}`;
+      }
       if (unknownKeys) return `config file: unknown setting(s) ${unknownKeys}`;
       return `${settingName(key, filePath !== undefined && !(key in fromEnv))}: ${issue.message}`;
     });

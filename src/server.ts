@@ -3,6 +3,7 @@ import { createApp } from './api/app';
 import { KeysFileError, loadKeysFile } from './api/auth';
 import { casePolicyFrom, ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
+import { openVault } from './vault-setup';
 import { connectClient, loadTemporalTarget } from './temporal/connection';
 
 /** Starts the HTTP API; resolves once it listens. */
@@ -17,7 +18,14 @@ async function main(): Promise<void> {
   const keys = loadKeysFile(config.apiKeysFile);
   const target = loadTemporalTarget();
   const client = await connectClient(target);
-  const app = createApp({ ...config, policy: casePolicyFrom(config), client, keys, log });
+  const app = createApp({
+    ...config,
+    policy: casePolicyFrom(config),
+    vault: openVault(config),
+    client,
+    keys,
+    log,
+  });
   const server: Server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

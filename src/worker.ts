@@ -10,6 +10,7 @@ import { createActivities, type ActivityDeps } from './activities';
 import { parseWebhookUrls } from './activities/notifications';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
+import { elevationActivityDeps } from './vault-setup';
 import { connectWorkerConnection, loadTemporalTarget } from './temporal/connection';
 
 export const WORKFLOWS_PATH = join(__dirname, 'workflows');
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
     taskQueue: config.taskQueue,
     activityDeps: {
       notifications: { webhooks: parseWebhookUrls(config.notifyUrls), secret: config.notifySecret },
+      elevation: elevationActivityDeps(config),
     },
   });
   log.info('worker polling', {

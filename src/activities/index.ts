@@ -1,10 +1,12 @@
 import type { RuleSet } from '../domain/classification';
 import { createClassificationActivities } from './classification';
+import { createElevationActivities, type ElevationActivityDeps } from './elevation';
 import { createNotificationActivities, type NotificationDeps } from './notifications';
 
 export interface ActivityDeps {
   classificationRules?: RuleSet;
   notifications?: NotificationDeps;
+  elevation?: ElevationActivityDeps;
 }
 
 /** All of caseflow's activities, with their side-effecting dependencies injected. */
@@ -12,6 +14,7 @@ export function createActivities(deps: ActivityDeps = {}) {
   return {
     ...createClassificationActivities(deps.classificationRules),
     ...createNotificationActivities(deps.notifications ?? { webhooks: [], secret: undefined }),
+    ...createElevationActivities(deps.elevation),
   };
 }
 

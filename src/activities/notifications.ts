@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { severitySchema } from '../domain/categories';
+import { NOTIFICATION_TYPES } from '../domain/notifications';
 import { EVENT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signPayload } from '../domain/webhook-signature';
 
 /**
@@ -15,15 +16,6 @@ import { EVENT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signPayload } from 
  * Receivers authenticate a request by checking `caseflow-signature` with `verifySignature`.
  */
 
-export const NOTIFICATION_TYPES = [
-  'sla-at-risk',
-  'sla-breach',
-  'info-request-reminder',
-  'case-resolved',
-  'severity-downgraded',
-  'case-closed',
-] as const;
-
 export const caseNotificationSchema = z.object({
   // Travels as an HTTP header, so only visible ASCII: no spaces, and no CR/LF to split headers with.
   id: z.string().regex(/^[\x21-\x7e]{1,200}$/, 'visible ASCII without spaces, at most 200 characters'),
@@ -32,11 +24,11 @@ export const caseNotificationSchema = z.object({
   occurredAt: z.iso.datetime({ offset: true }),
   severity: severitySchema,
   summary: z.string(),
+  audience: z.enum(['it-admins', 'requester', 'case-team']).optional(),
   details: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type CaseNotification = z.infer<typeof caseNotificationSchema>;
-export type NotificationType = CaseNotification['type'];
 
 export interface NotificationDelivery {
   /** Receivers that answered 2xx, as origin and path: query strings often carry tokens. */

@@ -3,9 +3,12 @@ import { isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import express, { type Express, type RequestHandler } from 'express';
 import type { CasePolicy } from '../domain/case-policy';
 import type { Logger } from '../logger';
+import type { CredentialVault } from '../vault/credential-vault';
 import { authenticate, type KeyEntry } from './auth';
 import { CaseGateway } from './case-gateway';
 import { casesRouter } from './cases';
+import { ElevationGateway } from './elevation-gateway';
+import { elevationsRouter } from './elevations';
 import { docsRouter } from './docs';
 import { healthRouter } from './health';
 import { buildDocument, createRegistry } from './openapi';
@@ -18,6 +21,8 @@ export interface AppOptions {
   supportModel: 'customer-led' | 'partner-led';
   providerName: string;
   policy: CasePolicy;
+  /** Read by checkout only; the worker's activities write it. */
+  vault?: CredentialVault;
   maxBodyBytes: number;
   log: Logger;
 }
@@ -27,7 +32,7 @@ const GRPC_DEADLINE_EXCEEDED = 4;
 
 /** What Temporal's answers mean to an HTTP caller. */
 export function translateTemporalError(err: unknown): HttpProblem | undefined {
-  if (err instanceof WorkflowNotFoundError) return problems.notFound('No such case.');
+  if (err instanceof WorkflowNotFoundError) return problems.notFound('No such case or elevation.');
   if (isGrpcServiceError(err)) {
     const code: number = err.code;
     if (code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED) {
@@ -96,6 +101,7 @@ export function createApp(options: AppOptions): Express {
   v1.use(authenticate(options.keys));
   v1.use(requireJsonBody, express.json({ limit: options.maxBodyBytes, strict: true }));
   v1.use(casesRouter(gateway, registry));
+  v1.use(elevationsRouter(new ElevationGateway(client), options.vault, registry));
   app.use(v1);
 
   app.use(notFoundRoute);

@@ -12,6 +12,8 @@ import {
   TIERS,
 } from './case';
 import type { CasePolicy } from './case-policy';
+import { type ElevationPolicy, type ElevationRequest, evaluateRequest } from './elevation';
+import type { Notice } from './notifications';
 import { type Route, routeFor } from './routing';
 import {
   atRiskInstant,
@@ -54,6 +56,8 @@ export interface CaseRecord {
   id: string;
   status: CaseStatus;
   severity: Severity;
+  /** When the current severity was set: obligations of a severity start with it. */
+  severitySinceMs: number;
   twentyFourSeven: boolean;
   category: CaseCategory;
   subCategory: string | null;
@@ -82,25 +86,23 @@ export interface CaseRecord {
   reopenCount: number;
   closedAtMs: number | null;
   closeReason: string | null;
+  elevations: CaseElevation[];
   log: CaseLogEntry[];
 }
 
-/** What the rules want told to the outside world; the workflow hands it to the notifier activity. */
-export interface CaseNotice {
+/** A JIT elevation started from this case (its own child workflow holds the details). */
+export interface CaseElevation {
   id: string;
-  type:
-    | 'sla-at-risk'
-    | 'sla-breach'
-    | 'info-request-reminder'
-    | 'case-resolved'
-    | 'severity-downgraded'
-    | 'case-closed';
-  caseId: string;
-  occurredAt: string;
-  severity: Severity;
-  summary: string;
-  details?: Record<string, unknown>;
+  workflowId: string;
+  requestedBy: string;
+  breakGlass: boolean;
+  finished: boolean;
+  outcome: string | null;
+  review: { by: string; atMs: number; findings: string } | null;
 }
+
+/** What the rules want told to the outside world; the workflow hands it to the notifier activity. */
+export type CaseNotice = Notice;
 
 export interface Outcome {
   record: CaseRecord;
@@ -140,6 +142,7 @@ export function openCase(input: NewCase, nowMs: number): CaseRecord {
     id: input.id,
     status: 'new',
     severity: intake.severity,
+    severitySinceMs: nowMs,
     twentyFourSeven: intake.twentyFourSeven,
     category: 'unclassified',
     subCategory: null,
@@ -171,6 +174,7 @@ export function openCase(input: NewCase, nowMs: number): CaseRecord {
     reopenCount: 0,
     closedAtMs: null,
     closeReason: null,
+    elevations: [],
     log: [],
   };
   const device = record.device.isTestGroup ? ' (device in the Test group)' : '';
@@ -204,10 +208,16 @@ export function applyClassification(
     type: 'classified',
     actor: SYSTEM_ACTOR,
     reason: `rules ${result.rulesVersion}: ${rules}`,
-    text: triaged
-      ? `Classified as ${result.category}${result.subCategory ? `/${result.subCategory}` : ''} (confidence ${result.confidence}).`
-      : `Classification unsure (best guess ${result.category}, confidence ${result.confidence}): left in triage for an agent.`,
+    text: classificationText(record, result, triaged),
   });
+}
+
+function classificationText(record: CaseRecord, result: ClassificationRecord, triaged: boolean): string {
+  const found = `${result.category}${result.subCategory ? `/${result.subCategory}` : ''} (confidence ${result.confidence})`;
+  if (triaged) return `Classified as ${found}.`;
+  if (record.category !== 'unclassified')
+    return `Classifier suggested ${found}; the category an agent set (${record.category}) stands.`;
+  return `Classification unsure (best guess ${result.category}, confidence ${result.confidence}): left in triage for an agent.`;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -225,8 +235,15 @@ export function decide(record: CaseRecord, command: CaseCommand): Decision {
       return record.status === 'resolved'
         ? ALLOW
         : refuse(`Only a resolved case can be reopened; it is ${record.status}.`);
-    case 'resolve':
-      return record.status === 'resolved' ? refuse('The case is already resolved.') : ALLOW;
+    case 'resolve': {
+      if (record.status === 'resolved') return refuse('The case is already resolved.');
+      const unreviewed = unreviewedBreakGlass(record);
+      return unreviewed.length > 0
+        ? refuse(
+            `Break-glass grant ${unreviewed.join(', ')} needs an IT admin's post-incident review before the case can close.`,
+          )
+        : ALLOW;
+    }
     case 'change-severity':
       if (record.status === 'resolved') return refuse('Reopen the case before changing its severity.');
       return command.severity === record.severity
@@ -331,6 +348,7 @@ export function applyCommand(record: CaseRecord, command: CaseCommand, nowMs: nu
       const next: CaseRecord = {
         ...record,
         severity: command.severity,
+        severitySinceMs: nowMs,
         sla: changeClockSeverity(record.sla, command.severity, nowMs),
       };
       return none(
@@ -524,6 +542,91 @@ export function applyFact(record: CaseRecord, fact: CaseFact, nowMs: number): Ou
 }
 
 // ------------------------------------------------------------------------------------------------
+// JIT elevations started from the case
+
+export const unreviewedBreakGlass = (record: CaseRecord): string[] =>
+  record.elevations.filter((e) => e.breakGlass && e.review === null).map((e) => e.id);
+
+export const activeElevations = (record: CaseRecord): CaseElevation[] =>
+  record.elevations.filter((e) => !e.finished);
+
+export function decideElevationRequest(
+  record: CaseRecord,
+  request: ElevationRequest,
+  policy: ElevationPolicy,
+): Decision {
+  const { refusals } = evaluateRequest(
+    request,
+    {
+      caseSeverity: record.severity,
+      caseDeviceSerial: record.device.serial,
+      deviceIsTestGroup: record.device.isTestGroup,
+      caseOpen: !isFinished(record.status) && record.status !== 'resolved',
+    },
+    policy,
+  );
+  return refusals.length === 0 ? ALLOW : refuse(refusals.map((r) => `${r.rule}: ${r.reason}`).join(' '));
+}
+
+export const nextElevationId = (record: CaseRecord): string => `${record.id}.${record.elevations.length + 1}`;
+
+export function elevationStarted(
+  record: CaseRecord,
+  e: { id: string; workflowId: string; requestedBy: string; breakGlass: boolean; reason: string },
+  nowMs: number,
+): CaseRecord {
+  const entry: CaseElevation = { ...e, finished: false, outcome: null, review: null };
+  return logged({ ...record, elevations: [...record.elevations, entry] }, nowMs, {
+    type: 'elevation-requested',
+    actor: e.requestedBy,
+    reason: e.reason,
+    text: `JIT elevation ${e.id} requested${e.breakGlass ? ' as break-glass' : ''} (workflow ${e.workflowId}).`,
+  });
+}
+
+export function elevationFinished(
+  record: CaseRecord,
+  id: string,
+  outcome: string,
+  nowMs: number,
+): CaseRecord {
+  const elevations = record.elevations.map((e) => (e.id === id ? { ...e, finished: true, outcome } : e));
+  return logged({ ...record, elevations }, nowMs, {
+    type: 'elevation-finished',
+    actor: SYSTEM_ACTOR,
+    reason: null,
+    text: `JIT elevation ${id} finished: ${outcome}.`,
+  });
+}
+
+export function decideBreakGlassReview(record: CaseRecord, elevationId: string, actor: string): Decision {
+  const e = record.elevations.find((x) => x.id === elevationId);
+  if (!e) return refuse(`No elevation ${elevationId} on this case.`);
+  if (!e.breakGlass) return refuse(`Elevation ${elevationId} was not break-glass; it needs no review.`);
+  if (e.review) return refuse(`Elevation ${elevationId} was already reviewed by ${e.review.by}.`);
+  if (actor === e.requestedBy) return refuse('The person who used break-glass cannot review it.');
+  return ALLOW;
+}
+
+export function breakGlassReviewed(
+  record: CaseRecord,
+  elevationId: string,
+  actor: string,
+  findings: string,
+  nowMs: number,
+): CaseRecord {
+  const elevations = record.elevations.map((e) =>
+    e.id === elevationId ? { ...e, review: { by: actor, atMs: nowMs, findings } } : e,
+  );
+  return logged({ ...record, elevations }, nowMs, {
+    type: 'break-glass-reviewed',
+    actor,
+    reason: findings,
+    text: `Post-incident review of break-glass grant ${elevationId} recorded.`,
+  });
+}
+
+// ------------------------------------------------------------------------------------------------
 // Timers: SLA risk and breach, reminders, engagement downgrade, automatic closes
 
 export interface DueEvent {
@@ -548,23 +651,30 @@ function scheduledEvents(record: CaseRecord, policy: CasePolicy, nowMs: number):
     events.push({ atMs: dueMs, key: `${target}@${dueMs}:breach`, kind: 'breach', target, dueMs });
   }
   const ask = record.infoRequest;
-  if (ask) {
+  // A case with an unreviewed break-glass grant cannot close, not even by itself; so neither the
+  // close nor the reminder announcing it is scheduled until the review is in.
+  const mayClose = unreviewedBreakGlass(record).length === 0;
+  if (ask && mayClose) {
     const closeMs = ask.askedAtMs + policy.unresponsiveCloseHours * HOUR_MS;
     if (!ask.reminded) {
       events.push({
         atMs: closeMs - policy.infoReminderBeforeCloseHours * HOUR_MS,
         key: `info@${ask.askedAtMs}:reminder`,
         kind: 'info-reminder',
+        dueMs: closeMs,
       });
     }
     events.push({ atMs: closeMs, key: `info@${ask.askedAtMs}:close`, kind: 'unresponsive-close' });
-    if (record.severity === 'A') {
-      events.push({
-        atMs: ask.askedAtMs + policy.sevAEngagementMinutes * MINUTE_MS,
-        key: `info@${ask.askedAtMs}:engagement`,
-        kind: 'engagement-downgrade',
-      });
-    }
+  }
+  if (ask && record.severity === 'A') {
+    // The 24x7 engagement is owed only while the case is Sev A: count from the later of the
+    // question and the upgrade.
+    const since = Math.max(ask.askedAtMs, record.severitySinceMs);
+    events.push({
+      atMs: since + policy.sevAEngagementMinutes * MINUTE_MS,
+      key: `info@${ask.askedAtMs}:engagement@${since}`,
+      kind: 'engagement-downgrade',
+    });
   }
   if (record.status === 'resolved' && record.resolution) {
     events.push({
@@ -618,6 +728,10 @@ function fire(record: CaseRecord, event: DueEvent, policy: CasePolicy, nowMs: nu
     }
     case 'info-reminder': {
       const ask = record.infoRequest as InfoRequest;
+      // Running late, past the close itself: the close says it all.
+      if ((event.dueMs ?? Infinity) <= nowMs) {
+        return { record: { ...base, infoRequest: { ...ask, reminded: true } }, notices: [] };
+      }
       const closeAt = iso(ask.askedAtMs + policy.unresponsiveCloseHours * HOUR_MS);
       const text = `Reminder sent to the requester: the case closes at ${closeAt} unless they answer.`;
       return {
@@ -647,7 +761,12 @@ function fire(record: CaseRecord, event: DueEvent, policy: CasePolicy, nowMs: nu
     case 'engagement-downgrade': {
       const severity = downgradeOneLevel(record.severity);
       const reason = `Sev A needs continuous 24x7 engagement; the requester left a request unanswered for ${policy.sevAEngagementMinutes} min`;
-      const next: CaseRecord = { ...base, severity, sla: changeClockSeverity(base.sla, severity, nowMs) };
+      const next: CaseRecord = {
+        ...base,
+        severity,
+        severitySinceMs: nowMs,
+        sla: changeClockSeverity(base.sla, severity, nowMs),
+      };
       return {
         record: logged(next, nowMs, {
           type: 'severity-downgraded',
@@ -792,6 +911,14 @@ export function caseView(record: CaseRecord, policy: CasePolicy, nowMs: number):
     reopenCount: record.reopenCount,
     closedAt: isoOrNull(record.closedAtMs),
     closeReason: record.closeReason,
+    elevations: record.elevations.map((e) => ({
+      id: e.id,
+      requestedBy: e.requestedBy,
+      breakGlass: e.breakGlass,
+      finished: e.finished,
+      outcome: e.outcome,
+      review: e.review ? { by: e.review.by, at: iso(e.review.atMs), findings: e.review.findings } : null,
+    })),
     log: record.log,
     requestFingerprint: record.requestFingerprint,
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { businessCalendarSchema, DEFAULT_BUSINESS_CALENDAR } from './calendar';
+import { DEFAULT_ELEVATION_POLICY, elevationPolicySchema } from './elevation';
 import { DEFAULT_SLA_POLICY, slaPolicySchema } from './sla';
 
 /**
@@ -38,6 +39,7 @@ export const casePolicySchema = z
       .default(5 * 24),
     /** History length past which the case continues as a new run, carrying its state. */
     continueAsNewAfterEvents: z.int().min(100).max(50_000).default(10_000),
+    elevation: elevationPolicySchema.default(DEFAULT_ELEVATION_POLICY),
   })
   .refine((p) => p.infoReminderBeforeCloseHours < p.unresponsiveCloseHours, {
     message: 'infoReminderBeforeCloseHours must be shorter than unresponsiveCloseHours',

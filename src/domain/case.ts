@@ -114,6 +114,9 @@ export const LOG_TYPES = [
   'notification-delivered',
   'notification-failed',
   'continued-as-new',
+  'elevation-requested',
+  'elevation-finished',
+  'break-glass-reviewed',
 ] as const;
 
 /** One step of the case as the workflow recorded it: who, when, why. */
@@ -197,6 +200,16 @@ export const caseSchema = z
     reopenCount: z.number().int(),
     closedAt: isoOrNull,
     closeReason: z.string().nullable(),
+    elevations: z.array(
+      z.object({
+        id: z.string(),
+        requestedBy: z.string(),
+        breakGlass: z.boolean(),
+        finished: z.boolean(),
+        outcome: z.string().nullable(),
+        review: z.object({ by: z.string(), at: z.iso.datetime(), findings: z.string() }).nullable(),
+      }),
+    ),
     log: z.array(caseLogEntrySchema),
     requestFingerprint: z
       .string()

@@ -19,6 +19,14 @@ export const PERMISSIONS = {
   'case:read': ['agent', 'escalation-team', 'it-admin', 'auditor'],
   /** Working a case: assignment, severity, category, questions, notes, resolution, relayed requester answers. */
   'case:work': ['agent', 'escalation-team'],
+  'elevation:request': ['escalation-team'],
+  'elevation:read': ['agent', 'escalation-team', 'it-admin', 'auditor'],
+  'elevation:decide': ['it-admin'],
+  'elevation:checkout': ['escalation-team'],
+  /** Ending access early: the requester (escalation team) or any IT admin (a revoke). */
+  'elevation:release': ['escalation-team', 'it-admin'],
+  'elevation:extend': ['escalation-team'],
+  'elevation:review': ['it-admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

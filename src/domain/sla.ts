@@ -31,6 +31,17 @@ export const severityTargetsSchema = z.object({
 });
 export type SeverityTargets = z.output<typeof severityTargetsSchema>;
 
+/** A deployment's change to some of a severity's targets; unlike the full schema, nothing defaults. */
+export const severityTargetsOverrideSchema = z
+  .object({
+    firstResponseMinutes: z.int().positive().optional(),
+    updateCadenceMinutes: z.int().positive().optional(),
+    resolutionMinutes: z.int().positive().optional(),
+    hours: clockModeSchema.optional(),
+    twentyFourSevenOnRequest: z.boolean().optional(),
+  })
+  .strict();
+
 export const slaPolicySchema = z.object({
   A: severityTargetsSchema,
   B: severityTargetsSchema,

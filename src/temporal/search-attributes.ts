@@ -3,6 +3,8 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 /**
  * The custom search attributes caseflow keeps current on its workflows, so operators can filter
  * cases in the Temporal Web UI and CLI and the list endpoints can be served from visibility.
+ * SQL visibility (the embedded SQLite default, PostgreSQL) allows at most 10 Keyword attributes
+ * per namespace, so links between workflows use workflow IDs (`case:<id>:elevation:<n>`) instead.
  */
 export const CaseStatus = defineSearchAttributeKey('CaseStatus', SearchAttributeType.KEYWORD);
 export const CaseSeverity = defineSearchAttributeKey('CaseSeverity', SearchAttributeType.KEYWORD);
@@ -13,6 +15,11 @@ export const RequesterId = defineSearchAttributeKey('RequesterId', SearchAttribu
 export const DeviceSerial = defineSearchAttributeKey('DeviceSerial', SearchAttributeType.KEYWORD);
 export const SupportModel = defineSearchAttributeKey('SupportModel', SearchAttributeType.KEYWORD);
 export const SlaBreached = defineSearchAttributeKey('SlaBreached', SearchAttributeType.BOOL);
+export const ElevationStatus = defineSearchAttributeKey('ElevationStatus', SearchAttributeType.KEYWORD);
+export const ElevationRequestedBy = defineSearchAttributeKey(
+  'ElevationRequestedBy',
+  SearchAttributeType.KEYWORD,
+);
 
 export const SEARCH_ATTRIBUTES = [
   CaseStatus,
@@ -24,6 +31,8 @@ export const SEARCH_ATTRIBUTES = [
   DeviceSerial,
   SupportModel,
   SlaBreached,
+  ElevationStatus,
+  ElevationRequestedBy,
 ] as const;
 
 const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
@@ -72,5 +81,18 @@ export function caseSearchAttributes(c: CaseIndexFields) {
     ...pairs,
     ...(c.assignee ? [{ key: CaseAssignee, value: c.assignee }] : []),
     { key: SlaBreached, value: c.breaches.length > 0 },
+  ];
+}
+
+/** What an elevation's search attributes mirror, so GET /v1/elevations is served from visibility. */
+export function elevationSearchAttributes(e: {
+  status: string;
+  requestedBy: string;
+  request: { deviceSerial: string };
+}) {
+  return [
+    { key: ElevationStatus, value: e.status },
+    { key: ElevationRequestedBy, value: e.requestedBy },
+    { key: DeviceSerial, value: e.request.deviceSerial },
   ];
 }

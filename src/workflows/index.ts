@@ -1,1 +1,2 @@
+export { elevation } from './elevation';
 export { supportCase } from './supportCase';

@@ -2,6 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CaseView, NewCase } from '../domain/case';
 import type { CaseCommand, CaseFact, CaseRecord } from '../domain/case-lifecycle';
 import type { CasePolicy } from '../domain/case-policy';
+import type { ElevationRequest } from '../domain/elevation';
 
 /** Every support case is one workflow with this ID, so the case id alone finds its history. */
 export const caseWorkflowId = (caseId: string): string => `case:${caseId}`;
@@ -41,6 +42,21 @@ export const requestInfo = defineUpdate<CaseView, [RequestInfoInput]>('requestIn
 export const addNote = defineUpdate<CaseView, [AddNoteInput]>('addNote');
 export const resolve = defineUpdate<CaseView, [ResolveInput]>('resolve');
 export const reopen = defineUpdate<CaseView, [ReopenInput]>('reopen');
+
+/** JIT elevation on the case's device (escalation team); the elevation runs as a child workflow. */
+export const requestElevation = defineUpdate<
+  { elevationId: string; workflowId: string },
+  [RequestElevationInput]
+>('requestElevation');
+export interface RequestElevationInput {
+  actor: string;
+  request: ElevationRequest;
+}
+/** An IT admin's post-incident review of a break-glass grant; the case cannot close without it. */
+export const reviewBreakGlass = defineUpdate<
+  CaseView,
+  [{ actor: string; elevationId: string; findings: string }]
+>('reviewBreakGlass');
 
 // Facts from the requester (relayed by the helpdesk): signals, always recorded.
 export const requesterReplied = defineSignal<[RequesterReplyInput]>('requesterReplied');

@@ -3,7 +3,9 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   proxyActivities,
+  startChild,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -17,18 +19,29 @@ import {
   applyCommand,
   applyFact,
   type CaseCommand,
+  activeElevations,
+  breakGlassReviewed,
   type CaseNotice,
   type CaseRecord,
   caseView,
   decide,
+  decideBreakGlassReview,
+  decideElevationRequest,
+  type Decision,
+  elevationFinished,
+  elevationStarted,
   isFinished,
+  nextElevationId,
   nextWakeAt,
   openCase,
   type Outcome,
   recordDelivery,
   continuedAsNew,
 } from '../domain/case-lifecycle';
-import { caseSearchAttributes } from '../temporal/search-attributes';
+import { openElevation } from '../domain/elevation';
+import { caseSearchAttributes, elevationSearchAttributes } from '../temporal/search-attributes';
+import { elevation } from './elevation';
+import { caseEnded, elevationWorkflowId } from './elevation.messages';
 import * as m from './supportCase.messages';
 
 const { classifyCase } = proxyActivities<CaseActivities>({
@@ -80,9 +93,19 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
     changes++;
     outcome.notices.forEach(send);
     publish();
+    endElevationsIfDone();
   };
 
   const view = (): CaseView => caseView(record, policy, Date.now());
+  const reject = (decision: Decision) => {
+    if (!decision.ok) {
+      throw ApplicationFailure.create({
+        type: m.INVALID_COMMAND,
+        message: decision.reason,
+        nonRetryable: true,
+      });
+    }
+  };
   setHandler(m.getCase, view);
 
   const handleCommand = <I>(update: UpdateDefinition<CaseView, [I]>, toCommand: (i: I) => CaseCommand) =>
@@ -112,6 +135,87 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   handleCommand(m.addNote, (i) => ({ type: 'add-note', ...i }));
   handleCommand(m.resolve, (i) => ({ type: 'resolve', ...i }));
   handleCommand(m.reopen, (i) => ({ type: 'reopen', ...i }));
+  // JIT elevations: child workflows, so none outlives the case.
+  const endSignalled = new Set<string>();
+  setHandler(
+    m.requestElevation,
+    async ({ actor, request }) => {
+      const elevationId = nextElevationId(record);
+      const n = record.elevations.length + 1;
+      const workflowId = elevationWorkflowId(record.id, n);
+      const elevationInput = {
+        id: elevationId,
+        caseId: record.id,
+        caseSeverity: record.severity,
+        request,
+        requestedBy: actor,
+        policy: policy.elevation,
+      };
+      apply({
+        record: elevationStarted(
+          record,
+          {
+            id: elevationId,
+            workflowId,
+            requestedBy: actor,
+            breakGlass: request.breakGlass !== undefined,
+            reason: request.planOfAction,
+          },
+          Date.now(),
+        ),
+        notices: [],
+      });
+      const child = await startChild(elevation, {
+        workflowId,
+        args: [elevationInput],
+        parentClosePolicy: 'REQUEST_CANCEL',
+        typedSearchAttributes: elevationSearchAttributes(openElevation(elevationInput, Date.now())),
+      });
+      void child.result().then(
+        (result) =>
+          apply({ record: elevationFinished(record, elevationId, result.status, Date.now()), notices: [] }),
+        (err: unknown) =>
+          apply({
+            record: elevationFinished(
+              record,
+              elevationId,
+              `failed: ${err instanceof Error ? err.message : String(err)}`,
+              Date.now(),
+            ),
+            notices: [],
+          }),
+      );
+      return { elevationId, workflowId };
+    },
+    {
+      validator: ({ request }: m.RequestElevationInput) =>
+        reject(decideElevationRequest(record, request, policy.elevation)),
+    },
+  );
+  setHandler(
+    m.reviewBreakGlass,
+    ({ actor, elevationId, findings }) => {
+      apply({ record: breakGlassReviewed(record, elevationId, actor, findings, Date.now()), notices: [] });
+      return view();
+    },
+    {
+      validator: ({ actor, elevationId }: { actor: string; elevationId: string }) =>
+        reject(decideBreakGlassReview(record, elevationId, actor)),
+    },
+  );
+
+  /** Once the case is resolved or over, every elevation still open must end (and rotate). */
+  const endElevationsIfDone = () => {
+    if (record.status !== 'resolved' && !isFinished(record.status)) return;
+    for (const e of activeElevations(record)) {
+      if (endSignalled.has(e.id)) continue;
+      endSignalled.add(e.id);
+      void getExternalWorkflowHandle(e.workflowId)
+        .signal(caseEnded, { reason: `the case was ${record.status}` })
+        .catch(() => undefined);
+    }
+  };
+
   setHandler(m.requesterReplied, (i) =>
     apply(applyFact(record, { type: 'requester-replied', ...i }, Date.now())),
   );
@@ -133,7 +237,8 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
     const due = advance(record, policy, Date.now());
     if (due.record !== record) apply(due);
     if (isFinished(record.status)) break;
-    if (historyIsLong(policy.continueAsNewAfterEvents)) {
+    // Child elevations belong to this run: hand over only when none is open.
+    if (historyIsLong(policy.continueAsNewAfterEvents) && activeElevations(record).length === 0) {
       await condition(() => allHandlersFinished() && notificationsInFlight === 0);
       return continueAsNew<typeof supportCase>({ ...input, resume: continuedAsNew(record, Date.now()) });
     }
@@ -143,8 +248,10 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
     else await condition(() => changes !== seen, Math.max(1, wakeAt - Date.now()));
   }
 
-  // Let the closing notices go out and any in-flight update answer before the case ends.
-  await condition(() => allHandlersFinished() && notificationsInFlight === 0);
+  // Let elevations end and rotate, closing notices go out and in-flight updates answer first.
+  await condition(
+    () => activeElevations(record).length === 0 && allHandlersFinished() && notificationsInFlight === 0,
+  );
   return { id: record.id, status: record.status };
 }
 

@@ -1,34 +1,28 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { temporalCliPath } from '../../scripts/tools';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 import { bundleWorkflows, createCaseflowWorker } from '../../src/worker';
+import { startTestDevServer } from '../support/dev-server';
 import { startWebhookReceiver } from '../support/webhook-receiver';
 
 /**
- * One real Temporal dev server (the CLI built by scripts/setup.sh) on free loopback ports, with
- * caseflow's search attributes registered, and one real worker running the bundled workflows,
- * shared by every integration test file. Torn down, awaited, when the run ends.
+ * One real Temporal dev server (the CLI built by scripts/setup.sh) on a free loopback port, with
+ * caseflow's search attributes registered, one real worker running the bundled workflows, and a
+ * webhook receiver standing in for the notification subscribers, shared by every integration test
+ * file. Torn down, awaited, when the run ends.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalCliPath },
-      ip: '127.0.0.1',
-      searchAttributes: [...SEARCH_ATTRIBUTES],
-      extraArgs: ['--dynamic-config-value', 'frontend.enableServerVersionCheck=false'],
-    },
-  });
+  const server = await startTestDevServer();
+  const connection = await NativeConnection.connect({ address: server.address });
   const taskQueue = `caseflow-it-${randomUUID()}`;
   const notifySecret = randomBytes(32).toString('hex');
   const receiver = await startWebhookReceiver(notifySecret);
   const workflowBundle = await bundleWorkflows();
   const worker = await createCaseflowWorker({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
+    connection,
+    namespace: 'default',
     taskQueue,
     workflowBundle,
     activityDeps: {
@@ -37,8 +31,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   const running = worker.run();
 
-  project.provide('temporalAddress', env.address);
-  project.provide('temporalNamespace', env.namespace ?? 'default');
+  project.provide('temporalAddress', server.address);
+  project.provide('temporalNamespace', 'default');
   project.provide('taskQueue', taskQueue);
   project.provide('temporalCli', temporalCliPath);
   project.provide('webhookReceiverUrl', receiver.url);
@@ -46,7 +40,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     worker.shutdown();
     await running;
-    await env.teardown();
+    await connection.close();
+    await server.stop();
     await receiver.close();
   };
 }

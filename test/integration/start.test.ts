@@ -8,8 +8,15 @@ import { intake } from '../support/harness';
 import { freePort } from '../support/ports';
 
 let proc: ChildProcess | undefined;
+// start.ts runs in its own process group, so a failed test can still stop it and everything it started.
 afterAll(() => {
-  if (proc && proc.exitCode === null) proc.kill('SIGKILL');
+  if (proc?.pid && proc.exitCode === null) {
+    try {
+      process.kill(-proc.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 });
 
 function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number, output: { text: string }) {
@@ -42,7 +49,11 @@ describe('npm start (scripts/start.ts)', () => {
     };
     delete env.TEMPORAL_ADDRESS;
     delete env.CASEFLOW_API_KEYS_FILE;
-    proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: repoRoot, env });
+    proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+      cwd: repoRoot,
+      env,
+      detached: true,
+    });
     const output = { text: '' };
     await waitForOutput(proc, /Press Ctrl-C to stop/, 120_000, output);
 

@@ -9,15 +9,29 @@ import { WORKFLOWS_PATH } from '../../src/worker';
 
 let runtimeInstalled = false;
 
+/**
+ * The SDK allows the server five seconds to listen; a JVM on a busy two-core machine can miss
+ * that, so a start that timed out is tried again (the SDK stops the late process itself).
+ */
+async function createWithRetries(attempts = 3): Promise<TestWorkflowEnvironment> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path: testServerPath } },
+      });
+    } catch (err) {
+      if (attempt >= attempts || !/did not start within/.test(String(err))) throw err;
+    }
+  }
+}
+
 /** The Java time-skipping test server (fetched by scripts/setup.sh), started for one test file. */
 export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testServerPath } },
-  });
+  const env = await createWithRetries();
   // Unlike the dev server, the test server only accepts search attributes registered at run time.
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',

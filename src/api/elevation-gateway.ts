@@ -1,0 +1,149 @@
+import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { z } from 'zod';
+import { ELEVATION_STATUSES, type ElevationRequest, type ElevationView } from '../domain/elevation';
+import * as sa from '../temporal/search-attributes';
+import * as em from '../workflows/elevation.messages';
+import {
+  caseWorkflowId,
+  INVALID_COMMAND,
+  requestElevation,
+  reviewBreakGlass,
+} from '../workflows/supportCase.messages';
+import type { CaseView } from '../domain/case';
+import { problems } from './problem';
+
+const safeValue = z
+  .string()
+  .regex(/^[A-Za-z0-9._@:+-]{1,128}$/, 'letters, digits and . _ @ : + - only (max 128)');
+export const elevationListFiltersSchema = z
+  .object({
+    status: z.enum(ELEVATION_STATUSES).optional(),
+    device: safeValue.optional(),
+    requester: safeValue.optional(),
+    case: z.uuid().optional(),
+  })
+  .strict();
+export type ElevationListFilters = z.infer<typeof elevationListFiltersSchema>;
+
+/** A visibility query over elevations only, from validated filter values. */
+export function buildElevationListQuery(raw: ElevationListFilters): string {
+  const f = elevationListFiltersSchema.parse(raw);
+  const clauses = [`WorkflowType = 'elevation'`];
+  if (f.status) clauses.push(`ElevationStatus = '${f.status}'`);
+  if (f.device) clauses.push(`DeviceSerial = '${f.device}'`);
+  if (f.requester) clauses.push(`ElevationRequestedBy = '${f.requester}'`);
+  if (f.case) clauses.push(`WorkflowId STARTS_WITH 'case:${f.case}:elevation:'`);
+  return clauses.join(' AND ');
+}
+
+/** Maps an update refused by a workflow validator to the HTTP answer it means. */
+function refusal(err: unknown): unknown {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    if (err.cause.type === em.ELEVATION_FORBIDDEN) return problems.forbidden(err.cause.message);
+    if (err.cause.type === em.ELEVATION_REFUSED || err.cause.type === INVALID_COMMAND) {
+      return problems.conflict(err.cause.message);
+    }
+  }
+  return err;
+}
+
+/** The API's path to elevation workflows and to their case for requests and reviews. */
+export class ElevationGateway {
+  constructor(private readonly client: Client) {}
+
+  private handle(elevationId: string) {
+    const ids = em.workflowIdOfElevation(elevationId);
+    if (!ids) throw problems.notFound('No such elevation.');
+    return { ...ids, handle: this.client.workflow.getHandle(ids.workflowId) };
+  }
+
+  async request(caseId: string, actor: string, request: ElevationRequest): Promise<ElevationView> {
+    let started: { elevationId: string };
+    try {
+      started = await this.client.workflow
+        .getHandle(caseWorkflowId(caseId))
+        .executeUpdate(requestElevation, { args: [{ actor, request }] });
+    } catch (err) {
+      throw refusal(err);
+    }
+    return this.get(started.elevationId);
+  }
+
+  async get(elevationId: string): Promise<ElevationView> {
+    return this.handle(elevationId).handle.query(em.getElevation);
+  }
+
+  async command<I>(
+    elevationId: string,
+    update: UpdateDefinition<ElevationView, [I]>,
+    input: I,
+  ): Promise<ElevationView> {
+    const { handle } = this.handle(elevationId);
+    try {
+      return await handle.executeUpdate(update, { args: [input] });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) {
+        // Finished elevations exist but take no commands.
+        const finished = await handle.describe().catch(() => undefined);
+        if (finished) throw problems.conflict('This elevation is over; it takes no more commands.');
+      }
+      throw refusal(err);
+    }
+  }
+
+  /**
+   * Who asked, from the workflow's search attributes: readable without a worker, so checkout
+   * authorisation keeps working (and refusing) while workers are down.
+   */
+  async requesterOf(elevationId: string): Promise<string | undefined> {
+    const { handle } = this.handle(elevationId);
+    const description = await handle.describe();
+    return description.typedSearchAttributes.get(sa.ElevationRequestedBy);
+  }
+
+  async signal<I>(elevationId: string, signal: SignalDefinition<[I]>, input: I): Promise<void> {
+    await this.handle(elevationId).handle.signal(signal, input);
+  }
+
+  async review(elevationId: string, actor: string, findings: string): Promise<CaseView> {
+    const { caseId } = this.handle(elevationId);
+    try {
+      return await this.client.workflow
+        .getHandle(caseWorkflowId(caseId))
+        .executeUpdate(reviewBreakGlass, { args: [{ actor, elevationId, findings }] });
+    } catch (err) {
+      throw refusal(err);
+    }
+  }
+
+  async list(filters: ElevationListFilters, limit: number, cursor: string | undefined) {
+    const response = await this.client.workflowService.listWorkflowExecutions({
+      namespace: this.client.options.namespace,
+      query: buildElevationListQuery(filters),
+      pageSize: limit,
+      nextPageToken: cursor ? Buffer.from(cursor, 'base64url') : undefined,
+    });
+    const items = (response.executions ?? []).map((execution) => {
+      const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
+      const workflowId = execution.execution?.workflowId ?? '';
+      const match = /^case:([^:]+):elevation:(\d+)$/.exec(workflowId);
+      return {
+        id: match ? `${match[1]}.${match[2]}` : workflowId,
+        caseId: match?.[1] ?? null,
+        status: attributes.get(sa.ElevationStatus) ?? null,
+        requestedBy: attributes.get(sa.ElevationRequestedBy) ?? null,
+        deviceSerial: attributes.get(sa.DeviceSerial) ?? null,
+        requestedAt: execution.startTime?.seconds
+          ? new Date(Number(execution.startTime.seconds) * 1000).toISOString()
+          : null,
+        closedAt: execution.closeTime?.seconds
+          ? new Date(Number(execution.closeTime.seconds) * 1000).toISOString()
+          : null,
+      };
+    });
+    const token = response.nextPageToken;
+    return { items, nextCursor: token && token.length > 0 ? Buffer.from(token).toString('base64url') : null };
+  }
+}

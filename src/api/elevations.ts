@@ -1,0 +1,256 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { type Request, Router } from 'express';
+import { z } from 'zod';
+import { elevationRequestSchema, elevationViewSchema } from '../domain/elevation';
+import type { Permission } from '../domain/roles';
+import type { CredentialVault } from '../vault/credential-vault';
+import { VaultError } from '../vault/credential-vault';
+import * as em from '../workflows/elevation.messages';
+import { actorOf, requirePermission } from './auth';
+import { type ElevationGateway, elevationListFiltersSchema } from './elevation-gateway';
+import { jsonBody, problemResponses, standardProblems } from './openapi';
+import { problems } from './problem';
+import { parseRequestPart } from './validation';
+
+const elevationIdParams = z.object({
+  id: z.string().regex(/^[0-9a-f-]{36}\.[1-9][0-9]{0,3}$/, 'an elevation id: <case id>.<n>'),
+});
+const caseIdParams = z.object({ id: z.uuid({ message: 'a case id is a UUID' }) });
+const reason = z.string().trim().min(3).max(2_000);
+const elevationResponse = {
+  description: 'The elevation',
+  content: { 'application/json': { schema: elevationViewSchema } },
+};
+const checkoutSchema = z
+  .object({ password: z.string(), endsAt: z.iso.datetime() })
+  .meta({ id: 'Checkout', description: 'The only response that ever carries the password' });
+
+const listQuerySchema = elevationListFiltersSchema.extend({
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,4096}$/, 'a cursor from a previous page')
+    .optional(),
+});
+
+interface ElevationAction<B extends z.ZodType> {
+  path: string;
+  summary: string;
+  body: B;
+  permission: Permission;
+  run: (g: ElevationGateway, id: string, body: z.infer<B>, req: Request) => Promise<unknown>;
+}
+const action = <B extends z.ZodType>(a: ElevationAction<B>) => a;
+
+const ACTIONS = [
+  action({
+    path: 'approve',
+    summary:
+      'Approve (IT admin; never the requester). Not-recommended actions need acknowledgeNotRecommended',
+    body: z.object({ reason, acknowledgeNotRecommended: z.boolean().default(false) }).strict(),
+    permission: 'elevation:decide',
+    run: (g, id, b, req) => g.command(id, em.approveElevation, { actor: actorOf(req).principal, ...b }),
+  }),
+  action({
+    path: 'deny',
+    summary: 'Deny (IT admin)',
+    body: z.object({ reason }).strict(),
+    permission: 'elevation:decide',
+    run: (g, id, b, req) => g.command(id, em.denyElevation, { actor: actorOf(req).principal, ...b }),
+  }),
+  action({
+    path: 'release',
+    summary: 'End access now (the requester releases, an IT admin revokes); the password is rotated',
+    body: z.object({ reason }).strict(),
+    permission: 'elevation:release',
+    run: (g, id, b, req) => {
+      const actor = actorOf(req);
+      return g.command(id, em.releaseElevation, {
+        actor: actor.principal,
+        reason: b.reason,
+        actorIsAdmin: actor.roles.includes('it-admin'),
+      });
+    },
+  }),
+  action({
+    path: 'extensions',
+    summary: 'Ask to extend the window (the requester, before it ends)',
+    body: z
+      .object({
+        minutes: z
+          .int()
+          .min(5)
+          .max(24 * 60),
+        reason,
+      })
+      .strict(),
+    permission: 'elevation:extend',
+    run: (g, id, b, req) => g.command(id, em.requestExtension, { actor: actorOf(req).principal, ...b }),
+  }),
+  action({
+    path: 'extensions/approve',
+    summary: 'Approve the pending extension (IT admin other than the requester)',
+    body: z.object({ reason }).strict(),
+    permission: 'elevation:decide',
+    run: (g, id, b, req) => g.command(id, em.approveExtension, { actor: actorOf(req).principal, ...b }),
+  }),
+  action({
+    path: 'extensions/deny',
+    summary: 'Deny the pending extension (IT admin)',
+    body: z.object({ reason }).strict(),
+    permission: 'elevation:decide',
+    run: (g, id, b, req) => g.command(id, em.denyExtension, { actor: actorOf(req).principal, ...b }),
+  }),
+  action({
+    path: 'review',
+    summary: 'Record the post-incident review of a break-glass grant (IT admin); lets the case close',
+    body: z.object({ findings: z.string().trim().min(10).max(5_000) }).strict(),
+    permission: 'elevation:review',
+    run: (g, id, b, req) => g.review(id, actorOf(req).principal, b.findings),
+  }),
+];
+
+export function elevationsRouter(
+  gateway: ElevationGateway,
+  vault: CredentialVault | undefined,
+  registry: OpenAPIRegistry,
+): Router {
+  const router = Router();
+  const idOf = (req: Request) => parseRequestPart(elevationIdParams, req.params, 'params').id;
+
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/cases/{id}/elevations',
+    summary: 'Request JIT admin access to the case device (escalation team)',
+    description:
+      'Unsupported actions and Test-group devices are refused (409, naming the rule). Break-glass (Sev A only) ' +
+      'self-approves at once.',
+    request: { params: caseIdParams, body: jsonBody(elevationRequestSchema) },
+    responses: {
+      201: elevationResponse,
+      ...standardProblems,
+      ...problemResponses({ 404: 'No such case', 409: 'Refused by policy or case state' }),
+    },
+  });
+  router.post('/v1/cases/:id/elevations', requirePermission('elevation:request'), async (req, res) => {
+    const { id } = parseRequestPart(caseIdParams, req.params, 'params');
+    const body = parseRequestPart(elevationRequestSchema, req.body, 'body');
+    const view = await gateway.request(id, actorOf(req).principal, body);
+    res.status(201).location(`/v1/elevations/${view.id}`).json(view);
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/elevations',
+    summary: 'All active and closed elevation requests (from visibility)',
+    request: { query: listQuerySchema },
+    responses: {
+      200: {
+        description: 'A page of elevations',
+        content: {
+          'application/json': {
+            schema: z.object({
+              items: z.array(
+                z.object({
+                  id: z.string(),
+                  caseId: z.string().nullable(),
+                  status: z.string().nullable(),
+                  requestedBy: z.string().nullable(),
+                  deviceSerial: z.string().nullable(),
+                  requestedAt: z.string().nullable(),
+                  closedAt: z.string().nullable(),
+                }),
+              ),
+              nextCursor: z.string().nullable(),
+            }),
+          },
+        },
+      },
+      ...standardProblems,
+    },
+  });
+  router.get('/v1/elevations', requirePermission('elevation:read'), async (req, res) => {
+    const { limit, cursor, ...filters } = parseRequestPart(listQuerySchema, req.query, 'query');
+    res.json(await gateway.list(filters, limit, cursor));
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/elevations/{id}',
+    summary: 'Read an elevation with its full record',
+    request: { params: elevationIdParams },
+    responses: {
+      200: elevationResponse,
+      ...standardProblems,
+      ...problemResponses({ 404: 'No such elevation' }),
+    },
+  });
+  router.get('/v1/elevations/:id', requirePermission('elevation:read'), async (req, res) => {
+    res.json(await gateway.get(idOf(req)));
+  });
+
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/elevations/{id}/checkout',
+    summary: 'Check out the password (the approved requester only, while the window is open); recorded',
+    request: { params: elevationIdParams },
+    responses: {
+      200: { description: 'The password', content: { 'application/json': { schema: checkoutSchema } } },
+      ...standardProblems,
+      ...problemResponses({
+        404: 'No such elevation',
+        409: 'Not active: pending, ended, expired or revoked',
+        503: 'The checkout could not be recorded',
+      }),
+    },
+  });
+  router.post('/v1/elevations/:id/checkout', requirePermission('elevation:checkout'), async (req, res) => {
+    const id = idOf(req);
+    const actor = actorOf(req).principal;
+    if (!vault) throw problems.unavailable('The credential vault is not configured.');
+    const requester = await gateway.requesterOf(id);
+    if (requester !== actor)
+      throw problems.forbidden('Only the approved requester can check out the password.');
+    let secret: { password: string; endsAtMs: number };
+    try {
+      // The vault enforces the window itself, even if the revoke has not run yet.
+      secret = await vault.checkout(id, Date.now());
+    } catch (err) {
+      if (err instanceof VaultError && err.code !== 'corrupt' && err.code !== 'key') {
+        throw problems.conflict(
+          `No password to check out: the access is ${err.code === 'not-found' ? 'not granted' : err.code}.`,
+        );
+      }
+      throw err;
+    }
+    // Recorded before it is handed out: a checkout that cannot be recorded does not happen.
+    try {
+      await gateway.signal(id, em.passwordCheckedOut, { actor, atMs: Date.now() });
+    } catch {
+      throw problems.unavailable('The checkout could not be recorded; try again.');
+    }
+    res
+      .set('Cache-Control', 'no-store')
+      .json({ password: secret.password, endsAt: new Date(secret.endsAtMs).toISOString() });
+  });
+
+  for (const a of ACTIONS) {
+    registry.registerPath({
+      method: 'post',
+      path: `/v1/elevations/{id}/${a.path}`,
+      summary: a.summary,
+      request: { params: elevationIdParams, body: jsonBody(a.body) },
+      responses: {
+        200: a.path === 'review' ? { description: 'The case' } : elevationResponse,
+        ...standardProblems,
+        ...problemResponses({ 404: 'No such elevation', 409: 'Not allowed in the current state' }),
+      },
+    });
+    router.post(`/v1/elevations/:id/${a.path}`, requirePermission(a.permission), async (req, res) => {
+      const id = idOf(req);
+      const body: unknown = parseRequestPart(a.body, req.body ?? {}, 'body');
+      res.json(await (a.run as ElevationAction<z.ZodType>['run'])(gateway, id, body, req));
+    });
+  }
+  return router;
+}

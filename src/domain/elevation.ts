@@ -1,0 +1,618 @@
+import { z } from 'zod';
+import type { Severity } from './categories';
+import type { Notice } from './notifications';
+
+/*
+ * Just-in-time elevation (DOMAIN.md, "JIT elevation"): the policy as data, the request schema, and
+ * the elevation's lifecycle as pure functions over plain data. Times are epoch ms from the
+ * workflow clock. No password ever appears here: only the vault and the activities touch it.
+ */
+
+export const ELEVATION_POLICY_VERSION = '2026-11-23.1';
+
+export type ActionLevel = 'allowed' | 'not-recommended' | 'unsupported';
+
+/** Each action the escalation team may ask to do with admin rights, and the rule that governs it. */
+export const ELEVATION_ACTIONS = {
+  'elevate-troubleshooter': {
+    level: 'allowed',
+    rule: 'allowed.troubleshooters',
+    text: 'Elevating built-in troubleshooters',
+  },
+  'elevate-shell': { level: 'allowed', rule: 'allowed.shell', text: 'Elevated command prompt or PowerShell' },
+  'troubleshoot-lob-app': {
+    level: 'allowed',
+    rule: 'allowed.lob-apps',
+    text: 'Troubleshooting line-of-business apps',
+  },
+  'workaround-by-design': {
+    level: 'allowed',
+    rule: 'allowed.by-design-workarounds',
+    text: 'Working around something that should work by design (BitLocker activation, system time)',
+  },
+  'device-manager': {
+    level: 'allowed',
+    rule: 'allowed.device-manager',
+    text: 'Device Manager: update drivers, uninstall a device, scan for changes',
+  },
+  'install-software': {
+    level: 'not-recommended',
+    rule: 'not-recommended.install-software',
+    text: 'Installing software or browsers',
+  },
+  'install-driver': {
+    level: 'not-recommended',
+    rule: 'not-recommended.drivers-outside-settings',
+    text: 'Installing drivers outside Windows settings',
+  },
+  'install-package': {
+    level: 'not-recommended',
+    rule: 'not-recommended.msi-exe',
+    text: 'Installing .msi or .exe files',
+  },
+  'install-windows-feature': {
+    level: 'not-recommended',
+    rule: 'not-recommended.windows-features',
+    text: 'Installing Windows features',
+  },
+  'disable-required-feature': {
+    level: 'unsupported',
+    rule: 'unsupported.disable-required-feature',
+    text: 'Disabling a required Windows feature such as BitLocker',
+  },
+  'modify-managed-settings': {
+    level: 'unsupported',
+    rule: 'unsupported.managed-settings',
+    text: 'Changing settings the organisation manages, or anything conflicting with the service’s security or management',
+  },
+} as const satisfies Record<string, { level: ActionLevel; rule: string; text: string }>;
+export type ElevationAction = keyof typeof ELEVATION_ACTIONS;
+export const ELEVATION_ACTION_IDS = Object.keys(ELEVATION_ACTIONS) as [ElevationAction, ...ElevationAction[]];
+
+export const elevationPolicySchema = z.object({
+  approvalTimeoutMinutes: z
+    .int()
+    .positive()
+    .max(7 * 24 * 60)
+    .default(60),
+  approvalReminderBeforeMinutes: z.int().positive().default(15),
+  defaultWindowMinutes: z.int().positive().default(120),
+  /** No single grant or extension may be longer than this. */
+  maxWindowMinutes: z.int().positive().default(240),
+  /** A grant with all its extensions may not last longer than this. */
+  maxTotalMinutes: z.int().positive().default(480),
+  expiryWarningMinutes: z.int().positive().default(15),
+});
+export type ElevationPolicy = z.output<typeof elevationPolicySchema>;
+export const DEFAULT_ELEVATION_POLICY: ElevationPolicy = elevationPolicySchema.parse({});
+
+export const elevationRequestSchema = z
+  .object({
+    ticketId: z
+      .string()
+      .trim()
+      .min(1)
+      .max(128)
+      .describe("The support ticket id in the provider's own system"),
+    deviceSerial: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a device serial number'),
+    category: z.string().trim().min(1).max(80),
+    title: z.string().trim().min(3).max(200),
+    planOfAction: z.string().trim().min(10).max(5_000),
+    actions: z
+      .array(z.enum(ELEVATION_ACTION_IDS))
+      .min(1)
+      .max(ELEVATION_ACTION_IDS.length)
+      .refine((a) => new Set(a).size === a.length, 'each action once'),
+    durationMinutes: z
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .optional(),
+    breakGlass: z
+      .object({ reason: z.string().trim().min(10).max(2_000) })
+      .strict()
+      .optional()
+      .describe(
+        'Sev A only: self-approve at once; every IT admin is told and the case needs a review to close',
+      ),
+  })
+  .strict()
+  .meta({ id: 'ElevationRequest' });
+export type ElevationRequest = z.infer<typeof elevationRequestSchema>;
+
+export interface Refusal {
+  rule: string;
+  reason: string;
+}
+
+export interface RequestContext {
+  caseSeverity: Severity;
+  caseDeviceSerial: string;
+  deviceIsTestGroup: boolean;
+  caseOpen: boolean;
+}
+
+/** Checks a request against the policy: what must be refused (with the rule), and what needs acknowledging. */
+export function evaluateRequest(
+  request: ElevationRequest,
+  context: RequestContext,
+  policy: ElevationPolicy,
+): { refusals: Refusal[]; notRecommended: ElevationAction[] } {
+  const refusals: Refusal[] = [];
+  if (!context.caseOpen) refusals.push({ rule: 'case.open', reason: 'The case is resolved or closed.' });
+  if (context.deviceIsTestGroup) {
+    refusals.push({
+      rule: 'device.test-group',
+      reason: 'Elevation is not available for devices in the Test group.',
+    });
+  }
+  if (request.deviceSerial !== context.caseDeviceSerial) {
+    refusals.push({
+      rule: 'device.case-device',
+      reason: `Elevation is for the case's device (${context.caseDeviceSerial}), not ${request.deviceSerial}.`,
+    });
+  }
+  for (const action of request.actions) {
+    const spec = ELEVATION_ACTIONS[action];
+    if (spec.level === 'unsupported') {
+      refusals.push({ rule: spec.rule, reason: `Not supported: ${spec.text}.` });
+    }
+  }
+  if (request.durationMinutes !== undefined && request.durationMinutes > policy.maxWindowMinutes) {
+    refusals.push({
+      rule: 'window.max',
+      reason: `A grant lasts at most ${policy.maxWindowMinutes} minutes; ${request.durationMinutes} were asked.`,
+    });
+  }
+  if (request.breakGlass && context.caseSeverity !== 'A') {
+    refusals.push({ rule: 'break-glass.sev-a', reason: 'Break-glass is only for Sev A cases.' });
+  }
+  const notRecommended = request.actions.filter((a) => ELEVATION_ACTIONS[a].level === 'not-recommended');
+  return { refusals, notRecommended };
+}
+
+export const ELEVATION_STATUSES = ['pending-approval', 'active', 'denied', 'expired', 'ended'] as const;
+export type ElevationStatus = (typeof ELEVATION_STATUSES)[number];
+
+export interface ElevationLogEntry {
+  at: string;
+  type:
+    | 'requested'
+    | 'approved'
+    | 'break-glass'
+    | 'denied'
+    | 'expired'
+    | 'approval-reminder'
+    | 'granted'
+    | 'checked-out'
+    | 'extension-requested'
+    | 'extension-approved'
+    | 'extension-denied'
+    | 'expiry-warning'
+    | 'released'
+    | 'revoked'
+    | 'window-ended'
+    | 'rotated';
+  actor: string;
+  reason: string | null;
+  text: string;
+}
+
+export interface ElevationRecord {
+  id: string;
+  caseId: string;
+  caseSeverity: Severity;
+  request: ElevationRequest;
+  notRecommended: ElevationAction[];
+  status: ElevationStatus;
+  requestedBy: string;
+  requestedAtMs: number;
+  approvedBy: string | null;
+  approvalReason: string | null;
+  acknowledgedNotRecommended: boolean;
+  breakGlass: boolean;
+  /** Approved but the vault grant has not landed yet. */
+  granting: boolean;
+  windowMinutes: number;
+  startsAtMs: number | null;
+  endsAtMs: number | null;
+  checkouts: { by: string; atMs: number }[];
+  extension: { requestedBy: string; minutes: number; reason: string; requestedAtMs: number } | null;
+  endedReason: string | null;
+  endedBy: string | null;
+  rotatedAtMs: number | null;
+  firedEvents: string[];
+  log: ElevationLogEntry[];
+}
+
+export const SYSTEM = 'caseflow';
+const MINUTE_MS = 60_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+export const elevationIsOver = (r: ElevationRecord) =>
+  r.status !== 'pending-approval' && r.status !== 'active';
+
+function logged(r: ElevationRecord, nowMs: number, entry: Omit<ElevationLogEntry, 'at'>): ElevationRecord {
+  return { ...r, log: [...r.log, { at: iso(nowMs), ...entry }] };
+}
+
+export interface NewElevation {
+  id: string;
+  caseId: string;
+  caseSeverity: Severity;
+  request: ElevationRequest;
+  requestedBy: string;
+  policy: ElevationPolicy;
+}
+
+export function openElevation(input: NewElevation, nowMs: number): ElevationRecord {
+  const { request } = input;
+  const notRecommended = request.actions.filter((a) => ELEVATION_ACTIONS[a].level === 'not-recommended');
+  const record: ElevationRecord = {
+    id: input.id,
+    caseId: input.caseId,
+    caseSeverity: input.caseSeverity,
+    request,
+    notRecommended,
+    status: 'pending-approval',
+    requestedBy: input.requestedBy,
+    requestedAtMs: nowMs,
+    approvedBy: null,
+    approvalReason: null,
+    acknowledgedNotRecommended: false,
+    breakGlass: request.breakGlass !== undefined,
+    granting: false,
+    windowMinutes: Math.min(
+      request.durationMinutes ?? input.policy.defaultWindowMinutes,
+      input.policy.maxWindowMinutes,
+    ),
+    startsAtMs: null,
+    endsAtMs: null,
+    checkouts: [],
+    extension: null,
+    endedReason: null,
+    endedBy: null,
+    rotatedAtMs: null,
+    firedEvents: [],
+    log: [],
+  };
+  return logged(record, nowMs, {
+    type: 'requested',
+    actor: input.requestedBy,
+    reason: request.planOfAction,
+    text: `Elevation on ${request.deviceSerial} requested for ticket ${request.ticketId}: ${request.title} (actions: ${request.actions.join(', ')}).`,
+  });
+}
+
+export type Decision = { ok: true } | { ok: false; reason: string; forbidden?: boolean };
+const ok: Decision = { ok: true };
+const no = (reason: string, forbidden = false): Decision => ({ ok: false, reason, forbidden });
+
+export interface Approval {
+  actor: string;
+  reason: string;
+  acknowledgeNotRecommended: boolean;
+}
+
+/** Separation of duties: nobody approves their own request, whatever roles they hold. */
+export function decideApproval(r: ElevationRecord, a: Approval): Decision {
+  if (a.actor === r.requestedBy) return no('You cannot approve your own elevation request.', true);
+  if (r.status !== 'pending-approval' || r.granting)
+    return no(`The request is ${r.status}; it cannot be approved.`);
+  if (r.notRecommended.length > 0 && !a.acknowledgeNotRecommended) {
+    return no(
+      `The request includes actions that are not recommended (${r.notRecommended.join(', ')}); approve with acknowledgeNotRecommended to accept them.`,
+    );
+  }
+  return ok;
+}
+
+export function decideDenial(r: ElevationRecord, actor: string): Decision {
+  if (actor === r.requestedBy) return no('You cannot decide on your own elevation request.', true);
+  return r.status === 'pending-approval' && !r.granting
+    ? ok
+    : no(`The request is ${r.status}; it cannot be denied.`);
+}
+
+export function approve(r: ElevationRecord, a: Approval, nowMs: number): ElevationRecord {
+  const next = {
+    ...r,
+    approvedBy: a.actor,
+    approvalReason: a.reason,
+    acknowledgedNotRecommended: a.acknowledgeNotRecommended,
+    granting: true,
+  };
+  return logged(next, nowMs, {
+    type: 'approved',
+    actor: a.actor,
+    reason: a.reason,
+    text: `Approved for ${r.windowMinutes} minutes${a.acknowledgeNotRecommended && r.notRecommended.length > 0 ? ', not-recommended actions acknowledged' : ''}.`,
+  });
+}
+
+export function breakGlass(r: ElevationRecord, nowMs: number): ElevationRecord {
+  const reason = r.request.breakGlass?.reason ?? '';
+  const next = {
+    ...r,
+    approvedBy: r.requestedBy,
+    approvalReason: reason,
+    acknowledgedNotRecommended: true,
+    granting: true,
+  };
+  return logged(next, nowMs, {
+    type: 'break-glass',
+    actor: r.requestedBy,
+    reason,
+    text: 'Break-glass: self-approved on a Sev A case; every IT admin is notified and a post-incident review is required.',
+  });
+}
+
+export function deny(r: ElevationRecord, actor: string, reason: string, nowMs: number): ElevationRecord {
+  return logged({ ...r, status: 'denied', endedBy: actor, endedReason: reason }, nowMs, {
+    type: 'denied',
+    actor,
+    reason,
+    text: 'Elevation denied.',
+  });
+}
+
+/** The vault holds the password now: the window opens at approval and runs its length. */
+export function granted(r: ElevationRecord, startsAtMs: number, nowMs: number): ElevationRecord {
+  const endsAtMs = startsAtMs + r.windowMinutes * MINUTE_MS;
+  return logged({ ...r, status: 'active', granting: false, startsAtMs, endsAtMs }, nowMs, {
+    type: 'granted',
+    actor: SYSTEM,
+    reason: null,
+    text: `Access granted until ${iso(endsAtMs)}; a fresh password is in the vault for ${r.requestedBy} only.`,
+  });
+}
+
+export function windowEndFor(r: ElevationRecord, approvedAtMs: number): number {
+  return approvedAtMs + r.windowMinutes * MINUTE_MS;
+}
+
+export function decideCheckout(r: ElevationRecord, actor: string, nowMs: number): Decision {
+  if (actor !== r.requestedBy) return no('Only the approved requester can check out the password.', true);
+  if (r.status !== 'active' || r.endsAtMs === null)
+    return no(`The elevation is ${r.status}; there is nothing to check out.`);
+  return nowMs < r.endsAtMs ? ok : no('The access window has ended.');
+}
+
+export function checkedOut(r: ElevationRecord, actor: string, atMs: number, nowMs: number): ElevationRecord {
+  return logged({ ...r, checkouts: [...r.checkouts, { by: actor, atMs }] }, nowMs, {
+    type: 'checked-out',
+    actor,
+    reason: null,
+    text: `Password checked out at ${iso(atMs)}.`,
+  });
+}
+
+export interface ExtensionRequest {
+  actor: string;
+  minutes: number;
+  reason: string;
+}
+
+export function decideExtensionRequest(
+  r: ElevationRecord,
+  e: ExtensionRequest,
+  policy: ElevationPolicy,
+  nowMs: number,
+): Decision {
+  if (e.actor !== r.requestedBy) return no('Only the requester can ask to extend their access.', true);
+  if (r.status !== 'active' || r.endsAtMs === null || nowMs >= r.endsAtMs)
+    return no('An extension must be asked for before the window ends.');
+  if (r.extension) return no('An extension is already waiting for approval.');
+  if (e.minutes > policy.maxWindowMinutes)
+    return no(`An extension is at most ${policy.maxWindowMinutes} minutes.`);
+  const totalMinutes = (r.endsAtMs - (r.startsAtMs ?? r.endsAtMs)) / MINUTE_MS + e.minutes;
+  if (totalMinutes > policy.maxTotalMinutes) {
+    return no(
+      `With this extension the grant would last ${totalMinutes} minutes; the policy allows ${policy.maxTotalMinutes}.`,
+    );
+  }
+  return ok;
+}
+
+export function extensionRequested(r: ElevationRecord, e: ExtensionRequest, nowMs: number): ElevationRecord {
+  return logged(
+    { ...r, extension: { requestedBy: e.actor, minutes: e.minutes, reason: e.reason, requestedAtMs: nowMs } },
+    nowMs,
+    {
+      type: 'extension-requested',
+      actor: e.actor,
+      reason: e.reason,
+      text: `Extension by ${e.minutes} minutes requested.`,
+    },
+  );
+}
+
+export function decideExtensionDecision(r: ElevationRecord, actor: string, nowMs: number): Decision {
+  if (actor === r.requestedBy)
+    return no('Someone other than the requester must decide on an extension.', true);
+  if (!r.extension) return no('No extension is waiting for approval.');
+  if (r.status !== 'active' || r.endsAtMs === null || nowMs >= r.endsAtMs)
+    return no('The window has already ended.');
+  return ok;
+}
+
+export function extensionApproved(
+  r: ElevationRecord,
+  actor: string,
+  reason: string,
+  nowMs: number,
+): ElevationRecord {
+  const minutes = r.extension?.minutes ?? 0;
+  const endsAtMs = (r.endsAtMs ?? nowMs) + minutes * MINUTE_MS;
+  return logged({ ...r, endsAtMs, extension: null }, nowMs, {
+    type: 'extension-approved',
+    actor,
+    reason,
+    text: `Extended by ${minutes} minutes, until ${iso(endsAtMs)}.`,
+  });
+}
+
+export function extensionDenied(
+  r: ElevationRecord,
+  actor: string,
+  reason: string,
+  nowMs: number,
+): ElevationRecord {
+  return logged({ ...r, extension: null }, nowMs, {
+    type: 'extension-denied',
+    actor,
+    reason,
+    text: 'Extension denied; the window ends as planned.',
+  });
+}
+
+export function decideRelease(r: ElevationRecord, actor: string, actorIsAdmin: boolean): Decision {
+  if (actor !== r.requestedBy && !actorIsAdmin)
+    return no('Only the requester or an IT admin can end this access.', true);
+  return r.status === 'active' && !r.granting
+    ? ok
+    : no(`The elevation is ${r.status}; there is no access to end.`);
+}
+
+/** The access ends (for whatever reason); the rotation that makes the old password useless follows. */
+export function ending(
+  r: ElevationRecord,
+  type: 'released' | 'revoked' | 'window-ended',
+  actor: string,
+  reason: string,
+  nowMs: number,
+): ElevationRecord {
+  const text = {
+    released: 'Access released early.',
+    revoked: 'Access revoked.',
+    'window-ended': 'The access window ended.',
+  }[type];
+  return logged({ ...r, status: 'ended', endedBy: actor, endedReason: reason, extension: null }, nowMs, {
+    type,
+    actor,
+    reason,
+    text,
+  });
+}
+
+export function rotated(r: ElevationRecord, rotatedAtMs: number, nowMs: number): ElevationRecord {
+  return logged({ ...r, rotatedAtMs }, nowMs, {
+    type: 'rotated',
+    actor: SYSTEM,
+    reason: null,
+    text: 'The device password was rotated; the checked-out password no longer works.',
+  });
+}
+
+export function expired(r: ElevationRecord, nowMs: number, policy: ElevationPolicy): ElevationRecord {
+  return logged({ ...r, status: 'expired', endedBy: SYSTEM, endedReason: 'not answered in time' }, nowMs, {
+    type: 'expired',
+    actor: SYSTEM,
+    reason: `no approval within ${policy.approvalTimeoutMinutes} minutes`,
+    text: 'The request expired unanswered.',
+  });
+}
+
+export function remembered(
+  r: ElevationRecord,
+  key: string,
+  entry: Omit<ElevationLogEntry, 'at'>,
+  nowMs: number,
+): ElevationRecord {
+  return logged({ ...r, firedEvents: [...r.firedEvents, key] }, nowMs, entry);
+}
+
+export function elevationNotice(
+  r: ElevationRecord,
+  type: Notice['type'],
+  key: string,
+  summary: string,
+  nowMs: number,
+  audience: Notice['audience'],
+): Notice {
+  return {
+    id: `${r.id}:${key}`,
+    type,
+    caseId: r.caseId,
+    occurredAt: iso(nowMs),
+    severity: r.caseSeverity,
+    summary,
+    audience,
+    details: { elevationId: r.id, deviceSerial: r.request.deviceSerial, requestedBy: r.requestedBy },
+  };
+}
+
+/** The elevation as the API shows it. */
+export const elevationViewSchema = z
+  .object({
+    id: z.string(),
+    caseId: z.string(),
+    status: z.enum(ELEVATION_STATUSES),
+    requestedBy: z.string(),
+    approvedBy: z.string().nullable(),
+    startsAt: z.iso.datetime().nullable(),
+    endsAt: z.iso.datetime().nullable(),
+    ticketId: z.string(),
+    deviceSerial: z.string(),
+    category: z.string(),
+    title: z.string(),
+    planOfAction: z.string(),
+    actions: z.array(z.string()),
+    notRecommended: z.array(z.string()),
+    breakGlass: z.boolean(),
+    requestedAt: z.iso.datetime(),
+    checkouts: z.array(z.object({ by: z.string(), at: z.iso.datetime() })),
+    pendingExtension: z
+      .object({ minutes: z.number(), reason: z.string(), requestedAt: z.iso.datetime() })
+      .nullable(),
+    endedReason: z.string().nullable(),
+    rotatedAt: z.iso.datetime().nullable(),
+    policyVersion: z.string(),
+    log: z.array(
+      z.object({
+        at: z.string(),
+        type: z.string(),
+        actor: z.string(),
+        reason: z.string().nullable(),
+        text: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'Elevation' });
+export type ElevationView = z.infer<typeof elevationViewSchema>;
+
+export function elevationView(r: ElevationRecord): ElevationView {
+  const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+  return {
+    id: r.id,
+    caseId: r.caseId,
+    status: r.status,
+    requestedBy: r.requestedBy,
+    approvedBy: r.approvedBy,
+    startsAt: isoOrNull(r.startsAtMs),
+    endsAt: isoOrNull(r.endsAtMs),
+    ticketId: r.request.ticketId,
+    deviceSerial: r.request.deviceSerial,
+    category: r.request.category,
+    title: r.request.title,
+    planOfAction: r.request.planOfAction,
+    actions: r.request.actions,
+    notRecommended: r.notRecommended,
+    breakGlass: r.breakGlass,
+    requestedAt: iso(r.requestedAtMs),
+    checkouts: r.checkouts.map((c) => ({ by: c.by, at: iso(c.atMs) })),
+    pendingExtension: r.extension
+      ? {
+          minutes: r.extension.minutes,
+          reason: r.extension.reason,
+          requestedAt: iso(r.extension.requestedAtMs),
+        }
+      : null,
+    endedReason: r.endedReason,
+    rotatedAt: isoOrNull(r.rotatedAtMs),
+    policyVersion: ELEVATION_POLICY_VERSION,
+    log: r.log,
+  };
+}

@@ -1,0 +1,34 @@
+import type { Severity } from './categories';
+
+/** Everything caseflow tells the outside world about, as webhook event types. */
+export const NOTIFICATION_TYPES = [
+  'sla-at-risk',
+  'sla-breach',
+  'info-request-reminder',
+  'case-resolved',
+  'severity-downgraded',
+  'case-closed',
+  'elevation-requested',
+  'elevation-approval-reminder',
+  'elevation-expiring',
+  'elevation-extension-requested',
+  'elevation-break-glass',
+  'elevation-ended',
+] as const;
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+
+/**
+ * A notification the rules decided on. `id` is derived from the case and the event, so it is the
+ * same on every retry and replay and receivers can dedupe by it.
+ */
+export interface Notice {
+  id: string;
+  type: NotificationType;
+  caseId: string;
+  occurredAt: string;
+  severity: Severity;
+  summary: string;
+  /** Who should act on it, e.g. 'it-admins'; receivers route on it. */
+  audience?: 'it-admins' | 'requester' | 'case-team';
+  details?: Record<string, unknown>;
+}

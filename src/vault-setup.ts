@@ -1,0 +1,42 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ElevationActivityDeps } from './activities/elevation';
+import type { Config } from './config';
+import { type CredentialVault, createFileVault } from './vault/credential-vault';
+import { createRecordingDeviceAdapter, createWebhookDeviceAdapter } from './vault/device-adapters';
+import { generateVaultKey, parseVaultKeys } from './vault/keyring';
+
+export const vaultFileOf = (config: Config): string =>
+  config.vaultFile ?? join(config.dataDir, 'vault', 'vault.json');
+
+/** The credential vault, or undefined where no key is configured (elevation then refuses to grant). */
+export function openVault(config: Config): CredentialVault | undefined {
+  if (!config.vaultKeys) return undefined;
+  return createFileVault({ path: vaultFileOf(config), keyring: parseVaultKeys(config.vaultKeys) });
+}
+
+/** The vault and the device side of grants and rotations, for the worker's activities. */
+export function elevationActivityDeps(config: Config): ElevationActivityDeps | undefined {
+  const vault = openVault(config);
+  if (!vault) return undefined;
+  const device =
+    config.deviceWebhookUrl && config.deviceWebhookSecret
+      ? createWebhookDeviceAdapter({ url: config.deviceWebhookUrl, secret: config.deviceWebhookSecret })
+      : createRecordingDeviceAdapter({ logPath: join(config.dataDir, 'device-rotations.jsonl') });
+  return { vault, device, account: config.jitAccount };
+}
+
+/**
+ * For the embedded default only: a vault key kept under the data directory (0600), created once,
+ * so `npm start` works out of the box. Deployments set CASEFLOW_VAULT_KEYS from their secret store.
+ */
+export function ensureDevVaultKeys(dataDir: string): string {
+  const path = join(dataDir, 'vault.dev.keys');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const keys = generateVaultKey('dev1');
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${keys}\n`, { mode: 0o600 });
+  renameSync(tmp, path);
+  return keys;
+}
