@@ -1,7 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { temporalCliPath } from '../../scripts/tools';
+import { createFileVault } from '../../src/vault/credential-vault';
+import { createRecordingDeviceAdapter } from '../../src/vault/device-adapters';
+import { generateVaultKey, parseVaultKeys } from '../../src/vault/keyring';
 import { bundleWorkflows, createCaseflowWorker } from '../../src/worker';
 import { startTestDevServer } from '../support/dev-server';
 import { startWebhookReceiver } from '../support/webhook-receiver';
@@ -19,6 +25,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const taskQueue = `caseflow-it-${randomUUID()}`;
   const notifySecret = randomBytes(32).toString('hex');
   const receiver = await startWebhookReceiver(notifySecret);
+  // A real vault and the recording device adapter, shared with the API instances the tests start.
+  const vaultDir = mkdtempSync(join(tmpdir(), 'caseflow-it-vault-'));
+  const vaultKeys = generateVaultKey('it1');
+  const vaultFile = join(vaultDir, 'vault.json');
+  const deviceLog = join(vaultDir, 'device-rotations.jsonl');
   const workflowBundle = await bundleWorkflows();
   const worker = await createCaseflowWorker({
     connection,
@@ -27,6 +38,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     workflowBundle,
     activityDeps: {
       notifications: { webhooks: [{ url: `${receiver.url}/hooks/caseflow` }], secret: notifySecret },
+      elevation: {
+        vault: createFileVault({ path: vaultFile, keyring: parseVaultKeys(vaultKeys) }),
+        device: createRecordingDeviceAdapter({ logPath: deviceLog }),
+        account: 'caseflow-jit-admin',
+      },
     },
   });
   const running = worker.run();
@@ -36,6 +52,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('taskQueue', taskQueue);
   project.provide('temporalCli', temporalCliPath);
   project.provide('webhookReceiverUrl', receiver.url);
+  project.provide('vaultFile', vaultFile);
+  project.provide('vaultKeys', vaultKeys);
+  project.provide('deviceLog', deviceLog);
 
   return async () => {
     worker.shutdown();
@@ -43,5 +62,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await connection.close();
     await server.stop();
     await receiver.close();
+    rmSync(vaultDir, { recursive: true, force: true });
   };
 }

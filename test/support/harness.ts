@@ -4,9 +4,11 @@ import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import { createApp } from '../../src/api/app';
 import { generateKey, type KeyEntry } from '../../src/api/auth';
-import { DEFAULT_CASE_POLICY } from '../../src/domain/case-policy';
+import { type CasePolicy, DEFAULT_CASE_POLICY } from '../../src/domain/case-policy';
 import type { Role } from '../../src/domain/roles';
 import { createLogger } from '../../src/logger';
+import { createFileVault } from '../../src/vault/credential-vault';
+import { parseVaultKeys } from '../../src/vault/keyring';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,6 +17,9 @@ declare module 'vitest' {
     taskQueue: string;
     temporalCli: string;
     webhookReceiverUrl: string;
+    vaultFile: string;
+    vaultKeys: string;
+    deviceLog: string;
   }
 }
 
@@ -43,13 +48,23 @@ const PRINCIPALS: Record<string, Role[]> = {
   admin: ['it-admin'],
   ops: ['service-ops'],
   auditor: ['auditor'],
+  /** Holds both roles: separation of duties must still stop them approving their own request. */
+  escadmin: ['escalation-team', 'it-admin'],
 };
 
 /**
  * The real API (express, on a free loopback port) wired to the harness's Temporal dev server and
  * worker: tests talk to it over HTTP exactly as a helpdesk would.
  */
-export async function startApi(): Promise<RunningApi> {
+export interface ApiOptions {
+  /** Another task queue than the shared worker's (a test with its own worker process). */
+  taskQueue?: string;
+  vaultFile?: string;
+  vaultKeys?: string;
+  policy?: CasePolicy;
+}
+
+export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
   const suffix = randomUUID().slice(0, 8);
   const keys: KeyEntry[] = [];
   const as: Record<string, TestPrincipal> = {};
@@ -64,10 +79,14 @@ export async function startApi(): Promise<RunningApi> {
   const app = createApp({
     client,
     keys,
-    taskQueue: inject('taskQueue'),
+    taskQueue: options.taskQueue ?? inject('taskQueue'),
     supportModel: 'partner-led',
     providerName: 'Test Provider AB',
-    policy: DEFAULT_CASE_POLICY,
+    policy: options.policy ?? DEFAULT_CASE_POLICY,
+    vault: createFileVault({
+      path: options.vaultFile ?? inject('vaultFile'),
+      keyring: parseVaultKeys(options.vaultKeys ?? inject('vaultKeys')),
+    }),
     maxBodyBytes: 16_384,
     log: createLogger('api', 'debug', (line) => logs.push(line)),
   });

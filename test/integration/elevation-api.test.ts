@@ -1,0 +1,215 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { CaseView } from '../../src/domain/case';
+import type { ElevationView } from '../../src/domain/elevation';
+import { type RunningApi, intake, startApi } from '../support/harness';
+import { searchableHistoryText } from '../support/secret-scan';
+
+const run = promisify(execFile);
+let api: RunningApi;
+/** Every response body this test saw, to prove the password is in none but the checkout. */
+const seen: { path: string; text: string }[] = [];
+
+beforeAll(async () => {
+  api = await startApi();
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+async function call(
+  path: string,
+  token: string,
+  body?: unknown,
+): Promise<{ status: number; json: any; headers: Headers }> {
+  const res = await api.request(path, { token, body, method: body === undefined ? 'GET' : 'POST' });
+  const text = await res.text();
+  seen.push({ path, text });
+  return { status: res.status, json: text ? JSON.parse(text) : null, headers: res.headers };
+}
+
+async function openTriagedCase(overrides: Record<string, unknown> = {}): Promise<CaseView> {
+  const created = await call('/v1/cases', api.as.agent!.token, intake(overrides));
+  expect(created.status).toBe(201);
+  const id = (created.json as CaseView).id;
+  await expect
+    .poll(async () => ((await call(`/v1/cases/${id}`, api.as.agent!.token)).json as CaseView).status, {
+      timeout: 20_000,
+    })
+    .toBe('triaged');
+  return (await call(`/v1/cases/${id}`, api.as.agent!.token)).json as CaseView;
+}
+
+const elevationRequest = (serial: string, actions = ['elevate-shell', 'device-manager']) => ({
+  ticketId: 'HD-2201',
+  deviceSerial: serial,
+  category: 'device',
+  title: 'Reinstall the printer driver',
+  planOfAction: 'Remove the broken driver in Device Manager and scan for hardware changes.',
+  actions,
+});
+
+async function historyJson(workflowId: string): Promise<string> {
+  const { stdout } = await run(inject('temporalCli'), [
+    'workflow',
+    'show',
+    '--workflow-id',
+    workflowId,
+    '--address',
+    inject('temporalAddress'),
+    '--namespace',
+    inject('temporalNamespace'),
+    '--output',
+    'json',
+  ]);
+  return stdout;
+}
+
+describe('JIT elevation over HTTP', () => {
+  it('enforces roles and separation of duties, hands the password only to the requester, and rotates on release', async () => {
+    const c = await openTriagedCase();
+    const path = `/v1/cases/${c.id}/elevations`;
+
+    expect((await call(path, api.as.agent!.token, elevationRequest(c.device.serial))).status).toBe(403);
+    const requested = await call(path, api.as.escalation!.token, elevationRequest(c.device.serial));
+    expect(requested.status).toBe(201);
+    const e = requested.json as ElevationView;
+    expect(e).toMatchObject({
+      caseId: c.id,
+      status: 'pending-approval',
+      requestedBy: api.as.escalation!.principal,
+    });
+    expect(requested.headers.get('location')).toBe(`/v1/elevations/${e.id}`);
+
+    // Approval is an IT admin's, and never the requester's own.
+    expect(
+      (await call(`/v1/elevations/${e.id}/approve`, api.as.agent!.token, { reason: 'looks fine' })).status,
+    ).toBe(403);
+    expect(
+      (await call(`/v1/elevations/${e.id}/approve`, api.as.escalation!.token, { reason: 'mine' })).status,
+    ).toBe(403);
+    expect((await call(`/v1/elevations/${e.id}/checkout`, api.as.escalation!.token, {})).status).toBe(409);
+    const approved = await call(`/v1/elevations/${e.id}/approve`, api.as.admin!.token, {
+      reason: 'Plan is within policy',
+    });
+    expect(approved.status).toBe(200);
+    expect(approved.json).toMatchObject({ status: 'active', approvedBy: api.as.admin!.principal });
+    expect(Date.parse(approved.json.endsAt) - Date.parse(approved.json.startsAt)).toBe(2 * 3_600_000);
+
+    // Only the approved requester reads the password.
+    expect((await call(`/v1/elevations/${e.id}/checkout`, api.as.admin!.token, {})).status).toBe(403);
+    expect((await call(`/v1/elevations/${e.id}/checkout`, api.as.escadmin!.token, {})).status).toBe(403);
+    const checkout = await call(`/v1/elevations/${e.id}/checkout`, api.as.escalation!.token, {});
+    expect(checkout.status).toBe(200);
+    expect(checkout.headers.get('cache-control')).toBe('no-store');
+    const password = checkout.json.password as string;
+    expect(password.length).toBeGreaterThanOrEqual(20);
+    expect(checkout.json.endsAt).toBe(approved.json.endsAt);
+
+    await expect
+      .poll(
+        async () =>
+          ((await call(`/v1/elevations/${e.id}`, api.as.auditor!.token)).json as ElevationView).checkouts,
+      )
+      .toEqual([{ by: api.as.escalation!.principal, at: expect.any(String) }]);
+
+    const released = await call(`/v1/elevations/${e.id}/release`, api.as.escalation!.token, {
+      reason: 'Driver fixed',
+    });
+    expect(released.status).toBe(200);
+    expect(released.json).toMatchObject({
+      status: 'ended',
+      endedReason: 'Driver fixed',
+      rotatedAt: expect.any(String),
+    });
+    const after = await call(`/v1/elevations/${e.id}/checkout`, api.as.escalation!.token, {});
+    expect(after.status).toBe(409);
+    expect(after.headers.get('content-type')).toMatch(/problem\+json/);
+    expect(
+      (await call(`/v1/elevations/${e.id}/release`, api.as.admin!.token, { reason: 'again' })).status,
+    ).toBe(409);
+
+    // Listed with its details, from visibility.
+    await expect
+      .poll(
+        async () =>
+          (await call(`/v1/elevations?case=${c.id}&status=ended`, api.as.auditor!.token)).json.items,
+        { timeout: 20_000 },
+      )
+      .toEqual([
+        expect.objectContaining({
+          id: e.id,
+          caseId: c.id,
+          status: 'ended',
+          requestedBy: api.as.escalation!.principal,
+        }),
+      ]);
+
+    // The password is in the checkout response and nowhere else: not in any other response,
+    // not in the API's log, not in the histories as the temporal CLI exports them.
+    const encodings = [
+      password,
+      Buffer.from(password).toString('base64'),
+      Buffer.from(JSON.stringify(password)).toString('base64'),
+    ];
+    const others = seen.filter((s) => s.text !== JSON.stringify(checkout.json));
+    const histories = [await historyJson(`case:${c.id}`), await historyJson(`case:${c.id}:elevation:1`)];
+    const searchable = histories.map(searchableHistoryText);
+    // The scan itself works: decoded payloads do show what went into the workflow.
+    expect(searchable[1]).toContain('Remove the broken driver in Device Manager');
+    for (const needle of encodings) {
+      for (const s of others) expect(s.text, s.path).not.toContain(needle);
+      expect(api.logs.join('\n')).not.toContain(needle);
+      for (const h of searchable) expect(h).not.toContain(needle);
+    }
+    expect(seen.filter((s) => s.text.includes(password))).toHaveLength(1);
+    expect(histories[1]).toContain('WORKFLOW_EXECUTION_COMPLETED');
+  });
+
+  it('refuses separation-of-duties violations even for someone holding both roles', async () => {
+    const c = await openTriagedCase();
+    const requested = await call(
+      `/v1/cases/${c.id}/elevations`,
+      api.as.escadmin!.token,
+      elevationRequest(c.device.serial),
+    );
+    expect(requested.status).toBe(201);
+    const id = (requested.json as ElevationView).id;
+    const self = await call(`/v1/elevations/${id}/approve`, api.as.escadmin!.token, {
+      reason: 'I can approve',
+    });
+    expect(self.status).toBe(403);
+    expect(self.json.detail).toMatch(/own elevation request/);
+    const denied = await call(`/v1/elevations/${id}/deny`, api.as.admin!.token, {
+      reason: 'Use the troubleshooter first',
+    });
+    expect(denied.json).toMatchObject({ status: 'denied' });
+  });
+
+  it('refuses unsupported actions and Test-group devices, naming the rule', async () => {
+    const c = await openTriagedCase();
+    const unsupported = await call(
+      `/v1/cases/${c.id}/elevations`,
+      api.as.escalation!.token,
+      elevationRequest(c.device.serial, ['disable-required-feature']),
+    );
+    expect(unsupported.status).toBe(409);
+    expect(unsupported.json.detail).toMatch(/unsupported\.disable-required-feature/);
+
+    const t = await openTriagedCase({ device: { serial: 'TST0001', group: 'Test' } });
+    const test = await call(
+      `/v1/cases/${t.id}/elevations`,
+      api.as.escalation!.token,
+      elevationRequest('TST0001'),
+    );
+    expect(test.status).toBe(409);
+    expect(test.json.detail).toMatch(/device\.test-group/);
+
+    const bad = await call(`/v1/cases/${c.id}/elevations`, api.as.escalation!.token, {
+      ...elevationRequest(c.device.serial),
+      actions: ['format-disk'],
+    });
+    expect(bad.status).toBe(400);
+  });
+});
