@@ -43,6 +43,8 @@ export const SETTINGS = {
   elevationWindowMinutes: 'CASEFLOW_ELEVATION_WINDOW_MINUTES',
   elevationMaxWindowMinutes: 'CASEFLOW_ELEVATION_MAX_WINDOW_MINUTES',
   elevationMaxTotalMinutes: 'CASEFLOW_ELEVATION_MAX_TOTAL_MINUTES',
+  adminContacts: 'CASEFLOW_ADMIN_CONTACTS',
+  escalationTargets: 'CASEFLOW_ESCALATION_TARGETS',
 } as const;
 type SettingKey = keyof typeof SETTINGS;
 
@@ -136,6 +138,25 @@ export const configSchema = z
     elevationWindowMinutes: z.coerce.number().int().positive().default(120),
     elevationMaxWindowMinutes: z.coerce.number().int().positive().default(240),
     elevationMaxTotalMinutes: z.coerce.number().int().positive().default(480),
+    /** Admin contact per escalation area (JSON), e.g. {"devices": "it-devices@example.org"}. */
+    adminContacts: z
+      .preprocess(
+        parseJsonText,
+        z
+          .object({
+            'app-packaging': z.string().min(3).optional(),
+            devices: z.string().min(3).optional(),
+            security: z.string().min(3).optional(),
+            other: z.string().min(3).optional(),
+          })
+          .strict(),
+      )
+      .default({}),
+    /** Where each escalation target is delivered (JSON of {url, secret}); parsed by parseTargetEndpoints. */
+    escalationTargets: z
+      .union([z.string(), z.record(z.string(), z.unknown())])
+      .transform((v) => (typeof v === 'string' ? v : JSON.stringify(v)))
+      .optional(),
   })
   .strict()
   .refine((c) => !c.notifyUrls || c.notifySecret, {
@@ -163,6 +184,7 @@ const POLICY_SETTING: Record<string, string> = {
   sevAEngagementMinutes: 'CASEFLOW_SEV_A_ENGAGEMENT_MINUTES',
   autoCloseAfterResolutionHours: 'CASEFLOW_AUTO_CLOSE_DAYS',
   elevation: 'CASEFLOW_ELEVATION_*',
+  escalation: 'CASEFLOW_ADMIN_CONTACTS',
 };
 
 export function casePolicyFrom(config: Config): CasePolicy {
@@ -194,6 +216,7 @@ function buildCasePolicy(config: Config) {
     infoReminderBeforeCloseHours: config.infoReminderBeforeCloseHours,
     sevAEngagementMinutes: config.sevAEngagementMinutes,
     autoCloseAfterResolutionHours: config.autoCloseDays * 24,
+    escalation: { adminContacts: config.adminContacts },
     elevation: {
       approvalTimeoutMinutes: config.elevationApprovalMinutes,
       defaultWindowMinutes: config.elevationWindowMinutes,

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { parseTargetEndpoints } from './activities/escalation-delivery';
 import { createApp } from './api/app';
 import { KeysFileError, loadKeysFile } from './api/auth';
 import { casePolicyFrom, ConfigError, loadConfig } from './config';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     ...config,
     policy: casePolicyFrom(config),
     vault: openVault(config),
+    escalationTargets: parseTargetEndpoints(config.escalationTargets),
     client,
     keys,
     log,

@@ -7,6 +7,7 @@ import {
 } from '@temporalio/worker';
 import { join } from 'node:path';
 import { createActivities, type ActivityDeps } from './activities';
+import { parseTargetEndpoints } from './activities/escalation-delivery';
 import { parseWebhookUrls } from './activities/notifications';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     activityDeps: {
       notifications: { webhooks: parseWebhookUrls(config.notifyUrls), secret: config.notifySecret },
       elevation: elevationActivityDeps(config),
+      escalationTargets: parseTargetEndpoints(config.escalationTargets),
     },
   });
   log.info('worker polling', {

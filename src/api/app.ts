@@ -4,11 +4,13 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { CasePolicy } from '../domain/case-policy';
 import type { Logger } from '../logger';
 import type { CredentialVault } from '../vault/credential-vault';
+import type { TargetEndpoints } from '../activities/escalation-delivery';
 import { authenticate, type KeyEntry } from './auth';
 import { CaseGateway } from './case-gateway';
 import { casesRouter } from './cases';
 import { ElevationGateway } from './elevation-gateway';
 import { elevationsRouter } from './elevations';
+import { callbacksRouter, escalationsRouter } from './escalations';
 import { docsRouter } from './docs';
 import { healthRouter } from './health';
 import { buildDocument, createRegistry } from './openapi';
@@ -23,6 +25,8 @@ export interface AppOptions {
   policy: CasePolicy;
   /** Read by checkout only; the worker's activities write it. */
   vault?: CredentialVault;
+  /** Escalation targets: the API needs their secrets to verify callbacks. */
+  escalationTargets?: TargetEndpoints;
   maxBodyBytes: number;
   log: Logger;
 }
@@ -96,12 +100,23 @@ export function createApp(options: AppOptions): Express {
     res.json(document);
   });
 
-  // Everything under /v1 needs an API key.
+  const escalationRoutes = {
+    client,
+    taskQueue: options.taskQueue,
+    policy: options.policy,
+    endpoints: options.escalationTargets ?? {},
+    log,
+  };
+  // Callbacks authenticate by signature, not API key.
+  app.use(callbacksRouter(escalationRoutes, options.maxBodyBytes, registry));
+
+  // Everything else under /v1 needs an API key.
   const v1 = express.Router();
   v1.use(authenticate(options.keys));
   v1.use(requireJsonBody, express.json({ limit: options.maxBodyBytes, strict: true }));
   v1.use(casesRouter(gateway, registry));
   v1.use(elevationsRouter(new ElevationGateway(client), options.vault, registry));
+  v1.use(escalationsRouter(escalationRoutes, registry));
   app.use(v1);
 
   app.use(notFoundRoute);

@@ -13,8 +13,15 @@ import {
 } from './case';
 import type { CasePolicy } from './case-policy';
 import { type ElevationPolicy, type ElevationRequest, evaluateRequest } from './elevation';
+import {
+  type EscalationPolicy,
+  type EscalationRequest,
+  escalationIsOver,
+  escalationRefusals,
+  type EscalationStatus,
+} from './escalation';
 import type { Notice } from './notifications';
-import { type Route, routeFor } from './routing';
+import { type EscalationTarget, type Route, routeFor } from './routing';
 import {
   atRiskInstant,
   changeSeverity as changeClockSeverity,
@@ -87,7 +94,19 @@ export interface CaseRecord {
   closedAtMs: number | null;
   closeReason: string | null;
   elevations: CaseElevation[];
+  escalations: CaseEscalation[];
+  /** The multi-user incident this case is linked to, if any. */
+  incidentId: string | null;
   log: CaseLogEntry[];
+}
+
+/** An escalation filed from this case (its own child workflow holds the details). */
+export interface CaseEscalation {
+  id: string;
+  workflowId: string;
+  target: EscalationTarget;
+  status: EscalationStatus;
+  externalReference: string | null;
 }
 
 /** A JIT elevation started from this case (its own child workflow holds the details). */
@@ -175,6 +194,8 @@ export function openCase(input: NewCase, nowMs: number): CaseRecord {
     closedAtMs: null,
     closeReason: null,
     elevations: [],
+    escalations: [],
+    incidentId: null,
     log: [],
   };
   const device = record.device.isTestGroup ? ' (device in the Test group)' : '';
@@ -575,7 +596,15 @@ export function elevationStarted(
   e: { id: string; workflowId: string; requestedBy: string; breakGlass: boolean; reason: string },
   nowMs: number,
 ): CaseRecord {
-  const entry: CaseElevation = { ...e, finished: false, outcome: null, review: null };
+  const entry: CaseElevation = {
+    id: e.id,
+    workflowId: e.workflowId,
+    requestedBy: e.requestedBy,
+    breakGlass: e.breakGlass,
+    finished: false,
+    outcome: null,
+    review: null,
+  };
   return logged({ ...record, elevations: [...record.elevations, entry] }, nowMs, {
     type: 'elevation-requested',
     actor: e.requestedBy,
@@ -624,6 +653,136 @@ export function breakGlassReviewed(
     reason: findings,
     text: `Post-incident review of break-glass grant ${elevationId} recorded.`,
   });
+}
+
+// ------------------------------------------------------------------------------------------------
+// Escalations and incidents
+
+export const openEscalationOf = (record: CaseRecord): CaseEscalation | undefined =>
+  record.escalations.find((e) => !escalationIsOver(e.status));
+
+export function decideEscalationFiling(
+  record: CaseRecord,
+  request: EscalationRequest,
+  policy: EscalationPolicy,
+): Decision {
+  const refusals = escalationRefusals(
+    request,
+    {
+      ownerOpen: !isFinished(record.status) && record.status !== 'resolved',
+      deviceIsTestGroup: record.device.isTestGroup,
+      recommendedTarget: record.route.target,
+      ownerSeverity: record.severity,
+      openEscalation: openEscalationOf(record)?.id ?? null,
+    },
+    policy,
+  );
+  return refusals.length === 0 ? ALLOW : refuse(refusals.join(' '));
+}
+
+export function escalationRequested(
+  record: CaseRecord,
+  e: { id: string; workflowId: string; target: EscalationTarget; actor: string; reason: string | null },
+  nowMs: number,
+): CaseRecord {
+  const entry: CaseEscalation = {
+    id: e.id,
+    workflowId: e.workflowId,
+    target: e.target,
+    status: 'awaiting-approval',
+    externalReference: null,
+  };
+  return logged({ ...record, escalations: [...record.escalations, entry] }, nowMs, {
+    type: 'escalation-requested',
+    actor: e.actor,
+    reason: e.reason,
+    text: `Escalation ${e.id} to ${e.target} requested (workflow ${e.workflowId}).`,
+  });
+}
+
+/**
+ * The case follows its escalation: waiting on the vendor (the SLA clock paused, charged to the
+ * vendor) or on the escalation while it is filed, back in progress when it is over.
+ */
+export function escalationStatusChanged(
+  record: CaseRecord,
+  change: {
+    escalationId: string;
+    status: EscalationStatus;
+    message: string | null;
+    externalReference: string | null;
+  },
+  nowMs: number,
+): CaseRecord {
+  const entry = record.escalations.find((e) => e.id === change.escalationId);
+  if (!entry || entry.status === change.status || isFinished(record.status)) return record;
+  const escalations = record.escalations.map((e) =>
+    e.id === change.escalationId
+      ? { ...e, status: change.status, externalReference: change.externalReference }
+      : e,
+  );
+  let next: CaseRecord = { ...record, escalations };
+  const waiting = change.status === 'filed' || change.status === 'acknowledged';
+  const caseIsWaiting = record.status === 'waiting-on-vendor' || record.status === 'waiting-on-escalation';
+  if (waiting && record.status !== 'resolved') {
+    const vendor = entry.target === 'vendor';
+    next = {
+      ...next,
+      status: vendor ? 'waiting-on-vendor' : 'waiting-on-escalation',
+      sla: vendor ? pauseClock(next.sla, 'vendor', nowMs) : next.sla,
+    };
+  } else if (!waiting && caseIsWaiting) {
+    next = { ...next, status: 'in-progress', sla: resumeClock(next.sla, nowMs) };
+  }
+  const detail = change.message ? `: ${change.message}` : '';
+  return logged(next, nowMs, {
+    type: 'escalation-changed',
+    actor: entry.target,
+    reason: null,
+    text: `Escalation ${entry.id} is ${change.status}${change.externalReference ? ` (ref ${change.externalReference})` : ''}${detail}.`,
+  });
+}
+
+export function incidentLinked(
+  record: CaseRecord,
+  incidentId: string,
+  actor: string,
+  nowMs: number,
+): CaseRecord {
+  if (record.incidentId === incidentId || isFinished(record.status)) return record;
+  return logged({ ...record, incidentId }, nowMs, {
+    type: 'incident-linked',
+    actor,
+    reason: null,
+    text: `Linked to multi-user incident ${incidentId}; it is escalated once for all its cases.`,
+  });
+}
+
+export function incidentResolved(
+  record: CaseRecord,
+  incidentId: string,
+  message: string,
+  nowMs: number,
+): Outcome {
+  if (record.incidentId !== incidentId || isFinished(record.status)) return { record, notices: [] };
+  const next = logged(record, nowMs, {
+    type: 'incident-resolved',
+    actor: SYSTEM_ACTOR,
+    reason: null,
+    text: `Incident ${incidentId} resolved: ${message}`,
+  });
+  return {
+    record: next,
+    notices: [
+      notice(
+        next,
+        nowMs,
+        'incident-resolved',
+        `incident:${incidentId}:resolved`,
+        `Incident ${incidentId} resolved: ${message}`,
+      ),
+    ],
+  };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -919,6 +1078,13 @@ export function caseView(record: CaseRecord, policy: CasePolicy, nowMs: number):
       outcome: e.outcome,
       review: e.review ? { by: e.review.by, at: iso(e.review.atMs), findings: e.review.findings } : null,
     })),
+    escalations: record.escalations.map((e) => ({
+      id: e.id,
+      target: e.target,
+      status: e.status,
+      externalReference: e.externalReference,
+    })),
+    incidentId: record.incidentId,
     log: record.log,
     requestFingerprint: record.requestFingerprint,
   };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { businessCalendarSchema, DEFAULT_BUSINESS_CALENDAR } from './calendar';
 import { DEFAULT_ELEVATION_POLICY, elevationPolicySchema } from './elevation';
+import { ESCALATION_AREAS, type EscalationPolicy } from './escalation';
 import { DEFAULT_SLA_POLICY, slaPolicySchema } from './sla';
 
 /**
@@ -40,6 +41,16 @@ export const casePolicySchema = z
     /** History length past which the case continues as a new run, carrying its state. */
     continueAsNewAfterEvents: z.int().min(100).max(50_000).default(10_000),
     elevation: elevationPolicySchema.default(DEFAULT_ELEVATION_POLICY),
+    escalation: z
+      .object({
+        /** Admin contact per area (app-packaging, devices, security, other); required to file there. */
+        adminContacts: z
+          .partialRecord(z.enum(ESCALATION_AREAS), z.string().trim().min(3).max(320))
+          .default({}),
+        approvalReminderMinutes: z.int().positive().default(30),
+        vendorFollowUpHours: z.number().positive().default(24),
+      })
+      .default({ adminContacts: {}, approvalReminderMinutes: 30, vendorFollowUpHours: 24 }),
   })
   .refine((p) => p.infoReminderBeforeCloseHours < p.unresponsiveCloseHours, {
     message: 'infoReminderBeforeCloseHours must be shorter than unresponsiveCloseHours',
@@ -48,3 +59,16 @@ export const casePolicySchema = z
 export type CasePolicy = z.output<typeof casePolicySchema>;
 
 export const DEFAULT_CASE_POLICY: CasePolicy = casePolicySchema.parse({});
+
+/** The escalation rules a case (or incident) applies, from the policy it was opened under. */
+export function escalationPolicyOf(policy: CasePolicy): EscalationPolicy {
+  return {
+    adminContacts: policy.escalation.adminContacts,
+    sla: policy.sla,
+    calendar: policy.calendar,
+    approvalReminderMinutes: policy.escalation.approvalReminderMinutes,
+    unresponsiveCloseHours: policy.unresponsiveCloseHours,
+    sevAEngagementMinutes: policy.sevAEngagementMinutes,
+    vendorFollowUpHours: policy.escalation.vendorFollowUpHours,
+  };
+}

@@ -117,6 +117,10 @@ export const LOG_TYPES = [
   'elevation-requested',
   'elevation-finished',
   'break-glass-reviewed',
+  'escalation-requested',
+  'escalation-changed',
+  'incident-linked',
+  'incident-resolved',
 ] as const;
 
 /** One step of the case as the workflow recorded it: who, when, why. */
@@ -210,6 +214,15 @@ export const caseSchema = z
         review: z.object({ by: z.string(), at: z.iso.datetime(), findings: z.string() }).nullable(),
       }),
     ),
+    escalations: z.array(
+      z.object({
+        id: z.string(),
+        target: z.string(),
+        status: z.string(),
+        externalReference: z.string().nullable(),
+      }),
+    ),
+    incidentId: z.string().nullable(),
     log: z.array(caseLogEntrySchema),
     requestFingerprint: z
       .string()

@@ -14,6 +14,12 @@ export const NOTIFICATION_TYPES = [
   'elevation-extension-requested',
   'elevation-break-glass',
   'elevation-ended',
+  'escalation-approval-reminder',
+  'escalation-overdue',
+  'escalation-closed',
+  'escalation-resolved',
+  'vendor-follow-up',
+  'incident-resolved',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 

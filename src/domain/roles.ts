@@ -27,6 +27,13 @@ export const PERMISSIONS = {
   'elevation:release': ['escalation-team', 'it-admin'],
   'elevation:extend': ['escalation-team'],
   'elevation:review': ['it-admin'],
+  /** Sev C by the escalation team itself; Sev A/B are held for an IT admin (or filed by one). */
+  'escalation:file': ['escalation-team', 'it-admin'],
+  'escalation:read': ['agent', 'escalation-team', 'it-admin', 'service-ops', 'auditor'],
+  'escalation:decide': ['it-admin'],
+  'escalation:answer': ['agent', 'escalation-team', 'it-admin'],
+  'incident:manage': ['it-admin'],
+  'incident:read': ['agent', 'escalation-team', 'it-admin', 'service-ops', 'auditor'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

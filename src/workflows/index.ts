@@ -1,2 +1,4 @@
 export { elevation } from './elevation';
+export { escalation } from './escalation';
+export { incident } from './incident';
 export { supportCase } from './supportCase';

@@ -3,6 +3,7 @@ import type { CaseView, NewCase } from '../domain/case';
 import type { CaseCommand, CaseFact, CaseRecord } from '../domain/case-lifecycle';
 import type { CasePolicy } from '../domain/case-policy';
 import type { ElevationRequest } from '../domain/elevation';
+import type { EscalationRequest } from '../domain/escalation';
 
 /** Every support case is one workflow with this ID, so the case id alone finds its history. */
 export const caseWorkflowId = (caseId: string): string => `case:${caseId}`;
@@ -57,6 +58,20 @@ export const reviewBreakGlass = defineUpdate<
   CaseView,
   [{ actor: string; elevationId: string; findings: string }]
 >('reviewBreakGlass');
+
+/** Escalation out of the provider (escalation team or IT admin), through the severity gate. */
+export const fileEscalation = defineUpdate<
+  { escalationId: string; workflowId: string },
+  [FileEscalationInput]
+>('fileEscalation');
+export interface FileEscalationInput {
+  actor: string;
+  actorIsAdmin: boolean;
+  request: EscalationRequest;
+}
+/** An IT admin linked the case to a multi-user incident, or the incident was resolved. */
+export const linkIncident = defineSignal<[{ incidentId: string; actor: string }]>('linkIncident');
+export const incidentResolved = defineSignal<[{ incidentId: string; message: string }]>('incidentResolved');
 
 // Facts from the requester (relayed by the helpdesk): signals, always recorded.
 export const requesterReplied = defineSignal<[RequesterReplyInput]>('requesterReplied');

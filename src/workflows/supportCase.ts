@@ -27,6 +27,12 @@ import {
   decide,
   decideBreakGlassReview,
   decideElevationRequest,
+  decideEscalationFiling,
+  escalationRequested,
+  escalationStatusChanged,
+  incidentLinked,
+  incidentResolved,
+  openEscalationOf,
   type Decision,
   elevationFinished,
   elevationStarted,
@@ -38,10 +44,13 @@ import {
   recordDelivery,
   continuedAsNew,
 } from '../domain/case-lifecycle';
+import { escalationPolicyOf } from '../domain/case-policy';
 import { openElevation } from '../domain/elevation';
 import { caseSearchAttributes, elevationSearchAttributes } from '../temporal/search-attributes';
 import { elevation } from './elevation';
 import { caseEnded, elevationWorkflowId } from './elevation.messages';
+import { escalation } from './escalation';
+import { escalationApiId, escalationChanged, escalationWorkflowId } from './escalation.messages';
 import * as m from './supportCase.messages';
 
 const { classifyCase } = proxyActivities<CaseActivities>({
@@ -204,6 +213,57 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
     },
   );
 
+  // Escalations: child workflows too; each reports its status back with a signal.
+  setHandler(
+    m.fileEscalation,
+    async ({ actor, actorIsAdmin, request }: m.FileEscalationInput) => {
+      const n = record.escalations.length + 1;
+      const escalationId = escalationApiId(record.id, n);
+      const owner = { kind: 'case' as const, id: record.id, workflowId: workflowInfo().workflowId };
+      const workflowId = escalationWorkflowId(owner, n);
+      const target = request.target ?? record.route.target ?? 'service-ops';
+      apply({
+        record: escalationRequested(
+          record,
+          { id: escalationId, workflowId, target, actor, reason: request.reason ?? null },
+          Date.now(),
+        ),
+        notices: [],
+      });
+      await startChild(escalation, {
+        workflowId,
+        parentClosePolicy: 'REQUEST_CANCEL',
+        args: [
+          {
+            id: escalationId,
+            owner,
+            target,
+            severity: request.severity ?? record.severity,
+            request,
+            adminContact: policy.escalation.adminContacts[request.category] ?? '',
+            filedBy: actor,
+            filerIsAdmin: actorIsAdmin,
+            policy: escalationPolicyOf(policy),
+          },
+        ],
+      });
+      return { escalationId, workflowId };
+    },
+    {
+      validator: ({ request }: m.FileEscalationInput) =>
+        reject(decideEscalationFiling(record, request, escalationPolicyOf(policy))),
+    },
+  );
+  setHandler(escalationChanged, (change) =>
+    apply({ record: escalationStatusChanged(record, change, Date.now()), notices: [] }),
+  );
+  setHandler(m.linkIncident, ({ incidentId, actor }) =>
+    apply({ record: incidentLinked(record, incidentId, actor, Date.now()), notices: [] }),
+  );
+  setHandler(m.incidentResolved, ({ incidentId, message }) =>
+    apply(incidentResolved(record, incidentId, message, Date.now())),
+  );
+
   /** Once the case is resolved or over, every elevation still open must end (and rotate). */
   const endElevationsIfDone = () => {
     if (record.status !== 'resolved' && !isFinished(record.status)) return;
@@ -238,7 +298,11 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
     if (due.record !== record) apply(due);
     if (isFinished(record.status)) break;
     // Child elevations belong to this run: hand over only when none is open.
-    if (historyIsLong(policy.continueAsNewAfterEvents) && activeElevations(record).length === 0) {
+    if (
+      historyIsLong(policy.continueAsNewAfterEvents) &&
+      activeElevations(record).length === 0 &&
+      !openEscalationOf(record)
+    ) {
       await condition(() => allHandlersFinished() && notificationsInFlight === 0);
       return continueAsNew<typeof supportCase>({ ...input, resume: continuedAsNew(record, Date.now()) });
     }

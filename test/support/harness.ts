@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
+import type { TargetEndpoints } from '../../src/activities/escalation-delivery';
 import { createApp } from '../../src/api/app';
 import { generateKey, type KeyEntry } from '../../src/api/auth';
 import { type CasePolicy, DEFAULT_CASE_POLICY } from '../../src/domain/case-policy';
@@ -62,6 +63,8 @@ export interface ApiOptions {
   vaultFile?: string;
   vaultKeys?: string;
   policy?: CasePolicy;
+  /** Escalation targets (url and secret): the API verifies their callbacks with the secrets. */
+  escalationTargets?: TargetEndpoints;
 }
 
 export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
@@ -83,6 +86,7 @@ export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
     supportModel: 'partner-led',
     providerName: 'Test Provider AB',
     policy: options.policy ?? DEFAULT_CASE_POLICY,
+    ...(options.escalationTargets ? { escalationTargets: options.escalationTargets } : {}),
     vault: createFileVault({
       path: options.vaultFile ?? inject('vaultFile'),
       keyring: parseVaultKeys(options.vaultKeys ?? inject('vaultKeys')),

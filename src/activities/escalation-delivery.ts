@@ -1,0 +1,261 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { ESCALATION_TARGETS, type EscalationTarget } from '../domain/routing';
+import { EVENT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signPayload } from '../domain/webhook-signature';
+
+/**
+ * Hands an escalation to the party that owns it next: service operations, the organisation's
+ * Microsoft support channel, or the hardware vendor. Each target has its own endpoint and its own
+ * signing secret, because each is a different organisation that must not be able to forge
+ * callbacks as another.
+ *
+ * Delivery is at-least-once: any failure throws so Temporal retries, and the receiving party
+ * dedupes by `idempotency-key` (the escalation id), so a retry after a lost answer reuses the
+ * ticket the first attempt created instead of opening a second one.
+ */
+
+export const ESCALATION_TARGETS_VARIABLE = 'CASEFLOW_ESCALATION_TARGETS';
+export const ESCALATION_USER_AGENT = 'caseflow-escalations';
+export const ESCALATION_EVENT = 'escalation';
+const DEFAULT_TIMEOUT_MS = 10_000;
+const MIN_SECRET_LENGTH = 16;
+/** Matches what a callback may carry as externalReference, so the two sides agree on a ticket id. */
+const MAX_REFERENCE_LENGTH = 200;
+
+export interface TargetEndpoint {
+  url: string;
+  secret: string;
+}
+
+export type TargetEndpoints = Partial<Record<EscalationTarget, TargetEndpoint>>;
+
+export interface EscalationDelivery {
+  escalationId: string;
+  target: EscalationTarget;
+  payload: Record<string, unknown>;
+}
+
+export interface EscalationReceipt {
+  /** Origin and path only: a query string may carry an access token. */
+  deliveredTo: string;
+  status: number;
+  /** The party's own id for the escalation (a vendor ticket, for instance), when it answered one. */
+  externalReference: string | null;
+  attempt: number;
+}
+
+export interface EscalationDeliveryDeps {
+  endpoints: TargetEndpoints;
+  fetchImpl?: typeof fetch;
+  /** Milliseconds since the epoch; the signature carries it in seconds. */
+  now?: () => number;
+  timeoutMs?: number;
+}
+
+/** Retryable on purpose: parties come back, and the idempotency key makes repeats harmless. */
+export class EscalationDeliveryError extends Error {
+  constructor(
+    readonly target: EscalationTarget,
+    readonly endpoint: string,
+    readonly problem: string,
+  ) {
+    super(`escalation delivery to ${target} at ${endpoint} failed: ${problem}`);
+    this.name = 'EscalationDeliveryError';
+  }
+}
+
+export function createEscalationDeliveryActivities(deps: EscalationDeliveryDeps) {
+  const fetchImpl = deps.fetchImpl ?? fetch;
+  const now = deps.now ?? Date.now;
+  const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+
+  return {
+    async deliverEscalation(delivery: EscalationDelivery): Promise<EscalationReceipt> {
+      const context = activityContext();
+      const attempt = context?.info.attempt ?? 1;
+      const endpoint = requireEndpoint(deps.endpoints, delivery.target);
+      requireHeaderSafeId(delivery.escalationId);
+
+      const body = JSON.stringify(envelope(delivery));
+      const headers = {
+        'content-type': 'application/json',
+        'user-agent': ESCALATION_USER_AGENT,
+        [SIGNATURE_HEADER]: signPayload(endpoint.secret, Math.floor(now() / 1000), body),
+        [IDEMPOTENCY_HEADER]: delivery.escalationId,
+        [EVENT_HEADER]: ESCALATION_EVENT,
+      };
+      const where = publicUrl(endpoint.url);
+      const cancellation = context?.cancellationSignal;
+      const signal = requestSignal(timeoutMs, cancellation);
+
+      let outcome: { status: number; externalReference: string | null };
+      try {
+        outcome = await post(fetchImpl, endpoint.url, { method: 'POST', headers, body, signal });
+      } catch (error) {
+        // A cancelled activity must end as cancelled (Temporal's CancelledFailure is the reason),
+        // not as a delivery failure that would be retried.
+        cancellation?.throwIfAborted();
+        if (error instanceof RejectedDelivery) {
+          throw new EscalationDeliveryError(delivery.target, where, `HTTP ${error.status}`);
+        }
+        throw new EscalationDeliveryError(delivery.target, where, describeFetchError(error, timeoutMs));
+      }
+      return { deliveredTo: where, ...outcome, attempt };
+    },
+  };
+}
+
+export type EscalationDeliveryActivities = ReturnType<typeof createEscalationDeliveryActivities>;
+
+/**
+ * Parses `CASEFLOW_ESCALATION_TARGETS`, a JSON object from target to `{url, secret}`. Unset or blank
+ * means no targets; escalations then fail at delivery, naming the missing target. Errors name the
+ * variable and the target but never echo values: the JSON holds secrets, and URLs may hold tokens.
+ */
+export function parseTargetEndpoints(value: string | undefined): TargetEndpoints {
+  if (value === undefined || value.trim() === '') return {};
+  const fail = (why: string) => new Error(`${ESCALATION_TARGETS_VARIABLE}: ${why}`);
+
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    // JSON.parse's own message quotes the input, which would leak the secrets into logs.
+    throw fail('is not valid JSON');
+  }
+  if (!isPlainObject(parsed)) throw fail('must be a JSON object from escalation target to {url, secret}');
+
+  const endpoints: TargetEndpoints = {};
+  for (const [key, entry] of Object.entries(parsed)) {
+    if (!isEscalationTarget(key)) {
+      throw fail(`unknown target ${JSON.stringify(key)} (expected one of ${ESCALATION_TARGETS.join(', ')})`);
+    }
+    endpoints[key] = checkEndpoint(entry, (why) => fail(`target ${key} ${why}`));
+  }
+  return endpoints;
+}
+
+function checkEndpoint(entry: unknown, fail: (why: string) => Error): TargetEndpoint {
+  if (!isPlainObject(entry)) throw fail('must be an object with url and secret');
+  const { url, secret } = entry;
+  if (typeof url !== 'string') throw fail('needs a url');
+  if (typeof secret !== 'string' || secret.trim().length < MIN_SECRET_LENGTH) {
+    throw fail(`needs a secret of at least ${MIN_SECRET_LENGTH} characters`);
+  }
+  return { url: checkUrl(url, fail), secret };
+}
+
+function checkUrl(value: string, fail: (why: string) => Error): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw fail('has a url that is not a URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw fail('must have an http or https url');
+  // fetch refuses URLs with user:password, so this would otherwise surface only at the first escalation.
+  if (url.username !== '' || url.password !== '') throw fail('must not have credentials in its url');
+  return url.href;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isEscalationTarget(value: string): value is EscalationTarget {
+  return (ESCALATION_TARGETS as readonly string[]).includes(value);
+}
+
+function requireEndpoint(endpoints: TargetEndpoints, target: EscalationTarget): TargetEndpoint {
+  // hasOwn, so that a target name arriving from workflow input cannot reach Object.prototype.
+  const endpoint =
+    isEscalationTarget(target) && Object.hasOwn(endpoints, target) ? endpoints[target] : undefined;
+  if (endpoint === undefined) {
+    // Retrying cannot make configuration appear; the case should learn at once that nothing was sent.
+    throw ApplicationFailure.nonRetryable(
+      `${ESCALATION_TARGETS_VARIABLE} has no endpoint for target ${String(target)}: the escalation was not sent`,
+      'EscalationTargetMissing',
+    );
+  }
+  return endpoint;
+}
+
+/** The id travels as a header, where CR/LF could split headers and fetch would reject it on every retry. */
+function requireHeaderSafeId(escalationId: string): void {
+  if (typeof escalationId !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(escalationId)) {
+    throw ApplicationFailure.nonRetryable(
+      'escalationId must be 1 to 200 visible ASCII characters without spaces',
+      'InvalidEscalation',
+    );
+  }
+}
+
+/** The envelope fields win over same-named payload fields, so the body always agrees with the headers. */
+function envelope({ escalationId, target, payload }: EscalationDelivery): Record<string, unknown> {
+  const { escalationId: _id, target: _target, ...rest } = payload;
+  return { escalationId, target, ...rest };
+}
+
+/** Thrown inside post for a non-2xx answer, so one catch can tell answers from network failures. */
+class RejectedDelivery extends Error {
+  constructor(readonly status: number) {
+    super(`HTTP ${status}`);
+  }
+}
+
+async function post(
+  fetchImpl: typeof fetch,
+  url: string,
+  init: RequestInit,
+): Promise<{ status: number; externalReference: string | null }> {
+  // A redirect would re-send the signed body to wherever the party points; treat it as a failure.
+  const response = await fetchImpl(url, { ...init, redirect: 'manual' });
+  if (!response.ok) {
+    // Discarding the body releases the connection; its content is never reported (it may echo the case).
+    await response.body?.cancel();
+    throw new RejectedDelivery(response.status);
+  }
+  return { status: response.status, externalReference: referenceFrom(await response.text()) };
+}
+
+/** The party accepted; a missing or odd answer body only means it told us no reference. */
+function referenceFrom(text: string): string | null {
+  let answer: unknown;
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isPlainObject(answer)) return null;
+  const { reference } = answer;
+  if (typeof reference !== 'string' || reference === '' || reference.length > MAX_REFERENCE_LENGTH)
+    return null;
+  return reference;
+}
+
+/** Outside a running activity (plain unit tests, scripts) there is no context, so no attempt number. */
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+function requestSignal(timeoutMs: number, cancellation: AbortSignal | undefined): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return cancellation ? AbortSignal.any([timeout, cancellation]) : timeout;
+}
+
+function describeFetchError(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+  if (error instanceof Error && error.name === 'AbortError') return 'aborted';
+  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  if (typeof code === 'string') return `network error ${code}`;
+  return 'network error';
+}
+
+function publicUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
+}

@@ -1,0 +1,373 @@
+import { randomUUID } from 'node:crypto';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import express, { type Request, Router } from 'express';
+import { z } from 'zod';
+import type { TargetEndpoints } from '../activities/escalation-delivery';
+import { callbackSchema, verifyCallback } from '../domain/callbacks';
+import type { CasePolicy } from '../domain/case-policy';
+import { severitySchema } from '../domain/categories';
+import { escalationRequestSchema, escalationViewSchema, type EscalationView } from '../domain/escalation';
+import { ESCALATION_TARGETS } from '../domain/routing';
+import type { Logger } from '../logger';
+import { incident } from '../workflows';
+import * as xm from '../workflows/escalation.messages';
+import * as im from '../workflows/incident.messages';
+import { caseWorkflowId, fileEscalation, INVALID_COMMAND } from '../workflows/supportCase.messages';
+import { actorOf, requirePermission } from './auth';
+import { jsonBody, problemResponses, standardProblems } from './openapi';
+import { problems } from './problem';
+import { parseRequestPart } from './validation';
+
+const caseIdParams = z.object({ id: z.uuid({ message: 'a case id is a UUID' }) });
+const escalationIdParams = z.object({
+  id: z
+    .string()
+    .regex(/^(inc-)?[0-9a-f-]{36}\.x[1-9][0-9]{0,3}$/, 'an escalation id: <case or incident id>.x<n>'),
+});
+const incidentIdParams = z.object({
+  id: z.string().regex(/^inc-[0-9a-f-]{36}$/, 'an incident id: inc-<uuid>'),
+});
+const reason = z.string().trim().min(3).max(2_000);
+const escalationResponse = {
+  description: 'The escalation',
+  content: { 'application/json': { schema: escalationViewSchema } },
+};
+
+const incidentRequestSchema = z
+  .object({
+    title: z.string().trim().min(3).max(200),
+    description: z.string().trim().min(10).max(10_000),
+    severity: severitySchema,
+    caseIds: z.array(z.uuid()).min(1).max(500),
+  })
+  .strict()
+  .meta({ id: 'IncidentRequest' });
+const linkCasesSchema = z.object({ caseIds: z.array(z.uuid()).min(1).max(500) }).strict();
+
+export interface EscalationRoutesOptions {
+  client: Client;
+  taskQueue: string;
+  policy: CasePolicy;
+  endpoints: TargetEndpoints;
+  log: Logger;
+}
+
+/** Maps what a workflow validator refused to its HTTP answer. */
+function refusal(err: unknown): unknown {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    const type = err.cause.type;
+    if (type === xm.ESCALATION_REFUSED || type === INVALID_COMMAND || type === im.INCIDENT_REFUSED) {
+      return problems.conflict(err.cause.message);
+    }
+  }
+  return err;
+}
+
+async function settle<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    throw refusal(err);
+  }
+}
+
+/** Escalations and incidents (bearer-authenticated). */
+export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIRegistry): Router {
+  const router = Router();
+  const escalationHandle = (req: Request) => {
+    const { id } = parseRequestPart(escalationIdParams, req.params, 'params');
+    const workflowId = xm.workflowIdOfEscalation(id);
+    if (!workflowId) throw problems.notFound('No such escalation.');
+    return o.client.workflow.getHandle(workflowId);
+  };
+  const viewOf = async (workflowId: string): Promise<EscalationView> => {
+    // The child has just been started; its first task may still be on its way.
+    for (let i = 0; ; i++) {
+      try {
+        return await o.client.workflow.getHandle(workflowId).query(xm.getEscalation);
+      } catch (err) {
+        if (i >= 20 || !(err instanceof WorkflowNotFoundError)) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  };
+
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/cases/{id}/escalations',
+    summary: 'Escalate a case: Sev C by the escalation team at once; Sev A/B held for an IT admin',
+    request: { params: caseIdParams, body: jsonBody(escalationRequestSchema) },
+    responses: {
+      201: escalationResponse,
+      ...standardProblems,
+      ...problemResponses({
+        404: 'No such case',
+        409: 'Refused (gate, missing admin contact, Test group, case state)',
+      }),
+    },
+  });
+  router.post('/v1/cases/:id/escalations', requirePermission('escalation:file'), async (req, res) => {
+    const { id } = parseRequestPart(caseIdParams, req.params, 'params');
+    const request = parseRequestPart(escalationRequestSchema, req.body, 'body');
+    const actor = actorOf(req);
+    if (request.target && !o.endpoints[request.target]) {
+      throw problems.conflict(
+        `No endpoint is configured for ${request.target} (CASEFLOW_ESCALATION_TARGETS.${request.target}).`,
+      );
+    }
+    const { workflowId } = await settle(
+      o.client.workflow.getHandle(caseWorkflowId(id)).executeUpdate(fileEscalation, {
+        args: [{ actor: actor.principal, actorIsAdmin: actor.roles.includes('it-admin'), request }],
+      }),
+    );
+    const view = await viewOf(workflowId);
+    res.status(201).location(`/v1/escalations/${view.id}`).json(view);
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/escalations/{id}',
+    summary: 'Read an escalation with its record and response clocks',
+    request: { params: escalationIdParams },
+    responses: {
+      200: escalationResponse,
+      ...standardProblems,
+      ...problemResponses({ 404: 'No such escalation' }),
+    },
+  });
+  router.get('/v1/escalations/:id', requirePermission('escalation:read'), async (req, res) => {
+    res.json(await escalationHandle(req).query(xm.getEscalation));
+  });
+
+  const decisions = [
+    ['approve', xm.approveEscalation, 'escalation:decide', 'File a held Sev A/B escalation (IT admin)'],
+    [
+      'decline',
+      xm.declineEscalation,
+      'escalation:decide',
+      'Decline a held escalation; it stays unfiled (IT admin)',
+    ],
+  ] as const;
+  for (const [path, update, permission, summary] of decisions) {
+    registry.registerPath({
+      method: 'post',
+      path: `/v1/escalations/{id}/${path}`,
+      summary,
+      request: { params: escalationIdParams, body: jsonBody(z.object({ reason })) },
+      responses: {
+        200: escalationResponse,
+        ...standardProblems,
+        ...problemResponses({ 404: 'No such escalation', 409: 'Not awaiting approval' }),
+      },
+    });
+    router.post(`/v1/escalations/:id/${path}`, requirePermission(permission), async (req, res) => {
+      const body = parseRequestPart(z.object({ reason }).strict(), req.body ?? {}, 'body');
+      res.json(
+        await settle(
+          escalationHandle(req).executeUpdate(update, { args: [{ actor: actorOf(req).principal, ...body }] }),
+        ),
+      );
+    });
+  }
+
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/escalations/{id}/answer',
+    summary: 'Answer what the receiving team asked for (resumes its clock)',
+    request: { params: escalationIdParams, body: jsonBody(z.object({ message: reason })) },
+    responses: {
+      200: escalationResponse,
+      ...standardProblems,
+      ...problemResponses({ 409: 'Nothing was asked' }),
+    },
+  });
+  router.post('/v1/escalations/:id/answer', requirePermission('escalation:answer'), async (req, res) => {
+    const body = parseRequestPart(z.object({ message: reason }).strict(), req.body ?? {}, 'body');
+    res.json(
+      await settle(
+        escalationHandle(req).executeUpdate(xm.answerNeedsInfo, {
+          args: [{ actor: actorOf(req).principal, ...body }],
+        }),
+      ),
+    );
+  });
+
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/incidents',
+    summary: 'Open a multi-user incident (IT admin): one escalation for all linked cases',
+    request: { body: jsonBody(incidentRequestSchema) },
+    responses: {
+      201: { description: 'The incident' },
+      ...standardProblems,
+      ...problemResponses({ 409: 'No devices admin contact configured' }),
+    },
+  });
+  router.post('/v1/incidents', requirePermission('incident:manage'), async (req, res) => {
+    const body = parseRequestPart(incidentRequestSchema, req.body, 'body');
+    const actor = actorOf(req).principal;
+    const contact = o.policy.escalation.adminContacts.devices;
+    if (!contact) {
+      throw problems.conflict(
+        'No admin contact is configured for the devices area (CASEFLOW_ADMIN_CONTACTS.devices).',
+      );
+    }
+    if (!o.endpoints['service-ops']) {
+      throw problems.conflict(
+        'No endpoint is configured for service-ops (CASEFLOW_ESCALATION_TARGETS.service-ops).',
+      );
+    }
+    const id = `inc-${randomUUID()}`;
+    try {
+      await o.client.workflow.start(incident, {
+        workflowId: im.incidentWorkflowId(id),
+        taskQueue: o.taskQueue,
+        args: [{ id, ...body, openedBy: actor, contact, policy: o.policy }],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    const view = await o.client.workflow.getHandle(im.incidentWorkflowId(id)).query(im.getIncident);
+    res.status(201).location(`/v1/incidents/${id}`).json(view);
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/incidents/{id}',
+    summary: 'Read an incident',
+    request: { params: incidentIdParams },
+    responses: {
+      200: { description: 'The incident' },
+      ...standardProblems,
+      ...problemResponses({ 404: 'No such incident' }),
+    },
+  });
+  router.get('/v1/incidents/:id', requirePermission('incident:read'), async (req, res) => {
+    const { id } = parseRequestPart(incidentIdParams, req.params, 'params');
+    res.json(await o.client.workflow.getHandle(im.incidentWorkflowId(id)).query(im.getIncident));
+  });
+
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/incidents/{id}/cases',
+    summary: 'Link more cases to an open incident (IT admin)',
+    request: { params: incidentIdParams, body: jsonBody(linkCasesSchema) },
+    responses: {
+      200: { description: 'The incident' },
+      ...standardProblems,
+      ...problemResponses({ 404: 'No such incident', 409: 'The incident is over' }),
+    },
+  });
+  router.post('/v1/incidents/:id/cases', requirePermission('incident:manage'), async (req, res) => {
+    const { id } = parseRequestPart(incidentIdParams, req.params, 'params');
+    const body = parseRequestPart(linkCasesSchema, req.body, 'body');
+    res.json(
+      await settle(
+        o.client.workflow
+          .getHandle(im.incidentWorkflowId(id))
+          .executeUpdate(im.linkCases, { args: [{ actor: actorOf(req).principal, caseIds: body.caseIds }] }),
+      ),
+    );
+  });
+  return router;
+}
+
+/**
+ * Callbacks from the parties escalations go to. They carry no bearer token: each is authenticated
+ * by its HMAC signature with that target's secret and a timestamp window; a replay (the same
+ * callbackId) is refused by the escalation workflow itself. Every refusal is logged.
+ */
+export function callbacksRouter(
+  o: EscalationRoutesOptions,
+  maxBodyBytes: number,
+  registry: OpenAPIRegistry,
+): Router {
+  const router = Router();
+  const params = z.object({ target: z.enum(ESCALATION_TARGETS), escalationId: escalationIdParams.shape.id });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/callbacks/{target}/{escalationId}',
+    summary: 'A signed callback from service ops, the Microsoft channel or the vendor',
+    description:
+      'Authenticated by `caseflow-signature` (HMAC-SHA256 over "<t>.<body>" with the target secret).',
+    security: [],
+    request: { params, body: jsonBody(callbackSchema) },
+    responses: {
+      200: {
+        description: 'Accepted',
+        content: { 'application/json': { schema: z.object({ status: z.string() }) } },
+      },
+      ...problemResponses({
+        400: 'Not a valid callback',
+        401: 'Bad or stale signature',
+        404: 'Unknown target or escalation',
+        409: 'Replayed, or not accepted in the current state',
+      }),
+    },
+  });
+  router.post(
+    '/v1/callbacks/:target/:escalationId',
+    express.raw({ type: () => true, limit: maxBodyBytes }),
+    async (req, res) => {
+      const parsed = params.safeParse(req.params);
+      const where = { target: req.params.target, escalationId: req.params.escalationId };
+      if (!parsed.success) {
+        o.log.warn('callback refused', { ...where, why: 'unknown target or escalation id' });
+        throw problems.notFound('No such target or escalation.');
+      }
+      const endpoint = o.endpoints[parsed.data.target];
+      if (!endpoint) {
+        o.log.warn('callback refused', { ...where, why: 'target not configured' });
+        throw problems.notFound('No such target.');
+      }
+      const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+      const verdict = verifyCallback(endpoint.secret, req.get('caseflow-signature'), raw, Date.now() / 1000);
+      if (!verdict.ok) {
+        o.log.warn('callback refused', { ...where, why: `signature ${verdict.reason}` });
+        res.set('WWW-Authenticate', 'caseflow-signature');
+        throw problems.unauthenticated(`The callback signature is not valid (${verdict.reason}).`);
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch {
+        throw problems.badRequest('The callback body is not valid JSON.');
+      }
+      const callback = parseRequestPart(callbackSchema, json, 'body');
+      const workflowId = xm.workflowIdOfEscalation(parsed.data.escalationId);
+      if (!workflowId) throw problems.notFound('No such escalation.');
+      try {
+        const view = await o.client.workflow
+          .getHandle(workflowId)
+          .executeUpdate(xm.receiveCallback, { args: [{ target: parsed.data.target, callback }] });
+        o.log.info('callback accepted', { ...where, kind: callback.kind, callbackId: callback.callbackId });
+        res.json({ status: view.status });
+      } catch (err) {
+        const mapped = refusal(err);
+        o.log.warn('callback refused', {
+          ...where,
+          callbackId: callback.callbackId,
+          why: mapped instanceof Error ? mapped.message : 'not accepted',
+        });
+        if (err instanceof WorkflowNotFoundError) {
+          // A finished escalation still exists: a late or replayed callback is a conflict, not a 404.
+          const finished = await o.client.workflow
+            .getHandle(workflowId)
+            .describe()
+            .catch(() => undefined);
+          if (finished) throw problems.conflict('The escalation is over; the callback was not accepted.');
+          throw problems.notFound('No such escalation.');
+        }
+        throw mapped;
+      }
+    },
+  );
+  return router;
+}

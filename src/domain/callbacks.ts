@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { DEFAULT_TOLERANCE_SECONDS, type SignatureFailure, verifySignature } from './webhook-signature';
+
+/**
+ * Callbacks: what an escalation party (service operations, the Microsoft channel, the vendor)
+ * tells caseflow about an escalation it received. They arrive signed with that party's own
+ * secret, in the same scheme caseflow signs its deliveries with.
+ *
+ * This module pulls in node:crypto through webhook-signature, so workflow code may import its
+ * types only; the API verifies and parses, and hands the workflow a plain `Callback`.
+ */
+
+export const CALLBACK_KINDS = ['acknowledged', 'update', 'needs-info', 'resolved'] as const;
+export type CallbackKind = (typeof CALLBACK_KINDS)[number];
+
+export const callbackSchema = z
+  .object({
+    // The party's own id for this callback: how a retried callback is recognised as a repeat.
+    callbackId: z.string().regex(/^[A-Za-z0-9._:-]{8,128}$/, '8 to 128 of A-Z a-z 0-9 . _ : -'),
+    kind: z.enum(CALLBACK_KINDS),
+    message: z.string().trim().min(1).max(10_000),
+    externalReference: z.string().max(200).optional(),
+    occurredAt: z.iso.datetime().optional(),
+  })
+  // Strict, so a field a party believes it is sending (and caseflow would silently drop) is refused.
+  .strict();
+
+export type Callback = z.infer<typeof callbackSchema>;
+
+export type CallbackVerdict = { ok: true } | { ok: false; reason: SignatureFailure };
+
+/**
+ * Checks a callback's `caseflow-signature` header against the raw body exactly as received: any
+ * re-serialisation would change the bytes the party signed.
+ */
+export function verifyCallback(
+  secret: string,
+  signatureHeader: string | undefined,
+  rawBody: string,
+  nowSeconds: number,
+  toleranceSeconds = DEFAULT_TOLERANCE_SECONDS,
+): CallbackVerdict {
+  const verdict = verifySignature(secret, signatureHeader, rawBody, nowSeconds, toleranceSeconds);
+  return verdict.ok ? { ok: true } : { ok: false, reason: verdict.reason };
+}

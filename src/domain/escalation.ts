@@ -1,0 +1,637 @@
+import { z } from 'zod';
+import { severitySchema, type Severity } from './categories';
+import type { Notice } from './notifications';
+import { ESCALATION_TARGETS, type EscalationTarget } from './routing';
+import {
+  computeDeadlines,
+  DEFAULT_SLA_POLICY,
+  pauseClock,
+  recordFirstResponse,
+  recordResolution,
+  recordUpdate,
+  resumeClock,
+  type SlaClockState,
+  type SlaPolicy,
+  startClock,
+} from './sla';
+import type { BusinessCalendar } from './calendar';
+
+/*
+ * Escalations leave the support provider (DOMAIN.md, "Routing" and "Severity gate on escalation"):
+ * the gate, the request, and the escalation's lifecycle with its response clocks, as pure
+ * functions over plain data (times are epoch ms from the workflow clock).
+ */
+
+export const ESCALATION_AREAS = ['app-packaging', 'devices', 'security', 'other'] as const;
+export type EscalationArea = (typeof ESCALATION_AREAS)[number];
+export const REQUEST_TYPES = ['incident', 'request-for-information', 'change-request'] as const;
+
+export const escalationRequestSchema = z
+  .object({
+    target: z.enum(ESCALATION_TARGETS).optional().describe("Defaults to the case's recommended route"),
+    severity: severitySchema.optional().describe("Defaults to the case's severity"),
+    requestType: z.enum(REQUEST_TYPES),
+    category: z.enum(ESCALATION_AREAS).describe('The admin area: app packaging, devices, security or other'),
+    subCategory: z.string().trim().min(1).max(120),
+    title: z.string().trim().min(3).max(200),
+    description: z.string().trim().min(10).max(10_000),
+    contact: z.string().trim().min(3).max(320).describe('Primary contact for the receiving team'),
+    twentyFourSeven: z
+      .boolean()
+      .default(false)
+      .describe('Sev B only: the customer can engage around the clock'),
+    reason: z.string().trim().min(3).max(2_000).optional().describe('Required when choosing another target'),
+  })
+  .strict()
+  .meta({ id: 'EscalationRequest' });
+export type EscalationRequest = z.infer<typeof escalationRequestSchema>;
+
+export const ESCALATION_STATUSES = [
+  'awaiting-approval',
+  'filed',
+  'acknowledged',
+  'declined',
+  'resolved',
+  'closed-unresponsive',
+] as const;
+export type EscalationStatus = (typeof ESCALATION_STATUSES)[number];
+export const escalationIsOver = (s: EscalationStatus) =>
+  s === 'declined' || s === 'resolved' || s === 'closed-unresponsive';
+
+export type Gate = 'escalation-team-sev-c' | 'it-admin-approval' | 'it-admin';
+
+/** Who may file what (DOMAIN.md): the escalation team files Sev C itself; Sev A/B go through an IT admin. */
+export function gateFor(severity: Severity, filerIsAdmin: boolean): { gate: Gate; status: EscalationStatus } {
+  if (filerIsAdmin) return { gate: 'it-admin', status: 'filed' };
+  if (severity === 'C') return { gate: 'escalation-team-sev-c', status: 'filed' };
+  return { gate: 'it-admin-approval', status: 'awaiting-approval' };
+}
+
+export interface EscalationPolicy {
+  /** Admin contacts per area; a request in an area without one cannot be filed. */
+  adminContacts: Partial<Record<EscalationArea, string>>;
+  sla: SlaPolicy;
+  calendar: BusinessCalendar;
+  approvalReminderMinutes: number;
+  unresponsiveCloseHours: number;
+  sevAEngagementMinutes: number;
+  vendorFollowUpHours: number;
+}
+
+export interface FilingContext {
+  ownerOpen: boolean;
+  deviceIsTestGroup: boolean;
+  recommendedTarget: EscalationTarget | null;
+  ownerSeverity: Severity;
+  openEscalation: string | null;
+}
+
+/** What stops a request from being filed, each naming its rule; empty when it may go ahead. */
+export function escalationRefusals(
+  request: EscalationRequest,
+  ctx: FilingContext,
+  policy: EscalationPolicy,
+): string[] {
+  const refusals: string[] = [];
+  if (!ctx.ownerOpen) refusals.push('case.open: the case is resolved or closed.');
+  if (ctx.deviceIsTestGroup)
+    refusals.push('device.test-group: escalation is not available for devices in the Test group.');
+  if (ctx.openEscalation)
+    refusals.push(`escalation.one-open: escalation ${ctx.openEscalation} is still open.`);
+  const target = request.target ?? ctx.recommendedTarget;
+  if (!target)
+    refusals.push('target.required: the case has no recommended target; choose one, with a reason.');
+  else if (target !== ctx.recommendedTarget && !request.reason) {
+    refusals.push(
+      `target.reason: ${target} differs from the recommended ${ctx.recommendedTarget ?? 'none'}; give a reason.`,
+    );
+  }
+  if (!policy.adminContacts[request.category]) {
+    refusals.push(
+      `admin-contact.${request.category}: no admin contact is configured for the ${request.category} area (CASEFLOW_ADMIN_CONTACTS.${request.category}).`,
+    );
+  }
+  return refusals;
+}
+
+export interface EscalationRecord {
+  id: string;
+  owner: { kind: 'case' | 'incident'; id: string; workflowId: string };
+  target: EscalationTarget;
+  severity: Severity;
+  twentyFourSeven: boolean;
+  request: EscalationRequest;
+  adminContact: string;
+  status: EscalationStatus;
+  gate: Gate;
+  filedBy: string;
+  approvedBy: string | null;
+  requestedAtMs: number;
+  filedAtMs: number | null;
+  delivery: { at: number; to: string; externalReference: string | null } | null;
+  needsInfo: { message: string; atMs: number } | null;
+  resolution: { message: string; atMs: number } | null;
+  callbackIds: string[];
+  clock: SlaClockState | null;
+  firedEvents: string[];
+  log: { at: string; type: string; actor: string; reason: string | null; text: string }[];
+}
+
+export const SYSTEM = 'caseflow';
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function logged(
+  r: EscalationRecord,
+  nowMs: number,
+  type: string,
+  actor: string,
+  reason: string | null,
+  text: string,
+) {
+  return { ...r, log: [...r.log, { at: iso(nowMs), type, actor, reason, text }] };
+}
+
+export interface NewEscalation {
+  id: string;
+  owner: EscalationRecord['owner'];
+  target: EscalationTarget;
+  severity: Severity;
+  request: EscalationRequest;
+  adminContact: string;
+  filedBy: string;
+  filerIsAdmin: boolean;
+}
+
+export function openEscalation(input: NewEscalation, nowMs: number): EscalationRecord {
+  const { gate, status } = gateFor(input.severity, input.filerIsAdmin);
+  const record: EscalationRecord = {
+    id: input.id,
+    owner: input.owner,
+    target: input.target,
+    severity: input.severity,
+    twentyFourSeven: input.severity === 'B' && input.request.twentyFourSeven,
+    request: input.request,
+    adminContact: input.adminContact,
+    status: 'awaiting-approval',
+    gate,
+    filedBy: input.filedBy,
+    approvedBy: null,
+    requestedAtMs: nowMs,
+    filedAtMs: null,
+    delivery: null,
+    needsInfo: null,
+    resolution: null,
+    callbackIds: [],
+    clock: null,
+    firedEvents: [],
+    log: [],
+  };
+  const opened = logged(
+    record,
+    nowMs,
+    'requested',
+    input.filedBy,
+    input.request.reason ?? null,
+    `Escalation to ${input.target} (Sev ${input.severity}, ${input.request.requestType}) requested; gate ${gate}.`,
+  );
+  return status === 'filed' ? file(opened, input.filedBy, nowMs) : opened;
+}
+
+function file(r: EscalationRecord, actor: string, nowMs: number): EscalationRecord {
+  const next: EscalationRecord = {
+    ...r,
+    status: 'filed',
+    filedAtMs: nowMs,
+    clock: startClock(r.severity, nowMs, { twentyFourSeven: r.twentyFourSeven }),
+  };
+  return logged(next, nowMs, 'filed', actor, null, `Filed with ${r.target}.`);
+}
+
+export type Decision = { ok: true } | { ok: false; reason: string };
+
+export function decideApproval(r: EscalationRecord): Decision {
+  return r.status === 'awaiting-approval'
+    ? { ok: true }
+    : { ok: false, reason: `The escalation is ${r.status}; there is nothing to approve.` };
+}
+
+export function approve(r: EscalationRecord, actor: string, reason: string, nowMs: number): EscalationRecord {
+  const approved = logged(
+    { ...r, approvedBy: actor },
+    nowMs,
+    'approved',
+    actor,
+    reason,
+    'Approved by an IT admin.',
+  );
+  return file(approved, actor, nowMs);
+}
+
+export function decline(r: EscalationRecord, actor: string, reason: string, nowMs: number): EscalationRecord {
+  return logged(
+    { ...r, status: 'declined', approvedBy: null },
+    nowMs,
+    'declined',
+    actor,
+    reason,
+    'Declined; not filed.',
+  );
+}
+
+export function delivered(r: EscalationRecord, to: string, externalReference: string | null, nowMs: number) {
+  return logged(
+    { ...r, delivery: { at: nowMs, to, externalReference } },
+    nowMs,
+    'delivered',
+    SYSTEM,
+    null,
+    `Delivered to ${to}${externalReference ? ` (their reference ${externalReference})` : ''}.`,
+  );
+}
+
+/** Delivery failed for good (nothing to deliver to): the escalation ends, declined by the system. */
+export function undeliverable(r: EscalationRecord, failure: string, nowMs: number): EscalationRecord {
+  return logged(
+    { ...r, status: 'declined' },
+    nowMs,
+    'undeliverable',
+    SYSTEM,
+    failure,
+    `Could not be delivered to ${r.target}.`,
+  );
+}
+
+export interface IncomingCallback {
+  callbackId: string;
+  kind: 'acknowledged' | 'update' | 'needs-info' | 'resolved';
+  message: string;
+  externalReference?: string;
+}
+
+export function decideCallback(r: EscalationRecord, target: string, cb: IncomingCallback): Decision {
+  if (target !== r.target)
+    return { ok: false, reason: `This escalation went to ${r.target}, not ${target}.` };
+  if (r.callbackIds.includes(cb.callbackId))
+    return { ok: false, reason: `Callback ${cb.callbackId} was already received (replay).` };
+  if (r.status === 'awaiting-approval' || escalationIsOver(r.status)) {
+    return { ok: false, reason: `The escalation is ${r.status}; it takes no callbacks.` };
+  }
+  return { ok: true };
+}
+
+export function applyCallback(r: EscalationRecord, cb: IncomingCallback, nowMs: number): EscalationRecord {
+  const base = { ...r, callbackIds: [...r.callbackIds, cb.callbackId] };
+  const clock = base.clock as SlaClockState;
+  const actor = `${r.target}`;
+  switch (cb.kind) {
+    case 'acknowledged':
+      return logged(
+        { ...base, status: 'acknowledged', clock: recordFirstResponse(clock, nowMs) },
+        nowMs,
+        'acknowledged',
+        actor,
+        null,
+        cb.message,
+      );
+    case 'update':
+      return logged(
+        {
+          ...base,
+          clock: recordUpdate(recordFirstResponse(resumeClock(clock, nowMs), nowMs), nowMs),
+          needsInfo: null,
+        },
+        nowMs,
+        'update',
+        actor,
+        null,
+        cb.message,
+      );
+    case 'needs-info':
+      return logged(
+        {
+          ...base,
+          needsInfo: { message: cb.message, atMs: nowMs },
+          clock: pauseClock(recordUpdate(recordFirstResponse(clock, nowMs), nowMs), 'customer', nowMs),
+        },
+        nowMs,
+        'needs-info',
+        actor,
+        null,
+        cb.message,
+      );
+    case 'resolved':
+      return logged(
+        {
+          ...base,
+          status: 'resolved',
+          needsInfo: null,
+          resolution: { message: cb.message, atMs: nowMs },
+          clock: recordResolution(clock, nowMs),
+        },
+        nowMs,
+        'resolved',
+        actor,
+        null,
+        cb.message,
+      );
+  }
+}
+
+export function decideAnswer(r: EscalationRecord): Decision {
+  return r.needsInfo ? { ok: true } : { ok: false, reason: 'The receiving team has not asked for anything.' };
+}
+
+export function answered(
+  r: EscalationRecord,
+  actor: string,
+  message: string,
+  nowMs: number,
+): EscalationRecord {
+  return logged(
+    { ...r, needsInfo: null, clock: r.clock ? resumeClock(r.clock, nowMs) : null },
+    nowMs,
+    'answered',
+    actor,
+    null,
+    message,
+  );
+}
+
+export interface DueEvent {
+  atMs: number;
+  key: string;
+  kind:
+    | 'approval-reminder'
+    | 'ack-overdue'
+    | 'update-overdue'
+    | 'engagement-downgrade'
+    | 'unresponsive-close'
+    | 'vendor-follow-up';
+}
+
+/** Timed events not yet fired: overdue responses, reminders, the downgrade and the 48 h close. */
+export function scheduledEvents(r: EscalationRecord, policy: EscalationPolicy, nowMs: number): DueEvent[] {
+  const events: DueEvent[] = [];
+  // Repeating reminders: the next one follows the last one that fired, however late that was.
+  const nth = (prefix: string) => r.firedEvents.filter((k) => k.startsWith(prefix)).length + 1;
+  if (r.status === 'awaiting-approval') {
+    const n = nth('approval-reminder#');
+    events.push({
+      atMs: r.requestedAtMs + n * policy.approvalReminderMinutes * MINUTE_MS,
+      key: `approval-reminder#${n}`,
+      kind: 'approval-reminder',
+    });
+  }
+  if ((r.status === 'filed' || r.status === 'acknowledged') && r.clock) {
+    const d = computeDeadlines(policy.sla, policy.calendar, r.clock, nowMs);
+    if (d.firstResponseDue !== null)
+      events.push({ atMs: d.firstResponseDue, key: `ack@${d.firstResponseDue}`, kind: 'ack-overdue' });
+    if (d.nextUpdateDue !== null)
+      events.push({ atMs: d.nextUpdateDue, key: `update@${d.nextUpdateDue}`, kind: 'update-overdue' });
+    if (r.needsInfo) {
+      events.push({
+        atMs: r.needsInfo.atMs + policy.unresponsiveCloseHours * HOUR_MS,
+        key: `needs-info@${r.needsInfo.atMs}:close`,
+        kind: 'unresponsive-close',
+      });
+      if (r.severity === 'A') {
+        events.push({
+          atMs: r.needsInfo.atMs + policy.sevAEngagementMinutes * MINUTE_MS,
+          key: `needs-info@${r.needsInfo.atMs}:engagement`,
+          kind: 'engagement-downgrade',
+        });
+      }
+    }
+    if (r.target === 'vendor' && r.filedAtMs !== null) {
+      const every = policy.vendorFollowUpHours * HOUR_MS;
+      const n = nth('vendor-follow-up#');
+      events.push({ atMs: r.filedAtMs + n * every, key: `vendor-follow-up#${n}`, kind: 'vendor-follow-up' });
+    }
+  }
+  return events.filter((e) => !r.firedEvents.includes(e.key));
+}
+
+function notice(
+  r: EscalationRecord,
+  type: Notice['type'],
+  key: string,
+  summary: string,
+  nowMs: number,
+  audience: Notice['audience'],
+): Notice {
+  return {
+    id: `${r.id}:${key}`,
+    type,
+    caseId: r.owner.id,
+    occurredAt: iso(nowMs),
+    severity: r.severity,
+    summary,
+    audience,
+    details: { escalationId: r.id, target: r.target, status: r.status },
+  };
+}
+
+export function fire(
+  r: EscalationRecord,
+  e: DueEvent,
+  policy: EscalationPolicy,
+  nowMs: number,
+): { record: EscalationRecord; notices: Notice[] } {
+  const base = { ...r, firedEvents: [...r.firedEvents, e.key] };
+  switch (e.kind) {
+    case 'approval-reminder':
+      return {
+        record: logged(
+          base,
+          nowMs,
+          'approval-reminder',
+          SYSTEM,
+          null,
+          'IT admins reminded to file or decline.',
+        ),
+        notices: [
+          notice(
+            base,
+            'escalation-approval-reminder',
+            e.key,
+            `Sev ${r.severity} escalation ${r.id} waits for an IT admin.`,
+            nowMs,
+            'it-admins',
+          ),
+        ],
+      };
+    case 'ack-overdue':
+    case 'update-overdue': {
+      const what = e.kind === 'ack-overdue' ? 'initial response' : 'update';
+      const text = `${r.target} is overdue with its ${what} (due ${iso(e.atMs)}).`;
+      return {
+        record: logged(base, nowMs, e.kind, SYSTEM, null, text),
+        notices: [notice(base, 'escalation-overdue', e.key, text, nowMs, 'it-admins')],
+      };
+    }
+    case 'engagement-downgrade': {
+      const severity: Severity = r.severity === 'A' ? 'B' : 'C';
+      const reason = `Sev A needs continuous 24x7 engagement; the request for action went unanswered for ${policy.sevAEngagementMinutes} min`;
+      const next = { ...base, severity, clock: base.clock ? { ...base.clock, severity } : null };
+      return {
+        record: logged(
+          next,
+          nowMs,
+          'severity-downgraded',
+          SYSTEM,
+          reason,
+          `Downgraded from Sev ${r.severity} to Sev ${severity}.`,
+        ),
+        notices: [
+          notice(
+            next,
+            'severity-downgraded',
+            e.key,
+            `Escalation ${r.id} downgraded to Sev ${severity}: ${reason}.`,
+            nowMs,
+            'it-admins',
+          ),
+        ],
+      };
+    }
+    case 'unresponsive-close': {
+      const reason = `no answer to the request for action within ${policy.unresponsiveCloseHours} h`;
+      const next = {
+        ...base,
+        status: 'closed-unresponsive' as const,
+        clock: base.clock ? recordResolution(base.clock, nowMs) : null,
+      };
+      return {
+        record: logged(next, nowMs, 'closed', SYSTEM, reason, 'Mitigated and closed.'),
+        notices: [
+          notice(
+            next,
+            'escalation-closed',
+            e.key,
+            `Escalation ${r.id} closed: ${reason}.`,
+            nowMs,
+            'case-team',
+          ),
+        ],
+      };
+    }
+    case 'vendor-follow-up':
+      return {
+        record: logged(base, nowMs, 'vendor-follow-up', SYSTEM, null, 'Follow-up with the vendor due.'),
+        notices: [
+          notice(
+            base,
+            'vendor-follow-up',
+            e.key,
+            `Follow up with the vendor on ${r.delivery?.externalReference ?? r.id}.`,
+            nowMs,
+            'case-team',
+          ),
+        ],
+      };
+  }
+}
+
+export function advanceEscalation(r: EscalationRecord, policy: EscalationPolicy, nowMs: number) {
+  let current = r;
+  const notices: Notice[] = [];
+  for (let guard = 0; guard < 50; guard++) {
+    const due = scheduledEvents(current, policy, nowMs)
+      .filter((e) => e.atMs <= nowMs)
+      .sort((a, b) => a.atMs - b.atMs)[0];
+    if (!due) break;
+    const out = fire(current, due, policy, nowMs);
+    current = out.record;
+    notices.push(...out.notices);
+  }
+  return { record: current, notices };
+}
+
+export function nextEscalationWake(
+  r: EscalationRecord,
+  policy: EscalationPolicy,
+  nowMs: number,
+): number | null {
+  const future = scheduledEvents(r, policy, nowMs)
+    .map((e) => e.atMs)
+    .filter((t) => t > nowMs);
+  return future.length ? Math.min(...future) : null;
+}
+
+export const escalationViewSchema = z
+  .object({
+    id: z.string(),
+    caseId: z.string().nullable(),
+    incidentId: z.string().nullable(),
+    target: z.enum(ESCALATION_TARGETS),
+    severity: severitySchema,
+    status: z.enum(ESCALATION_STATUSES),
+    gate: z.string(),
+    filedBy: z.string(),
+    approvedBy: z.string().nullable(),
+    requestType: z.string(),
+    category: z.string(),
+    subCategory: z.string(),
+    title: z.string(),
+    contact: z.string(),
+    adminContact: z.string(),
+    twentyFourSeven: z.boolean(),
+    filedAt: z.string().nullable(),
+    delivery: z
+      .object({ at: z.string(), to: z.string(), externalReference: z.string().nullable() })
+      .nullable(),
+    initialResponseDue: z.string().nullable(),
+    nextUpdateDue: z.string().nullable(),
+    needsInfo: z.object({ message: z.string(), at: z.string() }).nullable(),
+    resolution: z.object({ message: z.string(), at: z.string() }).nullable(),
+    log: z.array(
+      z.object({
+        at: z.string(),
+        type: z.string(),
+        actor: z.string(),
+        reason: z.string().nullable(),
+        text: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'Escalation' });
+export type EscalationView = z.infer<typeof escalationViewSchema>;
+
+export function escalationView(r: EscalationRecord, policy: EscalationPolicy, nowMs: number): EscalationView {
+  const d =
+    r.clock && (r.status === 'filed' || r.status === 'acknowledged')
+      ? computeDeadlines(policy.sla, policy.calendar, r.clock, nowMs)
+      : null;
+  const isoOrNull = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : iso(ms));
+  return {
+    id: r.id,
+    caseId: r.owner.kind === 'case' ? r.owner.id : null,
+    incidentId: r.owner.kind === 'incident' ? r.owner.id : null,
+    target: r.target,
+    severity: r.severity,
+    status: r.status,
+    gate: r.gate,
+    filedBy: r.filedBy,
+    approvedBy: r.approvedBy,
+    requestType: r.request.requestType,
+    category: r.request.category,
+    subCategory: r.request.subCategory,
+    title: r.request.title,
+    contact: r.request.contact,
+    adminContact: r.adminContact,
+    twentyFourSeven: r.twentyFourSeven,
+    filedAt: isoOrNull(r.filedAtMs),
+    delivery: r.delivery
+      ? { at: iso(r.delivery.at), to: r.delivery.to, externalReference: r.delivery.externalReference }
+      : null,
+    initialResponseDue: isoOrNull(d?.firstResponseDue),
+    nextUpdateDue: isoOrNull(d?.nextUpdateDue),
+    needsInfo: r.needsInfo ? { message: r.needsInfo.message, at: iso(r.needsInfo.atMs) } : null,
+    resolution: r.resolution ? { message: r.resolution.message, at: iso(r.resolution.atMs) } : null,
+    log: r.log,
+  };
+}
+
+export const DEFAULT_ESCALATION_SLA = DEFAULT_SLA_POLICY;
