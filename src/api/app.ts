@@ -7,6 +7,7 @@ import type { CredentialVault } from '../vault/credential-vault';
 import type { TargetEndpoints } from '../activities/escalation-delivery';
 import { authenticate, type KeyEntry } from './auth';
 import { CaseGateway } from './case-gateway';
+import { auditRouter } from './audit';
 import { casesRouter } from './cases';
 import { ElevationGateway } from './elevation-gateway';
 import { elevationsRouter } from './elevations';
@@ -117,6 +118,7 @@ export function createApp(options: AppOptions): Express {
   v1.use(casesRouter(gateway, registry));
   v1.use(elevationsRouter(new ElevationGateway(client), options.vault, registry));
   v1.use(escalationsRouter(escalationRoutes, registry));
+  v1.use(auditRouter(client, registry));
   app.use(v1);
 
   app.use(notFoundRoute);

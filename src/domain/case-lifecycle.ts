@@ -715,13 +715,24 @@ export function escalationStatusChanged(
   nowMs: number,
 ): CaseRecord {
   const entry = record.escalations.find((e) => e.id === change.escalationId);
-  if (!entry || entry.status === change.status || isFinished(record.status)) return record;
+  if (!entry || isFinished(record.status)) return record;
+  const statusChanged = entry.status !== change.status;
+  if (!statusChanged && entry.externalReference === change.externalReference) return record;
   const escalations = record.escalations.map((e) =>
     e.id === change.escalationId
       ? { ...e, status: change.status, externalReference: change.externalReference }
       : e,
   );
   let next: CaseRecord = { ...record, escalations };
+  if (!statusChanged) {
+    // Only the receiving party's reference arrived (e.g. the vendor's ticket): record it, nothing else moves.
+    return logged(next, nowMs, {
+      type: 'escalation-changed',
+      actor: entry.target,
+      reason: null,
+      text: `Escalation ${entry.id}: ${entry.target} reference ${change.externalReference ?? 'none'}.`,
+    });
+  }
   const waiting = change.status === 'filed' || change.status === 'acknowledged';
   const caseIsWaiting = record.status === 'waiting-on-vendor' || record.status === 'waiting-on-escalation';
   if (waiting && record.status !== 'resolved') {

@@ -33,6 +33,8 @@ export const PERMISSIONS = {
   'escalation:decide': ['it-admin'],
   'escalation:answer': ['agent', 'escalation-team', 'it-admin'],
   'incident:manage': ['it-admin'],
+  /** Auditors and IT admins see every case's timeline; agents only the cases they work on. */
+  'case:timeline': ['auditor', 'it-admin', 'agent', 'escalation-team'],
   'incident:read': ['agent', 'escalation-team', 'it-admin', 'service-ops', 'auditor'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;

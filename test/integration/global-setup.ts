@@ -10,6 +10,7 @@ import { createRecordingDeviceAdapter } from '../../src/vault/device-adapters';
 import { generateVaultKey, parseVaultKeys } from '../../src/vault/keyring';
 import { bundleWorkflows, createCaseflowWorker } from '../../src/worker';
 import { startTestDevServer } from '../support/dev-server';
+import { startPartyServer } from '../support/party-server';
 import { startWebhookReceiver } from '../support/webhook-receiver';
 
 /**
@@ -30,6 +31,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const vaultKeys = generateVaultKey('it1');
   const vaultFile = join(vaultDir, 'vault.json');
   const deviceLog = join(vaultDir, 'device-rotations.jsonl');
+  // The parties escalations go to: real HTTP servers that verify signatures and record deliveries.
+  const partySecret = randomBytes(24).toString('hex');
+  const parties = await Promise.all(
+    (['service-ops', 'microsoft-channel', 'vendor'] as const).map((name) =>
+      startPartyServer({ secret: partySecret, name }),
+    ),
+  );
+  const escalationTargets = Object.fromEntries(
+    parties.map((p, i) => [
+      (['service-ops', 'microsoft-channel', 'vendor'] as const)[i],
+      { url: `${p.url}/escalations`, secret: partySecret },
+    ]),
+  );
   const workflowBundle = await bundleWorkflows();
   const worker = await createCaseflowWorker({
     connection,
@@ -43,6 +57,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
         device: createRecordingDeviceAdapter({ logPath: deviceLog }),
         account: 'caseflow-jit-admin',
       },
+      escalationTargets,
     },
   });
   const running = worker.run();
@@ -55,6 +70,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('vaultFile', vaultFile);
   project.provide('vaultKeys', vaultKeys);
   project.provide('deviceLog', deviceLog);
+  project.provide('escalationTargets', JSON.stringify(escalationTargets));
 
   return async () => {
     worker.shutdown();
@@ -62,6 +78,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await connection.close();
     await server.stop();
     await receiver.close();
+    await Promise.all(parties.map((p) => p.close()));
     rmSync(vaultDir, { recursive: true, force: true });
   };
 }

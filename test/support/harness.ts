@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 import type { TargetEndpoints } from '../../src/activities/escalation-delivery';
 import { createApp } from '../../src/api/app';
 import { generateKey, type KeyEntry } from '../../src/api/auth';
-import { type CasePolicy, DEFAULT_CASE_POLICY } from '../../src/domain/case-policy';
+import { type CasePolicy, casePolicySchema } from '../../src/domain/case-policy';
 import type { Role } from '../../src/domain/roles';
 import { createLogger } from '../../src/logger';
 import { createFileVault } from '../../src/vault/credential-vault';
@@ -21,6 +21,8 @@ declare module 'vitest' {
     vaultFile: string;
     vaultKeys: string;
     deviceLog: string;
+    /** JSON of the shared worker's escalation targets ({target: {url, secret}}). */
+    escalationTargets: string;
   }
 }
 
@@ -85,8 +87,10 @@ export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
     taskQueue: options.taskQueue ?? inject('taskQueue'),
     supportModel: 'partner-led',
     providerName: 'Test Provider AB',
-    policy: options.policy ?? DEFAULT_CASE_POLICY,
-    ...(options.escalationTargets ? { escalationTargets: options.escalationTargets } : {}),
+    policy: options.policy ?? TEST_POLICY,
+    escalationTargets:
+      options.escalationTargets ??
+      (JSON.parse(inject('escalationTargets')) as Record<string, { url: string; secret: string }>),
     vault: createFileVault({
       path: options.vaultFile ?? inject('vaultFile'),
       keyring: parseVaultKeys(options.vaultKeys ?? inject('vaultKeys')),
@@ -124,6 +128,17 @@ export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
     },
   };
 }
+
+/** The service's defaults, with admin contacts for every area but security. */
+export const TEST_POLICY: CasePolicy = casePolicySchema.parse({
+  escalation: {
+    adminContacts: {
+      devices: 'it-devices@example.org',
+      'app-packaging': 'apps@example.org',
+      other: 'it@example.org',
+    },
+  },
+});
 
 /** A realistic intake; every field can be overridden. */
 export function intake(overrides: Record<string, unknown> = {}): Record<string, unknown> {

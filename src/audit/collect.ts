@@ -1,0 +1,46 @@
+import type { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { eventKind, type JsonEvent, type JsonHistory, parseHistory } from './history-json';
+import { childWorkflowIds } from './timeline';
+
+export interface CollectedHistory {
+  workflowId: string;
+  runId: string;
+  /** Exactly as `temporal workflow show --output json` writes it. */
+  json: string;
+  history: JsonHistory;
+}
+
+async function fetchRun(client: Client, workflowId: string, runId?: string): Promise<CollectedHistory> {
+  const handle = client.workflow.getHandle(workflowId, runId);
+  const json = historyToJSON(await handle.fetchHistory());
+  const history = parseHistory(json);
+  const started = history.events[0] ? eventKind(history.events[0]).attributes : {};
+  const original = started.originalExecutionRunId;
+  const actualRunId = runId ?? (typeof original === 'string' ? original : (await handle.describe()).runId);
+  return { workflowId, runId: actualRunId, json, history };
+}
+
+/**
+ * Every history that makes up a case: all its runs (following continue-as-new back to the first)
+ * and the children each run started. Oldest run first.
+ */
+export async function collectCaseHistories(
+  client: Client,
+  caseWorkflowId: string,
+): Promise<CollectedHistory[]> {
+  const runs: CollectedHistory[] = [];
+  let run: CollectedHistory | undefined = await fetchRun(client, caseWorkflowId);
+  for (let guard = 0; run && guard < 1000; guard++) {
+    runs.unshift(run);
+    const first: JsonEvent | undefined = run.history.events[0];
+    const previous: unknown = first ? eventKind(first).attributes.continuedExecutionRunId : undefined;
+    run =
+      typeof previous === 'string' && previous ? await fetchRun(client, caseWorkflowId, previous) : undefined;
+  }
+  const children: CollectedHistory[] = [];
+  for (const r of runs) {
+    for (const childId of childWorkflowIds(r.history)) children.push(await fetchRun(client, childId));
+  }
+  return [...runs, ...children];
+}
