@@ -501,12 +501,17 @@ export function applyFact(record: CaseRecord, fact: CaseFact, nowMs: number): Ou
   switch (fact.type) {
     case 'requester-replied': {
       if (record.status !== 'waiting-on-requester') {
+        // The case may have moved on to wait on the vendor or an escalation meanwhile: the answer
+        // still settles the question (no unresponsive close), but leaves that wait as it is.
+        const answered = record.infoRequest !== null;
         return {
-          record: logged(record, nowMs, {
+          record: logged({ ...record, infoRequest: null }, nowMs, {
             type: 'requester-replied',
             actor: fact.actor,
             reason: null,
-            text: `The requester wrote (no question was pending): ${fact.message}`,
+            text: answered
+              ? `The requester answered the pending question: ${fact.message}`
+              : `The requester wrote (no question was pending): ${fact.message}`,
           }),
           notices: [],
         };

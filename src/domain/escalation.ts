@@ -374,7 +374,7 @@ export interface DueEvent {
 /** Timed events not yet fired: overdue responses, reminders, the downgrade and the 48 h close. */
 export function scheduledEvents(r: EscalationRecord, policy: EscalationPolicy, nowMs: number): DueEvent[] {
   const events: DueEvent[] = [];
-  // Repeating reminders: the next one follows the last one that fired, however late that was.
+  // Repeating reminders on a fixed schedule from the start; a late wake fires each missed one once.
   const nth = (prefix: string) => r.firedEvents.filter((k) => k.startsWith(prefix)).length + 1;
   if (r.status === 'awaiting-approval') {
     const n = nth('approval-reminder#');
