@@ -6,7 +6,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'data/', 'coverage/', 'test/fixtures/'] },
+  { ignores: ['node_modules/', 'dist/', 'data/', 'coverage/', 'test/fixtures/', 'test/.tmp-*/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

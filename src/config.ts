@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { type CasePolicy, casePolicySchema } from './domain/case-policy';
 import { SEVERITIES } from './domain/categories';
@@ -45,6 +45,7 @@ export const SETTINGS = {
   elevationMaxTotalMinutes: 'CASEFLOW_ELEVATION_MAX_TOTAL_MINUTES',
   adminContacts: 'CASEFLOW_ADMIN_CONTACTS',
   escalationTargets: 'CASEFLOW_ESCALATION_TARGETS',
+  archiveDir: 'CASEFLOW_ARCHIVE_DIR',
 } as const;
 type SettingKey = keyof typeof SETTINGS;
 
@@ -157,6 +158,8 @@ export const configSchema = z
       .union([z.string(), z.record(z.string(), z.unknown())])
       .transform((v) => (typeof v === 'string' ? v : JSON.stringify(v)))
       .optional(),
+    /** Where closed cases' audit bundles are written; archiveDirOf gives the default under dataDir. */
+    archiveDir: z.string().min(1).optional(),
   })
   .strict()
   .refine((c) => !c.notifyUrls || c.notifySecret, {
@@ -173,6 +176,14 @@ export const configSchema = z
   });
 
 export type Config = z.infer<typeof configSchema>;
+
+/**
+ * The audit-bundle directory, absolute: CASEFLOW_ARCHIVE_DIR, or `<dataDir>/archive`. Resolved
+ * here rather than defaulted in the schema, so it follows a dataDir set after loading.
+ */
+export function archiveDirOf(config: Pick<Config, 'archiveDir' | 'dataDir'>): string {
+  return resolve(config.archiveDir ?? join(config.dataDir, 'archive'));
+}
 
 /** The policy every new case is opened under, from the deployment's settings. */
 /** Which setting a policy field comes from, to name it when the combination is invalid. */

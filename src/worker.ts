@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { createActivities, type ActivityDeps } from './activities';
 import { parseTargetEndpoints } from './activities/escalation-delivery';
 import { parseWebhookUrls } from './activities/notifications';
-import { ConfigError, loadConfig } from './config';
+import { archiveDirOf, ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { elevationActivityDeps } from './vault-setup';
-import { connectWorkerConnection, loadTemporalTarget } from './temporal/connection';
+import { connectClient, connectWorkerConnection, loadTemporalTarget } from './temporal/connection';
 
 export const WORKFLOWS_PATH = join(__dirname, 'workflows');
 
@@ -31,6 +31,8 @@ export async function createCaseflowWorker(options: CaseflowWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.activityDeps),
+    // State reports matter only when an auditor replays a history (src/audit/as-of.ts).
+    sinks: { caseAudit: { state: { fn: () => undefined, callDuringReplay: false } } },
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
@@ -46,6 +48,8 @@ async function main(): Promise<void> {
   const log = createLogger('worker', config.logLevel);
   const target = loadTemporalTarget();
   const connection = await connectWorkerConnection(target);
+  // The archive activity reads histories back through the client API.
+  const client = await connectClient(target);
   const worker = await createCaseflowWorker({
     connection,
     namespace: target.namespace,
@@ -54,6 +58,7 @@ async function main(): Promise<void> {
       notifications: { webhooks: parseWebhookUrls(config.notifyUrls), secret: config.notifySecret },
       elevation: elevationActivityDeps(config),
       escalationTargets: parseTargetEndpoints(config.escalationTargets),
+      archive: { client, archiveDir: archiveDirOf(config) },
     },
   });
   log.info('worker polling', {
@@ -64,6 +69,7 @@ async function main(): Promise<void> {
   // The SDK stops the worker gracefully on SIGINT/SIGTERM; run() resolves once it has drained.
   await worker.run();
   await connection.close();
+  await client.connection.close();
   log.info('worker stopped');
 }
 

@@ -1,4 +1,6 @@
+import type { Client } from '@temporalio/client';
 import type { RuleSet } from '../domain/classification';
+import { createArchiveActivities } from './archive';
 import { createClassificationActivities } from './classification';
 import { createElevationActivities, type ElevationActivityDeps } from './elevation';
 import { createEscalationDeliveryActivities, type TargetEndpoints } from './escalation-delivery';
@@ -9,6 +11,8 @@ export interface ActivityDeps {
   notifications?: NotificationDeps;
   elevation?: ElevationActivityDeps;
   escalationTargets?: TargetEndpoints;
+  /** Audit bundles of closed cases; without it archiveCase fails as not configured. */
+  archive?: { client: Client; archiveDir: string };
 }
 
 /** All of caseflow's activities, with their side-effecting dependencies injected. */
@@ -18,6 +22,7 @@ export function createActivities(deps: ActivityDeps = {}) {
     ...createNotificationActivities(deps.notifications ?? { webhooks: [], secret: undefined }),
     ...createElevationActivities(deps.elevation),
     ...createEscalationDeliveryActivities({ endpoints: deps.escalationTargets ?? {} }),
+    ...createArchiveActivities({ client: deps.archive?.client, archiveDir: deps.archive?.archiveDir }),
   };
 }
 

@@ -9,6 +9,7 @@ import { authenticate, type KeyEntry } from './auth';
 import { CaseGateway } from './case-gateway';
 import { auditRouter } from './audit';
 import { casesRouter } from './cases';
+import { caseStateRouter } from './case-state';
 import { ElevationGateway } from './elevation-gateway';
 import { elevationsRouter } from './elevations';
 import { callbacksRouter, escalationsRouter } from './escalations';
@@ -119,6 +120,7 @@ export function createApp(options: AppOptions): Express {
   v1.use(elevationsRouter(new ElevationGateway(client), options.vault, registry));
   v1.use(escalationsRouter(escalationRoutes, registry));
   v1.use(auditRouter(client, registry));
+  v1.use(caseStateRouter(client, registry));
   app.use(v1);
 
   app.use(notFoundRoute);

@@ -1,9 +1,10 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Client } from '@temporalio/client';
-import { Router } from 'express';
+import { type Request, Router } from 'express';
 import { z } from 'zod';
-import { collectCaseHistories } from '../audit/collect';
-import { buildTimeline, timelineSchema, worksOn } from '../audit/timeline';
+import { buildBundle, bundleToTar } from '../audit/bundle';
+import { type CollectedHistory, collectCaseHistories } from '../audit/collect';
+import { buildTimeline, type Timeline, timelineSchema, worksOn } from '../audit/timeline';
 import { caseWorkflowId } from '../workflows/supportCase.messages';
 import { actorOf, requirePermission } from './auth';
 import { problemResponses, standardProblems } from './openapi';
@@ -12,6 +13,30 @@ import { parseRequestPart } from './validation';
 
 const caseIdParams = z.object({ id: z.uuid({ message: 'a case id is a UUID' }) });
 
+const AUDIT_ACCESS = 'Auditors and IT admins see any case; agents only cases they have worked on.';
+
+interface AuditedCase {
+  id: string;
+  histories: CollectedHistory[];
+  timeline: Timeline;
+}
+
+/**
+ * The case's histories and timeline, once the caller may see them: overseers any case, agents
+ * only cases they took part in (which only the timeline can tell, so it is built first).
+ */
+async function auditedCase(client: Client, req: Request): Promise<AuditedCase> {
+  const { id } = parseRequestPart(caseIdParams, req.params, 'params');
+  const actor = actorOf(req);
+  const histories = await collectCaseHistories(client, caseWorkflowId(id));
+  const timeline = buildTimeline(id, histories);
+  const overseer = actor.roles.includes('auditor') || actor.roles.includes('it-admin');
+  if (!overseer && !worksOn(timeline, actor.principal)) {
+    throw problems.forbidden('Agents see the audit records of cases they work on.');
+  }
+  return { id, histories, timeline };
+}
+
 /** The audit views of a case, built from its workflow histories alone. */
 export function auditRouter(client: Client, registry: OpenAPIRegistry): Router {
   const router = Router();
@@ -19,7 +44,7 @@ export function auditRouter(client: Client, registry: OpenAPIRegistry): Router {
     method: 'get',
     path: '/v1/cases/{id}/timeline',
     summary: 'Every step of the case and its elevations and escalations, from the workflow histories',
-    description: 'Auditors and IT admins see any case; agents only cases they have worked on.',
+    description: AUDIT_ACCESS,
     request: { params: caseIdParams },
     responses: {
       200: { description: 'The timeline', content: { 'application/json': { schema: timelineSchema } } },
@@ -28,15 +53,37 @@ export function auditRouter(client: Client, registry: OpenAPIRegistry): Router {
     },
   });
   router.get('/v1/cases/:id/timeline', requirePermission('case:timeline'), async (req, res) => {
-    const { id } = parseRequestPart(caseIdParams, req.params, 'params');
-    const actor = actorOf(req);
-    const histories = await collectCaseHistories(client, caseWorkflowId(id));
-    const timeline = buildTimeline(id, histories);
-    const overseer = actor.roles.includes('auditor') || actor.roles.includes('it-admin');
-    if (!overseer && !worksOn(timeline, actor.principal)) {
-      throw problems.forbidden('Agents see the timelines of cases they work on.');
-    }
-    res.json(timeline);
+    res.json((await auditedCase(client, req)).timeline);
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/cases/{id}/audit-bundle',
+    summary: 'The raw workflow histories and timeline of the case, sealed by a manifest, as a tar archive',
+    description:
+      `${AUDIT_ACCESS} The archive holds histories/<workflow>__<run>.json exactly as ` +
+      '`temporal workflow show --output json` prints them, timeline.json, and manifest.json with the ' +
+      'SHA-256 of every file and a hash chain over the timeline entries.',
+    request: { params: caseIdParams },
+    responses: {
+      200: {
+        description: 'The audit bundle',
+        headers: z.object({
+          'Content-Disposition': z.string().meta({ example: 'attachment; filename="case-<id>-audit.tar"' }),
+        }),
+        content: { 'application/x-tar': { schema: z.string().meta({ format: 'binary' }) } },
+      },
+      ...standardProblems,
+      ...problemResponses({ 404: 'No such case' }),
+    },
+  });
+  router.get('/v1/cases/:id/audit-bundle', requirePermission('case:timeline'), async (req, res) => {
+    const { id, histories, timeline } = await auditedCase(client, req);
+    const tar = bundleToTar(buildBundle(id, histories, timeline));
+    res
+      .type('application/x-tar')
+      .set('Content-Disposition', `attachment; filename="case-${id}-audit.tar"`)
+      .send(tar);
   });
   return router;
 }

@@ -40,7 +40,11 @@ export async function collectCaseHistories(
   }
   const children: CollectedHistory[] = [];
   for (const r of runs) {
-    for (const childId of childWorkflowIds(r.history)) children.push(await fetchRun(client, childId));
+    for (const childId of childWorkflowIds(r.history)) {
+      // The archiver only copies the record after the case has ended; it is not part of it.
+      if (childId.endsWith(':archive')) continue;
+      children.push(await fetchRun(client, childId));
+    }
   }
   return [...runs, ...children];
 }

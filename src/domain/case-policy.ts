@@ -40,6 +40,8 @@ export const casePolicySchema = z
       .default(5 * 24),
     /** History length past which the case continues as a new run, carrying its state. */
     continueAsNewAfterEvents: z.int().min(100).max(50_000).default(10_000),
+    /** Write the case's audit bundle to the archive when it closes. */
+    archiveOnClose: z.boolean().default(true),
     elevation: elevationPolicySchema.default(DEFAULT_ELEVATION_POLICY),
     escalation: z
       .object({

@@ -35,6 +35,8 @@ export const PERMISSIONS = {
   'incident:manage': ['it-admin'],
   /** Auditors and IT admins see every case's timeline; agents only the cases they work on. */
   'case:timeline': ['auditor', 'it-admin', 'agent', 'escalation-team'],
+  /** Reconstructions from history: for auditors and IT admins. */
+  'case:audit': ['auditor', 'it-admin'],
   'incident:read': ['agent', 'escalation-team', 'it-admin', 'service-ops', 'auditor'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;

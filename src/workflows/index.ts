@@ -1,3 +1,4 @@
+export { caseArchiver } from './archive';
 export { elevation } from './elevation';
 export { escalation } from './escalation';
 export { incident } from './incident';

@@ -3,6 +3,8 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  patched,
+  proxySinks,
   getExternalWorkflowHandle,
   proxyActivities,
   startChild,
@@ -51,6 +53,8 @@ import { elevation } from './elevation';
 import { caseEnded, elevationWorkflowId } from './elevation.messages';
 import { escalation } from './escalation';
 import { escalationApiId, escalationChanged, escalationWorkflowId } from './escalation.messages';
+import { archiverWorkflowId, caseArchiver } from './archive';
+import type { CaseAuditSinks } from './audit-sinks';
 import * as m from './supportCase.messages';
 
 const { classifyCase } = proxyActivities<CaseActivities>({
@@ -64,6 +68,8 @@ const { notify } = proxyActivities<CaseActivities>({
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
+
+const { caseAudit } = proxySinks<CaseAuditSinks>();
 
 /** One support case, from first contact to closure; its history is the case's record. */
 export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportCaseResult> {
@@ -100,6 +106,7 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   const apply = (outcome: Outcome) => {
     record = outcome.record;
     changes++;
+    caseAudit.state(caseView(record, policy, Date.now()));
     outcome.notices.forEach(send);
     publish();
     endElevationsIfDone();
@@ -284,6 +291,7 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   );
 
   publish();
+  caseAudit.state(view());
   if (record.classification === null) {
     const classification = await classifyCase({
       title: input.intake.title,
@@ -316,6 +324,15 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   await condition(
     () => activeElevations(record).length === 0 && allHandlersFinished() && notificationsInFlight === 0,
   );
+  // Added after cases had already closed without it: patched() keeps their histories replayable.
+  if (policy.archiveOnClose && patched('archive-on-close')) {
+    await startChild(caseArchiver, {
+      workflowId: archiverWorkflowId(record.id),
+      args: [{ caseId: record.id }],
+      parentClosePolicy: 'ABANDON',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    });
+  }
   return { id: record.id, status: record.status };
 }
 

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readBundleDir, verifyBundle } from '../../src/audit/bundle';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CaseView } from '../../src/domain/case';
 import { type RunningApi, intake, startApi } from '../support/harness';
@@ -123,6 +126,13 @@ describe('a case from intake to closure over HTTP, against the real dev server',
         'closed',
       ]),
     );
+
+    // Once closed, the case's audit bundle is archived, and it verifies.
+    const bundleDir = join(inject('archiveDir'), `case-${id}`);
+    await expect.poll(() => existsSync(join(bundleDir, 'manifest.json')), { timeout: 30_000 }).toBe(true);
+    const verdict = verifyBundle(await readBundleDir(bundleDir));
+    expect(verdict.problems).toEqual([]);
+    expect(verdict.ok).toBe(true);
 
     // A closed case takes no more commands.
     const late = await api.request(`/v1/cases/${id}/assign`, {

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { temporalCliPath } from '../../scripts/tools';
@@ -44,6 +45,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       { url: `${p.url}/escalations`, secret: partySecret },
     ]),
   );
+  const archiveDir = join(vaultDir, 'archive');
+  const archiveClient = new Client({ connection: await Connection.connect({ address: server.address }) });
   const workflowBundle = await bundleWorkflows();
   const worker = await createCaseflowWorker({
     connection,
@@ -58,6 +61,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
         account: 'caseflow-jit-admin',
       },
       escalationTargets,
+      archive: { client: archiveClient, archiveDir },
     },
   });
   const running = worker.run();
@@ -71,11 +75,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('vaultKeys', vaultKeys);
   project.provide('deviceLog', deviceLog);
   project.provide('escalationTargets', JSON.stringify(escalationTargets));
+  project.provide('archiveDir', archiveDir);
 
   return async () => {
     worker.shutdown();
     await running;
     await connection.close();
+    await archiveClient.connection.close();
     await server.stop();
     await receiver.close();
     await Promise.all(parties.map((p) => p.close()));

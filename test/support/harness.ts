@@ -23,6 +23,8 @@ declare module 'vitest' {
     deviceLog: string;
     /** JSON of the shared worker's escalation targets ({target: {url, secret}}). */
     escalationTargets: string;
+    /** Where the shared worker archives closed cases' audit bundles. */
+    archiveDir: string;
   }
 }
 
