@@ -16,6 +16,9 @@ import { connectClient, connectWorkerConnection, loadTemporalTarget } from './te
 
 export const WORKFLOWS_PATH = join(__dirname, 'workflows');
 
+/** State reports matter only when an auditor replays a history (src/audit/as-of.ts). */
+export const LIVE_SINKS = { caseAudit: { state: { fn: () => undefined, callDuringReplay: false } } };
+
 export interface CaseflowWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -31,8 +34,7 @@ export async function createCaseflowWorker(options: CaseflowWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.activityDeps),
-    // State reports matter only when an auditor replays a history (src/audit/as-of.ts).
-    sinks: { caseAudit: { state: { fn: () => undefined, callDuringReplay: false } } },
+    sinks: LIVE_SINKS,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),

@@ -1,5 +1,6 @@
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { type ReplayWorkerOptions, Worker } from '@temporalio/worker';
+import { LIVE_SINKS } from '../worker';
 
 export interface ReplayInput {
   workflowId: string;
@@ -40,7 +41,7 @@ export async function replayAll(
     history: historyFromJSON(JSON.parse(i.json)),
   }));
   const outcomes: ReplayOutcome[] = [];
-  for await (const result of Worker.runReplayHistories(options, histories)) {
+  for await (const result of Worker.runReplayHistories({ ...options, sinks: LIVE_SINKS }, histories)) {
     const message = result.error ? `${result.error.name}: ${result.error.message}` : null;
     outcomes.push({
       workflowId: result.workflowId,

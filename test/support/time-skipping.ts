@@ -5,7 +5,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { testServerPath } from '../../scripts/tools';
 import { type ActivityDeps, createActivities } from '../../src/activities';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
-import { WORKFLOWS_PATH } from '../../src/worker';
+import { LIVE_SINKS, WORKFLOWS_PATH } from '../../src/worker';
 
 let runtimeInstalled = false;
 
@@ -57,6 +57,7 @@ export async function testWorker(
     connection: env.nativeConnection,
     taskQueue,
     workflowsPath: WORKFLOWS_PATH,
+    sinks: LIVE_SINKS,
     activities: { ...createActivities(deps), ...activities },
   });
   return { worker, taskQueue };
