@@ -325,7 +325,8 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
     () => activeElevations(record).length === 0 && allHandlersFinished() && notificationsInFlight === 0,
   );
   // Added after cases had already closed without it: patched() keeps their histories replayable.
-  if (policy.archiveOnClose && patched('archive-on-close')) {
+  // `!== false`: a policy from before the setting existed still archives.
+  if (policy.archiveOnClose !== false && patched('archive-on-close')) {
     await startChild(caseArchiver, {
       workflowId: archiverWorkflowId(record.id),
       args: [{ caseId: record.id }],

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { type CaseIntake, caseIntakeSchema } from '../../src/domain/case';
 import type { CaseNotice } from '../../src/domain/case-lifecycle';
 import { type CasePolicy, DEFAULT_CASE_POLICY } from '../../src/domain/case-policy';
+import type { ElevationRequest } from '../../src/domain/elevation';
+import type { EscalationRequest } from '../../src/domain/escalation';
 import type { SupportCaseInput } from '../../src/workflows/supportCase.messages';
 
 export const HOUR = 3_600_000;
@@ -67,3 +69,31 @@ export function nextLocalTime(timeZone: string, isoWeekday: number, hhmm: string
   }
   throw new Error(`no ${hhmm} on weekday ${isoWeekday} in ${timeZone}`);
 }
+
+/** A realistic JIT elevation request for the case's device. */
+export const elevationRequest = (
+  serial: string,
+  overrides: Partial<ElevationRequest> = {},
+): ElevationRequest => ({
+  ticketId: 'HD-4711',
+  deviceSerial: serial,
+  category: 'device',
+  title: 'Repair the print spooler',
+  planOfAction: 'Restart the spooler service and clear the queue from an elevated shell.',
+  actions: ['elevate-shell', 'device-manager'],
+  ...overrides,
+});
+
+/** A realistic escalation to service operations, about a policy the service applies. */
+export const escalationRequest = (overrides: Partial<EscalationRequest> = {}): EscalationRequest => ({
+  requestType: 'incident',
+  category: 'devices',
+  subCategory: 'vpn profile',
+  title: 'Service policy removes the VPN profile',
+  description: 'Every night the compliance policy removes the VPN profile from the device.',
+  contact: 'kim@provider.example',
+  twentyFourSeven: false,
+  target: 'service-ops',
+  reason: 'A setting the managed-desktop service applies',
+  ...overrides,
+});

@@ -13,7 +13,7 @@ import { generateVaultKey, parseVaultKeys } from '../../src/vault/keyring';
 import { supportCase } from '../../src/workflows';
 import * as em from '../../src/workflows/elevation.messages';
 import * as m from '../../src/workflows/supportCase.messages';
-import { caseInput, HOUR, MINUTE, recordingNotifier } from '../support/case-fixtures';
+import { caseInput, elevationRequest, HOUR, MINUTE, recordingNotifier } from '../support/case-fixtures';
 import { startTimeSkipping, testWorker } from '../support/time-skipping';
 
 let env: TestWorkflowEnvironment;
@@ -53,16 +53,6 @@ async function openCase(
   return { handle, serial: input.intake.device.serial };
 }
 
-const request = (serial: string, overrides: Partial<ElevationRequest> = {}): ElevationRequest => ({
-  ticketId: 'HD-4711',
-  deviceSerial: serial,
-  category: 'device',
-  title: 'Repair the print spooler',
-  planOfAction: 'Restart the spooler service and clear the queue from an elevated shell.',
-  actions: ['elevate-shell', 'device-manager'],
-  ...overrides,
-});
-
 async function requestElevation(
   handle: CaseHandle,
   serial: string,
@@ -70,7 +60,7 @@ async function requestElevation(
   actor = 'esc-1',
 ) {
   const { elevationId, workflowId } = await handle.executeUpdate(m.requestElevation, {
-    args: [{ actor, request: request(serial, overrides) }],
+    args: [{ actor, request: elevationRequest(serial, overrides) }],
   });
   return { elevationId, handle: env.client.workflow.getHandle(workflowId) };
 }

@@ -7,7 +7,7 @@ import type { EscalationRequest, EscalationView } from '../../src/domain/escalat
 import { supportCase } from '../../src/workflows';
 import * as xm from '../../src/workflows/escalation.messages';
 import * as m from '../../src/workflows/supportCase.messages';
-import { caseInput, HOUR, MINUTE, recordingNotifier } from '../support/case-fixtures';
+import { caseInput, escalationRequest, HOUR, MINUTE, recordingNotifier } from '../support/case-fixtures';
 import { startTimeSkipping, testWorker } from '../support/time-skipping';
 
 let env: TestWorkflowEnvironment;
@@ -62,19 +62,6 @@ async function openCase(intake: Parameters<typeof caseInput>[0] = {}): Promise<C
   return handle;
 }
 
-const request = (overrides: Partial<EscalationRequest> = {}): EscalationRequest => ({
-  requestType: 'incident',
-  category: 'devices',
-  subCategory: 'vpn profile',
-  title: 'Service policy removes the VPN profile',
-  description: 'Every night the compliance policy removes the VPN profile from the device.',
-  contact: 'kim@provider.example',
-  twentyFourSeven: false,
-  target: 'service-ops',
-  reason: 'A setting the managed-desktop service applies',
-  ...overrides,
-});
-
 async function file(
   handle: CaseHandle,
   overrides: Partial<EscalationRequest> = {},
@@ -82,7 +69,7 @@ async function file(
   actorIsAdmin = false,
 ) {
   const { escalationId, workflowId } = await handle.executeUpdate(m.fileEscalation, {
-    args: [{ actor, actorIsAdmin, request: request(overrides) }],
+    args: [{ actor, actorIsAdmin, request: escalationRequest(overrides) }],
   });
   return { escalationId, handle: env.client.workflow.getHandle(workflowId) };
 }

@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  type ReplayResult,
+  type ReplayWorkerOptions,
+  Runtime,
+  Worker,
+} from '@temporalio/worker';
+import { afterAll, describe, expect, it } from 'vitest';
+import { WORKFLOWS_PATH } from '../../src/worker';
+
+/**
+ * The determinism guard: every golden history (recorded from real runs by
+ * scripts/record-golden-histories.ts) must replay against the current workflow code. A change that
+ * fails here would fail the open cases that run into it after a deploy.
+ */
+const REPO = join(__dirname, '..', '..');
+const HISTORIES_DIR = join(REPO, 'test', 'fixtures', 'histories');
+const PROBE_HISTORY = 'case-resolved-confirmed-closed';
+
+// As quiet as the other workflow tests (the bundler and replay workers log at INFO by default).
+if (!Runtime._instance) Runtime.install({ logger: new DefaultLogger('WARN') });
+
+/** As src/worker.ts registers them: the audit sink only matters to an auditor's replay. */
+const sinks: ReplayWorkerOptions['sinks'] = {
+  caseAudit: { state: { fn: () => undefined, callDuringReplay: false } },
+};
+
+const files = readdirSync(HISTORIES_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
+
+function loadHistory(file: string) {
+  return {
+    workflowId: basename(file, '.json'),
+    history: historyFromJSON(JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8'))),
+  };
+}
+
+async function collect(results: AsyncIterable<ReplayResult>): Promise<ReplayResult[]> {
+  const all: ReplayResult[] = [];
+  for await (const result of results) all.push(result);
+  return all;
+}
+
+describe('golden histories', () => {
+  it('are there, covering every workflow path the recorder drives', () => {
+    expect(files.length).toBeGreaterThanOrEqual(14);
+    for (const name of ['case-triaged-open', PROBE_HISTORY, 'case-continued-as-new', 'escalation-declined']) {
+      expect(files).toContain(`${name}.json`);
+    }
+  });
+
+  it('all replay against the current workflow code', async () => {
+    // One bundle for every history.
+    const results = await collect(
+      Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH, sinks }, files.map(loadHistory)),
+    );
+    const failures = results
+      .filter((r) => r.error !== undefined)
+      .map((r) => `${r.workflowId}: ${r.error?.name ?? 'Error'}: ${r.error?.message ?? ''}`);
+    expect(failures, `histories that no longer replay:\n${failures.join('\n')}`).toEqual([]);
+    expect(results.map((r) => r.workflowId).sort()).toEqual(files.map((f) => basename(f, '.json')).sort());
+  });
+});
+
+describe('the guard', () => {
+  // Inside the repository, so the copy resolves @temporalio/workflow and zod from its node_modules.
+  const copyDir = join(REPO, 'test', `.tmp-nondeterminism-${randomBytes(6).toString('hex')}`);
+  afterAll(() => rmSync(copyDir, { recursive: true, force: true }));
+
+  it('fails when a workflow change would break open cases', async () => {
+    mkdirSync(copyDir);
+    cpSync(join(REPO, 'src'), join(copyDir, 'src'), { recursive: true });
+    const workflowFile = join(copyDir, 'src', 'workflows', 'supportCase.ts');
+    const source = readFileSync(workflowFile, 'utf8');
+    const classification = 'const classification = await classifyCase(';
+    expect(source).toContain(classification);
+    // A timer where the histories have the classification activity: a classic non-deterministic change.
+    writeFileSync(
+      workflowFile,
+      `import { sleep } from '@temporalio/workflow';\n${source.replace(
+        classification,
+        `await sleep('1 minute');\n    ${classification}`,
+      )}`,
+    );
+    expect(existsSync(join(copyDir, 'src', 'workflows', 'index.ts'))).toBe(true);
+
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: join(copyDir, 'src', 'workflows'),
+      logger: new DefaultLogger('WARN'),
+    });
+    const [result, ...rest] = await collect(
+      Worker.runReplayHistories({ workflowBundle, sinks }, [loadHistory(`${PROBE_HISTORY}.json`)]),
+    );
+    expect(rest).toEqual([]);
+    expect(result?.workflowId).toBe(PROBE_HISTORY);
+    const error = result?.error;
+    expect(error, 'the changed workflow replayed without error').toBeDefined();
+    expect(
+      error?.name === 'DeterminismViolationError' || /nondetermin/i.test(error?.message ?? ''),
+      `${error?.name}: ${error?.message}`,
+    ).toBe(true);
+  });
+});
