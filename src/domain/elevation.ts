@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Severity } from './categories';
 import type { Notice } from './notifications';
+import { recordLogEntrySchema } from './record-log';
 
 /*
  * Just-in-time elevation (DOMAIN.md, "JIT elevation"): the policy as data, the request schema, and
@@ -570,15 +571,7 @@ export const elevationViewSchema = z
     endedReason: z.string().nullable(),
     rotatedAt: z.iso.datetime().nullable(),
     policyVersion: z.string(),
-    log: z.array(
-      z.object({
-        at: z.string(),
-        type: z.string(),
-        actor: z.string(),
-        reason: z.string().nullable(),
-        text: z.string(),
-      }),
-    ),
+    log: z.array(recordLogEntrySchema),
   })
   .meta({ id: 'Elevation' });
 export type ElevationView = z.infer<typeof elevationViewSchema>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { severitySchema, type Severity } from './categories';
 import type { Notice } from './notifications';
+import { recordLogEntrySchema } from './record-log';
 import { ESCALATION_TARGETS, type EscalationTarget } from './routing';
 import {
   computeDeadlines,
@@ -586,15 +587,7 @@ export const escalationViewSchema = z
     nextUpdateDue: z.string().nullable(),
     needsInfo: z.object({ message: z.string(), at: z.string() }).nullable(),
     resolution: z.object({ message: z.string(), at: z.string() }).nullable(),
-    log: z.array(
-      z.object({
-        at: z.string(),
-        type: z.string(),
-        actor: z.string(),
-        reason: z.string().nullable(),
-        text: z.string(),
-      }),
-    ),
+    log: z.array(recordLogEntrySchema),
   })
   .meta({ id: 'Escalation' });
 export type EscalationView = z.infer<typeof escalationViewSchema>;

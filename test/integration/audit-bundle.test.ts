@@ -1,17 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createArchiveActivities } from '../../src/activities/archive';
 import { historyPath, readBundleDir, readManifest, verifyBundle } from '../../src/audit/bundle';
 import { fromTar } from '../../src/audit/tar';
 import type { Timeline } from '../../src/audit/timeline';
 import type { CaseView } from '../../src/domain/case';
-import { type RunningApi, intake, startApi } from '../support/harness';
-
-const run = promisify(execFile);
+import { cliHistoryJson, type RunningApi, intake, startApi } from '../support/harness';
 
 let api: RunningApi;
 beforeAll(async () => {
@@ -59,23 +55,7 @@ async function closedCase(): Promise<string> {
 
 /** What `temporal workflow show --output json` prints for the case's latest run. */
 async function cliHistory(workflowId: string): Promise<unknown> {
-  const { stdout } = await run(
-    inject('temporalCli'),
-    [
-      'workflow',
-      'show',
-      '--workflow-id',
-      workflowId,
-      '--output',
-      'json',
-      '--address',
-      inject('temporalAddress'),
-      '--namespace',
-      inject('temporalNamespace'),
-    ],
-    { maxBuffer: 64 * 1024 * 1024 },
-  );
-  return JSON.parse(stdout);
+  return JSON.parse(await cliHistoryJson(workflowId));
 }
 
 describe('the audit bundle of a case', () => {

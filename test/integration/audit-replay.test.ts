@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { repoRoot } from '../../scripts/tools';
 import type { Timeline } from '../../src/audit/timeline';
 import type { CaseView } from '../../src/domain/case';
-import { type RunningApi, intake, startApi } from '../support/harness';
+import { cliHistoryJson, type RunningApi, intake, startApi } from '../support/harness';
 
 const run = promisify(execFile);
 let api: RunningApi;
@@ -63,19 +63,7 @@ function audit(args: string[]): Promise<{ code: number; stdout: string; stderr: 
 }
 
 async function exportWithCli(workflowId: string, file: string): Promise<void> {
-  const { stdout } = await run(inject('temporalCli'), [
-    'workflow',
-    'show',
-    '--workflow-id',
-    workflowId,
-    '--address',
-    inject('temporalAddress'),
-    '--namespace',
-    inject('temporalNamespace'),
-    '--output',
-    'json',
-  ]);
-  writeFileSync(file, stdout);
+  writeFileSync(file, await cliHistoryJson(workflowId));
 }
 
 describe('replay and the as-of view', () => {

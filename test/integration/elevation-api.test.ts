@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseView } from '../../src/domain/case';
 import type { ElevationView } from '../../src/domain/elevation';
-import { type RunningApi, intake, startApi } from '../support/harness';
+import { cliHistoryJson, type RunningApi, intake, startApi } from '../support/harness';
 import { searchableHistoryText } from '../support/secret-scan';
 
-const run = promisify(execFile);
 let api: RunningApi;
 /** Every response body this test saw, to prove the password is in none but the checkout. */
 const seen: { path: string; text: string }[] = [];
@@ -53,22 +50,6 @@ const elevationRequest = (serial: string, actions = ['elevate-shell', 'device-ma
   planOfAction: 'Remove the broken driver in Device Manager and scan for hardware changes.',
   actions,
 });
-
-async function historyJson(workflowId: string): Promise<string> {
-  const { stdout } = await run(inject('temporalCli'), [
-    'workflow',
-    'show',
-    '--workflow-id',
-    workflowId,
-    '--address',
-    inject('temporalAddress'),
-    '--namespace',
-    inject('temporalNamespace'),
-    '--output',
-    'json',
-  ]);
-  return stdout;
-}
 
 describe('JIT elevation over HTTP', () => {
   it('enforces roles and separation of duties, hands the password only to the requester, and rotates on release', async () => {
@@ -160,7 +141,10 @@ describe('JIT elevation over HTTP', () => {
       Buffer.from(JSON.stringify(password)).toString('base64'),
     ];
     const others = seen.filter((s) => s.text !== JSON.stringify(checkout.json));
-    const histories = [await historyJson(`case:${c.id}`), await historyJson(`case:${c.id}:elevation:1`)];
+    const histories = [
+      await cliHistoryJson(`case:${c.id}`),
+      await cliHistoryJson(`case:${c.id}:elevation:1`),
+    ];
     const searchable = histories.map(searchableHistoryText);
     // The scan itself works: decoded payloads do show what went into the workflow.
     expect(searchable[1]).toContain('Remove the broken driver in Device Manager');

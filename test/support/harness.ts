@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
@@ -45,6 +47,8 @@ export interface RunningApi {
   ): Promise<Response>;
   close(): Promise<void>;
 }
+
+const runFile = promisify(execFile);
 
 /** Principals every integration test can act as; the suffix keeps them apart across runs. */
 const PRINCIPALS: Record<string, Role[]> = {
@@ -155,3 +159,17 @@ export function intake(overrides: Record<string, unknown> = {}): Record<string, 
     ...overrides,
   };
 }
+
+/** Runs the `temporal` CLI (built by scripts/setup.sh) against the harness's server. */
+export async function temporalCli(args: string[]): Promise<string> {
+  const { stdout } = await runFile(
+    inject('temporalCli'),
+    [...args, '--address', inject('temporalAddress'), '--namespace', inject('temporalNamespace')],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  return stdout;
+}
+
+/** A workflow's history exactly as `temporal workflow show --output json` prints it. */
+export const cliHistoryJson = (workflowId: string): Promise<string> =>
+  temporalCli(['workflow', 'show', '--workflow-id', workflowId, '--output', 'json']);
