@@ -20,7 +20,7 @@ import {
   escalationRefusals,
   type EscalationStatus,
 } from './escalation';
-import type { Notice } from './notifications';
+import { type Notice, noticeFrom } from './notifications';
 import { type EscalationTarget, type Route, routeFor } from './routing';
 import {
   atRiskInstant,
@@ -334,15 +334,16 @@ function notice(
   summary: string,
   details?: Record<string, unknown>,
 ): CaseNotice {
-  return {
-    id: `${record.id}:${key}`,
+  return noticeFrom(
+    { id: record.id, caseId: record.id, severity: record.severity },
     type,
-    caseId: record.id,
-    occurredAt: iso(nowMs),
-    severity: record.severity,
+    key,
     summary,
-    ...(details ? { details } : {}),
-  };
+    nowMs,
+    {
+      details,
+    },
+  );
 }
 
 /** Applies an allowed command. Call `decide` first: this assumes the command is allowed. */

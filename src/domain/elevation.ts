@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Severity } from './categories';
-import type { Notice } from './notifications';
+import { type Notice, noticeFrom } from './notifications';
 import { recordLogEntrySchema } from './record-log';
 
 /*
@@ -533,16 +533,10 @@ export function elevationNotice(
   nowMs: number,
   audience: Notice['audience'],
 ): Notice {
-  return {
-    id: `${r.id}:${key}`,
-    type,
-    caseId: r.caseId,
-    occurredAt: iso(nowMs),
-    severity: r.caseSeverity,
-    summary,
+  return noticeFrom({ id: r.id, caseId: r.caseId, severity: r.caseSeverity }, type, key, summary, nowMs, {
     audience,
     details: { elevationId: r.id, deviceSerial: r.request.deviceSerial, requestedBy: r.requestedBy },
-  };
+  });
 }
 
 /** The elevation as the API shows it. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { severitySchema, type Severity } from './categories';
-import type { Notice } from './notifications';
+import { type Notice, noticeFrom } from './notifications';
 import { recordLogEntrySchema } from './record-log';
 import { ESCALATION_TARGETS, type EscalationTarget } from './routing';
 import {
@@ -414,7 +414,7 @@ export function scheduledEvents(r: EscalationRecord, policy: EscalationPolicy, n
   return events.filter((e) => !r.firedEvents.includes(e.key));
 }
 
-function notice(
+export function escalationNotice(
   r: EscalationRecord,
   type: Notice['type'],
   key: string,
@@ -422,16 +422,10 @@ function notice(
   nowMs: number,
   audience: Notice['audience'],
 ): Notice {
-  return {
-    id: `${r.id}:${key}`,
-    type,
-    caseId: r.owner.id,
-    occurredAt: iso(nowMs),
-    severity: r.severity,
-    summary,
+  return noticeFrom({ id: r.id, caseId: r.owner.id, severity: r.severity }, type, key, summary, nowMs, {
     audience,
     details: { escalationId: r.id, target: r.target, status: r.status },
-  };
+  });
 }
 
 export function fire(
@@ -453,7 +447,7 @@ export function fire(
           'IT admins reminded to file or decline.',
         ),
         notices: [
-          notice(
+          escalationNotice(
             base,
             'escalation-approval-reminder',
             e.key,
@@ -469,7 +463,7 @@ export function fire(
       const text = `${r.target} is overdue with its ${what} (due ${iso(e.atMs)}).`;
       return {
         record: logged(base, nowMs, e.kind, SYSTEM, null, text),
-        notices: [notice(base, 'escalation-overdue', e.key, text, nowMs, 'it-admins')],
+        notices: [escalationNotice(base, 'escalation-overdue', e.key, text, nowMs, 'it-admins')],
       };
     }
     case 'engagement-downgrade': {
@@ -486,7 +480,7 @@ export function fire(
           `Downgraded from Sev ${r.severity} to Sev ${severity}.`,
         ),
         notices: [
-          notice(
+          escalationNotice(
             next,
             'severity-downgraded',
             e.key,
@@ -507,7 +501,7 @@ export function fire(
       return {
         record: logged(next, nowMs, 'closed', SYSTEM, reason, 'Mitigated and closed.'),
         notices: [
-          notice(
+          escalationNotice(
             next,
             'escalation-closed',
             e.key,
@@ -522,7 +516,7 @@ export function fire(
       return {
         record: logged(base, nowMs, 'vendor-follow-up', SYSTEM, null, 'Follow-up with the vendor due.'),
         notices: [
-          notice(
+          escalationNotice(
             base,
             'vendor-follow-up',
             e.key,

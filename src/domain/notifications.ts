@@ -38,3 +38,31 @@ export interface Notice {
   audience?: 'it-admins' | 'requester' | 'case-team';
   details?: Record<string, unknown>;
 }
+
+/** What a notice is about: the record that raises it (case, elevation, escalation) and its case. */
+export interface NoticeSource {
+  id: string;
+  caseId: string;
+  severity: Severity;
+}
+
+/** A notice whose id is the source's id and the event key, so retries and replays dedupe. */
+export function noticeFrom(
+  source: NoticeSource,
+  type: NotificationType,
+  key: string,
+  summary: string,
+  nowMs: number,
+  extra: Pick<Notice, 'audience' | 'details'> = {},
+): Notice {
+  return {
+    id: `${source.id}:${key}`,
+    type,
+    caseId: source.caseId,
+    occurredAt: new Date(nowMs).toISOString(),
+    severity: source.severity,
+    summary,
+    ...(extra.audience ? { audience: extra.audience } : {}),
+    ...(extra.details ? { details: extra.details } : {}),
+  };
+}

@@ -104,15 +104,14 @@ export async function escalation(
         next,
         next.status === 'resolved'
           ? [
-              {
-                id: `${r.id}:resolved`,
-                type: 'escalation-resolved',
-                caseId: r.owner.id,
-                occurredAt: new Date(Date.now()).toISOString(),
-                severity: r.severity,
-                summary: `${r.target} resolved escalation ${r.id}: ${i.callback.message}`,
-                audience: 'case-team',
-              },
+              x.escalationNotice(
+                next,
+                'escalation-resolved',
+                'resolved',
+                `${r.target} resolved escalation ${r.id}: ${i.callback.message}`,
+                Date.now(),
+                'case-team',
+              ),
             ]
           : [],
       );

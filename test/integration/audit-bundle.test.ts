@@ -7,7 +7,7 @@ import { historyPath, readBundleDir, readManifest, verifyBundle } from '../../sr
 import { fromTar } from '../../src/audit/tar';
 import type { Timeline } from '../../src/audit/timeline';
 import type { CaseView } from '../../src/domain/case';
-import { cliHistoryJson, type RunningApi, intake, startApi } from '../support/harness';
+import { cliHistoryJson, type RunningApi, intake, postOk, startApi } from '../support/harness';
 
 let api: RunningApi;
 beforeAll(async () => {
@@ -17,12 +17,7 @@ afterAll(async () => {
   await api?.close();
 });
 
-async function post(path: string, token: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await api.request(path, { token, body });
-  const json = (await res.json()) as Record<string, unknown>;
-  expect(res.status, `${path}: ${JSON.stringify(json)}`).toBeLessThan(300);
-  return json;
-}
+const post = (path: string, token: string, body: unknown) => postOk(api, path, token, body);
 const get = async <T>(path: string): Promise<T> =>
   (await (await api.request(path, { token: api.as.auditor!.token })).json()) as T;
 

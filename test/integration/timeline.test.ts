@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Timeline } from '../../src/audit/timeline';
 import type { CaseView } from '../../src/domain/case';
 import { signPayload } from '../../src/domain/webhook-signature';
-import { type RunningApi, intake, startApi } from '../support/harness';
+import { type RunningApi, intake, postOk, startApi } from '../support/harness';
 
 let api: RunningApi;
 beforeAll(async () => {
@@ -13,12 +13,7 @@ afterAll(async () => {
   await api?.close();
 });
 
-async function post(path: string, token: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await api.request(path, { token, body });
-  const json = (await res.json()) as Record<string, unknown>;
-  expect(res.status, `${path}: ${JSON.stringify(json)}`).toBeLessThan(300);
-  return json;
-}
+const post = (path: string, token: string, body: unknown) => postOk(api, path, token, body);
 const get = async <T>(path: string, token = api.as.auditor!.token): Promise<T> =>
   (await (await api.request(path, { token })).json()) as T;
 

@@ -173,3 +173,16 @@ export async function temporalCli(args: string[]): Promise<string> {
 /** A workflow's history exactly as `temporal workflow show --output json` prints it. */
 export const cliHistoryJson = (workflowId: string): Promise<string> =>
   temporalCli(['workflow', 'show', '--workflow-id', workflowId, '--output', 'json']);
+
+/** POSTs as a principal and insists on success: for steps that only set a scene. */
+export async function postOk(
+  api: RunningApi,
+  path: string,
+  token: string,
+  body: unknown,
+): Promise<Record<string, unknown>> {
+  const res = await api.request(path, { token, body });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (res.status >= 300) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(json)}`);
+  return json;
+}
