@@ -34,6 +34,20 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        test: {
+          // The portal in Debian's chromium (playwright-core), against its own dev server and worker
+          // started after the integration group's are gone.
+          name: 'browser',
+          sequence: { groupOrder: 3 },
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/browser/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });

@@ -2,7 +2,8 @@
 # Installs what caseflow needs to run and test, and nothing that is already there:
 #  - npm packages (when package.json or package-lock.json changed since the last install),
 #  - the Temporal CLI (dev server + Web UI) built from the official Go module at a pinned version,
-#  - the Java time-skipping test server fetched with Maven.
+#  - the Java time-skipping test server fetched with Maven,
+#  - Debian's chromium for the browser tests (apt-get, only when /usr/bin/chromium is missing).
 # Builds go into a per-machine cache outside the repository ($CASEFLOW_CACHE_DIR, default
 # ~/.cache/caseflow) so clones share them. Safe to run concurrently: each step holds a lock.
 set -euo pipefail
@@ -74,6 +75,26 @@ ensure_test_server() {
   exec 9>&-
 }
 
+# The browser tests drive Debian's chromium; no browser is ever downloaded by an npm package.
+# Installing needs root (CI runs as root); elsewhere the step says what to run and goes on, so
+# everything but the browser tests still works.
+ensure_chromium() {
+  if [[ -x /usr/bin/chromium ]]; then return; fi
+  exec 7>"$cache_root/.chromium.lock"
+  flock 7
+  if [[ ! -x /usr/bin/chromium ]]; then
+    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+      say "installing chromium from the Debian packages (for the browser tests)"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+      say "chromium is missing: run 'sudo apt-get update && sudo apt-get install chromium' for the browser tests"
+    fi
+  fi
+  exec 7>&-
+}
+
 ensure_npm_packages
 ensure_temporal_cli
 ensure_test_server
+ensure_chromium

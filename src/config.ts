@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { type CasePolicy, casePolicySchema } from './domain/case-policy';
 import { SEVERITIES } from './domain/categories';
+import { roleSchema } from './domain/roles';
 import { DEFAULT_SLA_POLICY, severityTargetsOverrideSchema } from './domain/sla';
 
 /**
@@ -46,6 +47,16 @@ export const SETTINGS = {
   adminContacts: 'CASEFLOW_ADMIN_CONTACTS',
   escalationTargets: 'CASEFLOW_ESCALATION_TARGETS',
   archiveDir: 'CASEFLOW_ARCHIVE_DIR',
+  sessionKey: 'CASEFLOW_SESSION_KEY',
+  sessionMinutes: 'CASEFLOW_SESSION_MINUTES',
+  oidcIssuer: 'CASEFLOW_OIDC_ISSUER',
+  oidcClientId: 'CASEFLOW_OIDC_CLIENT_ID',
+  oidcClientSecret: 'CASEFLOW_OIDC_CLIENT_SECRET',
+  oidcRedirectUrl: 'CASEFLOW_OIDC_REDIRECT_URL',
+  oidcScopes: 'CASEFLOW_OIDC_SCOPES',
+  oidcGroupsClaim: 'CASEFLOW_OIDC_GROUPS_CLAIM',
+  oidcPrincipalClaim: 'CASEFLOW_OIDC_PRINCIPAL_CLAIM',
+  oidcGroupRoles: 'CASEFLOW_OIDC_GROUP_ROLES',
 } as const;
 type SettingKey = keyof typeof SETTINGS;
 
@@ -160,8 +171,33 @@ export const configSchema = z
       .optional(),
     /** Where closed cases' audit bundles are written; archiveDirOf gives the default under dataDir. */
     archiveDir: z.string().min(1).optional(),
+    /** Seals portal session cookies (base64 of 32 bytes); every API process needs the same one. */
+    sessionKey: z
+      .string()
+      .refine((v) => Buffer.from(v, 'base64').length === 32, 'the base64 of 32 random bytes')
+      .optional(),
+    sessionMinutes: z.coerce
+      .number()
+      .int()
+      .min(5)
+      .max(7 * 24 * 60)
+      .default(480),
+    /** OpenID Connect sign-in for the portal; without an issuer the portal offers the token sign-in. */
+    oidcIssuer: z.url({ protocol: /^https?$/ }).optional(),
+    oidcClientId: z.string().min(1).optional(),
+    oidcClientSecret: z.string().min(1).optional(),
+    oidcRedirectUrl: z.url({ protocol: /^https?$/ }).optional(),
+    oidcScopes: z.string().min(6).default('openid profile email'),
+    oidcGroupsClaim: z.string().min(1).default('groups'),
+    oidcPrincipalClaim: z.string().min(1).default('preferred_username'),
+    /** Group → roles (JSON), e.g. {"Modern Workplace Roles-Support Partner": ["agent", "escalation-team"]}. */
+    oidcGroupRoles: z.preprocess(parseJsonText, z.record(z.string(), z.array(roleSchema).min(1))).default({}),
   })
   .strict()
+  .refine((c) => !c.oidcIssuer || (c.oidcClientId && c.oidcRedirectUrl), {
+    message: 'CASEFLOW_OIDC_CLIENT_ID and CASEFLOW_OIDC_REDIRECT_URL are required with an issuer',
+    path: ['oidcIssuer'],
+  })
   .refine((c) => !c.notifyUrls || c.notifySecret, {
     message: 'required when CASEFLOW_NOTIFY_URLS is set (webhooks are signed with it)',
     path: ['notifySecret'],
@@ -235,6 +271,27 @@ function buildCasePolicy(config: Config) {
       maxTotalMinutes: config.elevationMaxTotalMinutes,
     },
   });
+}
+
+/** The portal's sign-in and session settings. */
+export function portalSettingsFrom(config: Config) {
+  return {
+    sessionKey: config.sessionKey,
+    sessionMinutes: config.sessionMinutes,
+    oidc:
+      config.oidcIssuer && config.oidcClientId && config.oidcRedirectUrl
+        ? {
+            issuer: config.oidcIssuer,
+            clientId: config.oidcClientId,
+            clientSecret: config.oidcClientSecret,
+            redirectUrl: config.oidcRedirectUrl,
+            scopes: config.oidcScopes,
+            groupsClaim: config.oidcGroupsClaim,
+            principalClaim: config.oidcPrincipalClaim,
+            groupRoles: config.oidcGroupRoles,
+          }
+        : undefined,
+  };
 }
 
 export class ConfigError extends Error {

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { parseTargetEndpoints } from './activities/escalation-delivery';
 import { createApp } from './api/app';
 import { KeysFileError, loadKeysFile } from './api/auth';
-import { casePolicyFrom, ConfigError, loadConfig } from './config';
+import { casePolicyFrom, ConfigError, loadConfig, portalSettingsFrom } from './config';
 import { createLogger } from './logger';
 import { openVault } from './vault-setup';
 import { connectClient, loadTemporalTarget } from './temporal/connection';
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     policy: casePolicyFrom(config),
     vault: openVault(config),
     escalationTargets: parseTargetEndpoints(config.escalationTargets),
+    portal: portalSettingsFrom(config),
     client,
     keys,
     log,

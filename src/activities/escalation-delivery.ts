@@ -22,6 +22,24 @@ const MIN_SECRET_LENGTH = 16;
 /** Matches what a callback may carry as externalReference, so the two sides agree on a ticket id. */
 const MAX_REFERENCE_LENGTH = 200;
 
+/**
+ * Where service-operations escalations go when no endpoint is configured for them (the embedded
+ * default): caseflow's own service-operations inbox in the portal, whose members answer with the
+ * same transitions a signed callback drives. The other targets are other organisations and have
+ * no in-app stand-in.
+ */
+export const IN_APP_INBOX = 'caseflow:service-ops-inbox';
+export const IN_APP_TARGET: EscalationTarget = 'service-ops';
+
+export function deliversInApp(endpoints: TargetEndpoints, target: EscalationTarget): boolean {
+  return target === IN_APP_TARGET && !Object.hasOwn(endpoints, target);
+}
+
+/** Whether an escalation to this target has anywhere to go. */
+export function hasDestination(endpoints: TargetEndpoints, target: EscalationTarget): boolean {
+  return (isEscalationTarget(target) && Object.hasOwn(endpoints, target)) || deliversInApp(endpoints, target);
+}
+
 export interface TargetEndpoint {
   url: string;
   secret: string;
@@ -73,6 +91,10 @@ export function createEscalationDeliveryActivities(deps: EscalationDeliveryDeps)
     async deliverEscalation(delivery: EscalationDelivery): Promise<EscalationReceipt> {
       const context = activityContext();
       const attempt = context?.info.attempt ?? 1;
+      if (deliversInApp(deps.endpoints, delivery.target)) {
+        // Nothing leaves the process: the escalation is in the inbox as soon as it is filed.
+        return { deliveredTo: IN_APP_INBOX, status: 202, externalReference: null, attempt };
+      }
       const endpoint = requireEndpoint(deps.endpoints, delivery.target);
       requireHeaderSafeId(delivery.escalationId);
 

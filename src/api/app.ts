@@ -17,6 +17,10 @@ import { docsRouter } from './docs';
 import { healthRouter } from './health';
 import { buildDocument, createRegistry } from './openapi';
 import { type HttpProblem, notFoundRoute, problemHandler, problems } from './problem';
+import { randomBytes } from 'node:crypto';
+import { OidcSignIn, type OidcSettings } from '../portal/oidc';
+import { portalRouter } from '../portal/portal';
+import { Sealer, Sessions } from '../portal/session';
 
 export interface AppOptions {
   client: Client;
@@ -31,6 +35,16 @@ export interface AppOptions {
   escalationTargets?: TargetEndpoints;
   maxBodyBytes: number;
   log: Logger;
+  portal?: PortalSettings;
+}
+
+/** The web portal's own settings; it shares everything else (gateways, keys, policy) with the API. */
+export interface PortalSettings {
+  /** Base64 of 32 bytes sealing the session cookies; a random one per process when absent. */
+  sessionKey?: string;
+  sessionMinutes?: number;
+  /** OpenID Connect sign-in; without it the portal offers sign-in with an API token. */
+  oidc?: OidcSettings;
 }
 
 const GRPC_UNAVAILABLE = 14;
@@ -92,6 +106,7 @@ export function createApp(options: AppOptions): Express {
 
   const registry = createRegistry();
   const gateway = new CaseGateway(options);
+  const elevationGateway = new ElevationGateway(client);
 
   // Public: probes and the API description carry no case data.
   app.use(healthRouter(client, registry));
@@ -112,12 +127,41 @@ export function createApp(options: AppOptions): Express {
   // Callbacks authenticate by signature, not API key.
   app.use(callbacksRouter(escalationRoutes, options.maxBodyBytes, registry));
 
+  // The web portal: signed-in sessions instead of API keys, the same gateways and rules.
+  const portal = options.portal ?? {};
+  if (!portal.sessionKey) log.warn('portal sessions use a per-process key (CASEFLOW_SESSION_KEY is not set)');
+  app.get('/', (_req, res) => res.redirect(303, '/portal'));
+  app.use(
+    portalRouter({
+      client,
+      cases: gateway,
+      elevations: elevationGateway,
+      escalations: escalationRoutes,
+      vault: options.vault,
+      policy: options.policy,
+      keys: options.keys,
+      endpoints: options.escalationTargets ?? {},
+      sessions: new Sessions(
+        new Sealer(portal.sessionKey ? Buffer.from(portal.sessionKey, 'base64') : randomBytes(32)),
+        (portal.sessionMinutes ?? 480) * 60_000,
+      ),
+      oidc: portal.oidc ? new OidcSignIn(portal.oidc) : undefined,
+      groupRoles: portal.oidc?.groupRoles ?? {},
+      timeZone: options.policy.calendar.timeZone,
+      supportModel: options.supportModel,
+      providerName: options.providerName,
+      maxBodyBytes: options.maxBodyBytes,
+      log,
+      translateError: translateTemporalError,
+    }),
+  );
+
   // Everything else under /v1 needs an API key.
   const v1 = express.Router();
   v1.use(authenticate(options.keys));
   v1.use(requireJsonBody, express.json({ limit: options.maxBodyBytes, strict: true }));
   v1.use(casesRouter(gateway, registry));
-  v1.use(elevationsRouter(new ElevationGateway(client), options.vault, registry));
+  v1.use(elevationsRouter(elevationGateway, options.vault, registry));
   v1.use(escalationsRouter(escalationRoutes, registry));
   v1.use(auditRouter(client, registry));
   v1.use(caseStateRouter(client, registry));

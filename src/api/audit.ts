@@ -6,6 +6,7 @@ import { buildBundle, bundleToTar } from '../audit/bundle';
 import { type CollectedHistory, collectCaseHistories } from '../audit/collect';
 import { buildTimeline, type Timeline, timelineSchema, worksOn } from '../audit/timeline';
 import { caseWorkflowId } from '../workflows/supportCase.messages';
+import type { Principal } from '../domain/roles';
 import { actorOf, requirePermission } from './auth';
 import { problemResponses, standardProblems } from './openapi';
 import { problems } from './problem';
@@ -27,7 +28,11 @@ interface AuditedCase {
  */
 async function auditedCase(client: Client, req: Request): Promise<AuditedCase> {
   const { id } = parseRequestPart(caseIdParams, req.params, 'params');
-  const actor = actorOf(req);
+  return auditCase(client, id, actorOf(req));
+}
+
+/** The audit records of a case for a principal: the API's and the portal's one access rule. */
+export async function auditCase(client: Client, id: string, actor: Principal): Promise<AuditedCase> {
   const histories = await collectCaseHistories(client, caseWorkflowId(id));
   const timeline = buildTimeline(id, histories);
   const overseer = actor.roles.includes('auditor') || actor.roles.includes('it-admin');

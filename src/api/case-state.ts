@@ -19,6 +19,17 @@ const query = z
   })
   .strict();
 
+/** The case as it was at an event of its history (the latest run unless one is named), by replay. */
+export async function caseStateAt(client: Client, id: string, asOfEvent: number, runId?: string) {
+  const histories = await collectCaseHistories(client, caseWorkflowId(id));
+  const runs = histories.filter((h) => h.workflowId === caseWorkflowId(id));
+  const run = runId ? runs.find((r) => r.runId === runId) : runs[runs.length - 1];
+  if (!run) throw problems.notFound('No such run of this case.');
+  const at = await caseStateAsOf(run.history, asOfEvent);
+  if (!at) throw problems.notFound(`The case had no state yet at event ${asOfEvent}.`);
+  return { caseId: id, runId: run.runId, asOfEvent, reflectsEvent: at.eventId, state: at.state };
+}
+
 /** The case as it was at an event of its history, reconstructed by replaying that history. */
 export function caseStateRouter(client: Client, registry: OpenAPIRegistry): Router {
   const router = Router();
@@ -49,13 +60,7 @@ export function caseStateRouter(client: Client, registry: OpenAPIRegistry): Rout
   router.get('/v1/cases/:id/state', requirePermission('case:audit'), async (req, res) => {
     const { id } = parseRequestPart(params, req.params, 'params');
     const { asOfEvent, runId } = parseRequestPart(query, req.query, 'query');
-    const histories = await collectCaseHistories(client, caseWorkflowId(id));
-    const runs = histories.filter((h) => h.workflowId === caseWorkflowId(id));
-    const run = runId ? runs.find((r) => r.runId === runId) : runs[runs.length - 1];
-    if (!run) throw problems.notFound('No such run of this case.');
-    const at = await caseStateAsOf(run.history, asOfEvent);
-    if (!at) throw problems.notFound(`The case had no state yet at event ${asOfEvent}.`);
-    res.json({ caseId: id, runId: run.runId, asOfEvent, reflectsEvent: at.eventId, state: at.state });
+    res.json(await caseStateAt(client, id, asOfEvent, runId));
   });
   return router;
 }

@@ -35,7 +35,7 @@ export function caseIdForKey(principal: string, key: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }
 
-interface CaseAction<B extends z.ZodType> {
+export interface CaseAction<B extends z.ZodType> {
   path: string;
   summary: string;
   body: B;
@@ -45,8 +45,11 @@ interface CaseAction<B extends z.ZodType> {
 }
 const action = <B extends z.ZodType>(a: CaseAction<B>) => a;
 
-/** Everything an agent does to a case: each an update (or, for requester facts, a signal). */
-const CASE_ACTIONS = [
+/**
+ * Everything an agent does to a case: each an update (or, for requester facts, a signal). The API
+ * and the portal both run these, so a rule is decided in one place.
+ */
+export const CASE_ACTIONS = [
   action({
     path: 'assign',
     summary: 'Assign or reassign to a tier and a person (moving up or down a tier)',

@@ -33,7 +33,7 @@ const listQuerySchema = elevationListFiltersSchema.extend({
     .optional(),
 });
 
-interface ElevationAction<B extends z.ZodType> {
+export interface ElevationAction<B extends z.ZodType> {
   path: string;
   summary: string;
   body: B;
@@ -42,7 +42,8 @@ interface ElevationAction<B extends z.ZodType> {
 }
 const action = <B extends z.ZodType>(a: ElevationAction<B>) => a;
 
-const ACTIONS = [
+/** Commands on an elevation, run by the API and the portal alike. */
+export const ELEVATION_COMMANDS = [
   action({
     path: 'approve',
     summary:
@@ -109,6 +110,40 @@ const ACTIONS = [
     run: (g, id, b, req) => g.review(id, actorOf(req).principal, b.findings),
   }),
 ];
+
+/**
+ * Hands the password to the approved requester while the window is open, recording the checkout
+ * first: a checkout that cannot be recorded does not happen.
+ */
+export async function checkoutPassword(
+  gateway: ElevationGateway,
+  vault: CredentialVault | undefined,
+  id: string,
+  actor: string,
+): Promise<{ password: string; endsAtMs: number }> {
+  if (!vault) throw problems.unavailable('The credential vault is not configured.');
+  const requester = await gateway.requesterOf(id);
+  if (requester !== actor)
+    throw problems.forbidden('Only the approved requester can check out the password.');
+  let secret: { password: string; endsAtMs: number };
+  try {
+    // The vault enforces the window itself, even if the revoke has not run yet.
+    secret = await vault.checkout(id, Date.now());
+  } catch (err) {
+    if (err instanceof VaultError && err.code !== 'corrupt' && err.code !== 'key') {
+      throw problems.conflict(
+        `No password to check out: the access is ${err.code === 'not-found' ? 'not granted' : err.code}.`,
+      );
+    }
+    throw err;
+  }
+  try {
+    await gateway.signal(id, em.passwordCheckedOut, { actor, atMs: Date.now() });
+  } catch {
+    throw problems.unavailable('The checkout could not be recorded; try again.');
+  }
+  return secret;
+}
 
 export function elevationsRouter(
   gateway: ElevationGateway,
@@ -205,36 +240,13 @@ export function elevationsRouter(
     },
   });
   router.post('/v1/elevations/:id/checkout', requirePermission('elevation:checkout'), async (req, res) => {
-    const id = idOf(req);
-    const actor = actorOf(req).principal;
-    if (!vault) throw problems.unavailable('The credential vault is not configured.');
-    const requester = await gateway.requesterOf(id);
-    if (requester !== actor)
-      throw problems.forbidden('Only the approved requester can check out the password.');
-    let secret: { password: string; endsAtMs: number };
-    try {
-      // The vault enforces the window itself, even if the revoke has not run yet.
-      secret = await vault.checkout(id, Date.now());
-    } catch (err) {
-      if (err instanceof VaultError && err.code !== 'corrupt' && err.code !== 'key') {
-        throw problems.conflict(
-          `No password to check out: the access is ${err.code === 'not-found' ? 'not granted' : err.code}.`,
-        );
-      }
-      throw err;
-    }
-    // Recorded before it is handed out: a checkout that cannot be recorded does not happen.
-    try {
-      await gateway.signal(id, em.passwordCheckedOut, { actor, atMs: Date.now() });
-    } catch {
-      throw problems.unavailable('The checkout could not be recorded; try again.');
-    }
+    const secret = await checkoutPassword(gateway, vault, idOf(req), actorOf(req).principal);
     res
       .set('Cache-Control', 'no-store')
       .json({ password: secret.password, endsAt: new Date(secret.endsAtMs).toISOString() });
   });
 
-  for (const a of ACTIONS) {
+  for (const a of ELEVATION_COMMANDS) {
     registry.registerPath({
       method: 'post',
       path: `/v1/elevations/{id}/${a.path}`,

@@ -9,16 +9,24 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import express, { type Request, Router } from 'express';
 import { z } from 'zod';
-import type { TargetEndpoints } from '../activities/escalation-delivery';
-import { callbackSchema, verifyCallback } from '../domain/callbacks';
+import { hasDestination, type TargetEndpoints } from '../activities/escalation-delivery';
+import { type Callback, callbackSchema, verifyCallback } from '../domain/callbacks';
 import type { CasePolicy } from '../domain/case-policy';
 import { severitySchema } from '../domain/categories';
-import { escalationRequestSchema, escalationViewSchema, type EscalationView } from '../domain/escalation';
-import { ESCALATION_TARGETS } from '../domain/routing';
+import {
+  type EscalationRequest,
+  escalationRequestSchema,
+  escalationViewSchema,
+  type EscalationView,
+  type IncomingCallback,
+} from '../domain/escalation';
+import type { Principal } from '../domain/roles';
+import { ESCALATION_TARGETS, type EscalationTarget } from '../domain/routing';
 import type { Logger } from '../logger';
 import { incident } from '../workflows';
 import * as xm from '../workflows/escalation.messages';
 import * as im from '../workflows/incident.messages';
+import type { IncidentView } from '../workflows/incident.messages';
 import { caseWorkflowId, fileEscalation, INVALID_COMMAND } from '../workflows/supportCase.messages';
 import { actorOf, requirePermission } from './auth';
 import { jsonBody, problemResponses, standardProblems } from './openapi';
@@ -40,7 +48,7 @@ const escalationResponse = {
   content: { 'application/json': { schema: escalationViewSchema } },
 };
 
-const incidentRequestSchema = z
+export const incidentRequestSchema = z
   .object({
     title: z.string().trim().min(3).max(200),
     description: z.string().trim().min(10).max(10_000),
@@ -49,7 +57,7 @@ const incidentRequestSchema = z
   })
   .strict()
   .meta({ id: 'IncidentRequest' });
-const linkCasesSchema = z.object({ caseIds: z.array(z.uuid()).min(1).max(500) }).strict();
+export const linkCasesSchema = z.object({ caseIds: z.array(z.uuid()).min(1).max(500) }).strict();
 
 export interface EscalationRoutesOptions {
   client: Client;
@@ -78,26 +86,126 @@ async function settle<T>(work: Promise<T>): Promise<T> {
   }
 }
 
+export function escalationHandle(o: Pick<EscalationRoutesOptions, 'client'>, id: string) {
+  const workflowId = xm.workflowIdOfEscalation(id);
+  if (!workflowId) throw problems.notFound('No such escalation.');
+  return o.client.workflow.getHandle(workflowId);
+}
+
+async function viewOf(o: EscalationRoutesOptions, workflowId: string): Promise<EscalationView> {
+  // The child has just been started; its first task may still be on its way.
+  for (let i = 0; ; i++) {
+    try {
+      return await o.client.workflow.getHandle(workflowId).query(xm.getEscalation);
+    } catch (err) {
+      if (i >= 20 || !(err instanceof WorkflowNotFoundError)) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/*
+ * What the escalation routes do, as functions the API and the portal share: the gate, the
+ * approvals and the callbacks are decided by the workflows behind them, once.
+ */
+
+export async function fileCaseEscalation(
+  o: EscalationRoutesOptions,
+  caseId: string,
+  actor: Principal,
+  request: EscalationRequest,
+): Promise<EscalationView> {
+  if (request.target && !hasDestination(o.endpoints, request.target)) {
+    throw problems.conflict(
+      `No endpoint is configured for ${request.target} (CASEFLOW_ESCALATION_TARGETS.${request.target}).`,
+    );
+  }
+  const { workflowId } = await settle(
+    o.client.workflow.getHandle(caseWorkflowId(caseId)).executeUpdate(fileEscalation, {
+      args: [{ actor: actor.principal, actorIsAdmin: actor.roles.includes('it-admin'), request }],
+    }),
+  );
+  return viewOf(o, workflowId);
+}
+
+export function decideHeldEscalation(
+  o: EscalationRoutesOptions,
+  id: string,
+  decision: 'approve' | 'decline',
+  actor: string,
+  reason: string,
+): Promise<EscalationView> {
+  const update = decision === 'approve' ? xm.approveEscalation : xm.declineEscalation;
+  return settle(escalationHandle(o, id).executeUpdate(update, { args: [{ actor, reason }] }));
+}
+
+export function answerEscalation(
+  o: EscalationRoutesOptions,
+  id: string,
+  actor: string,
+  message: string,
+): Promise<EscalationView> {
+  return settle(escalationHandle(o, id).executeUpdate(xm.answerNeedsInfo, { args: [{ actor, message }] }));
+}
+
+export async function openIncident(
+  o: EscalationRoutesOptions,
+  actor: string,
+  body: z.infer<typeof incidentRequestSchema>,
+): Promise<IncidentView> {
+  const contact = o.policy.escalation.adminContacts.devices;
+  if (!contact) {
+    throw problems.conflict(
+      'No admin contact is configured for the devices area (CASEFLOW_ADMIN_CONTACTS.devices).',
+    );
+  }
+  const id = `inc-${randomUUID()}`;
+  try {
+    await o.client.workflow.start(incident, {
+      workflowId: im.incidentWorkflowId(id),
+      taskQueue: o.taskQueue,
+      args: [{ id, ...body, openedBy: actor, contact, policy: o.policy }],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  return o.client.workflow.getHandle(im.incidentWorkflowId(id)).query(im.getIncident);
+}
+
+/**
+ * Hands a party's answer to its escalation: the signed callback route once the signature checks
+ * out, and the in-app service-operations inbox for a signed-in service-ops member.
+ */
+export async function deliverCallback(
+  o: Pick<EscalationRoutesOptions, 'client'>,
+  target: EscalationTarget,
+  escalationId: string,
+  callback: Callback | IncomingCallback,
+): Promise<EscalationView> {
+  const workflowId = xm.workflowIdOfEscalation(escalationId);
+  if (!workflowId) throw problems.notFound('No such escalation.');
+  try {
+    return await o.client.workflow
+      .getHandle(workflowId)
+      .executeUpdate(xm.receiveCallback, { args: [{ target, callback }] });
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) {
+      // A finished escalation still exists: a late or replayed callback is a conflict, not a 404.
+      const finished = await o.client.workflow
+        .getHandle(workflowId)
+        .describe()
+        .catch(() => undefined);
+      if (finished) throw problems.conflict('The escalation is over; the callback was not accepted.');
+      throw problems.notFound('No such escalation.');
+    }
+    throw refusal(err);
+  }
+}
+
 /** Escalations and incidents (bearer-authenticated). */
 export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIRegistry): Router {
   const router = Router();
-  const escalationHandle = (req: Request) => {
-    const { id } = parseRequestPart(escalationIdParams, req.params, 'params');
-    const workflowId = xm.workflowIdOfEscalation(id);
-    if (!workflowId) throw problems.notFound('No such escalation.');
-    return o.client.workflow.getHandle(workflowId);
-  };
-  const viewOf = async (workflowId: string): Promise<EscalationView> => {
-    // The child has just been started; its first task may still be on its way.
-    for (let i = 0; ; i++) {
-      try {
-        return await o.client.workflow.getHandle(workflowId).query(xm.getEscalation);
-      } catch (err) {
-        if (i >= 20 || !(err instanceof WorkflowNotFoundError)) throw err;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  };
+  const idOf = (req: Request) => parseRequestPart(escalationIdParams, req.params, 'params').id;
 
   registry.registerPath({
     method: 'post',
@@ -116,18 +224,7 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
   router.post('/v1/cases/:id/escalations', requirePermission('escalation:file'), async (req, res) => {
     const { id } = parseRequestPart(caseIdParams, req.params, 'params');
     const request = parseRequestPart(escalationRequestSchema, req.body, 'body');
-    const actor = actorOf(req);
-    if (request.target && !o.endpoints[request.target]) {
-      throw problems.conflict(
-        `No endpoint is configured for ${request.target} (CASEFLOW_ESCALATION_TARGETS.${request.target}).`,
-      );
-    }
-    const { workflowId } = await settle(
-      o.client.workflow.getHandle(caseWorkflowId(id)).executeUpdate(fileEscalation, {
-        args: [{ actor: actor.principal, actorIsAdmin: actor.roles.includes('it-admin'), request }],
-      }),
-    );
-    const view = await viewOf(workflowId);
+    const view = await fileCaseEscalation(o, id, actorOf(req), request);
     res.status(201).location(`/v1/escalations/${view.id}`).json(view);
   });
 
@@ -143,7 +240,7 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
     },
   });
   router.get('/v1/escalations/:id', requirePermission('escalation:read'), async (req, res) => {
-    res.json(await escalationHandle(req).query(xm.getEscalation));
+    res.json(await escalationHandle(o, idOf(req)).query(xm.getEscalation));
   });
 
   const decisions = [
@@ -155,7 +252,7 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
       'Decline a held escalation; it stays unfiled (IT admin)',
     ],
   ] as const;
-  for (const [path, update, permission, summary] of decisions) {
+  for (const [path, , permission, summary] of decisions) {
     registry.registerPath({
       method: 'post',
       path: `/v1/escalations/{id}/${path}`,
@@ -169,11 +266,7 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
     });
     router.post(`/v1/escalations/:id/${path}`, requirePermission(permission), async (req, res) => {
       const body = parseRequestPart(z.object({ reason }).strict(), req.body ?? {}, 'body');
-      res.json(
-        await settle(
-          escalationHandle(req).executeUpdate(update, { args: [{ actor: actorOf(req).principal, ...body }] }),
-        ),
-      );
+      res.json(await decideHeldEscalation(o, idOf(req), path, actorOf(req).principal, body.reason));
     });
   }
 
@@ -190,13 +283,7 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
   });
   router.post('/v1/escalations/:id/answer', requirePermission('escalation:answer'), async (req, res) => {
     const body = parseRequestPart(z.object({ message: reason }).strict(), req.body ?? {}, 'body');
-    res.json(
-      await settle(
-        escalationHandle(req).executeUpdate(xm.answerNeedsInfo, {
-          args: [{ actor: actorOf(req).principal, ...body }],
-        }),
-      ),
-    );
+    res.json(await answerEscalation(o, idOf(req), actorOf(req).principal, body.message));
   });
 
   registry.registerPath({
@@ -212,30 +299,8 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
   });
   router.post('/v1/incidents', requirePermission('incident:manage'), async (req, res) => {
     const body = parseRequestPart(incidentRequestSchema, req.body, 'body');
-    const actor = actorOf(req).principal;
-    const contact = o.policy.escalation.adminContacts.devices;
-    if (!contact) {
-      throw problems.conflict(
-        'No admin contact is configured for the devices area (CASEFLOW_ADMIN_CONTACTS.devices).',
-      );
-    }
-    if (!o.endpoints['service-ops']) {
-      throw problems.conflict(
-        'No endpoint is configured for service-ops (CASEFLOW_ESCALATION_TARGETS.service-ops).',
-      );
-    }
-    const id = `inc-${randomUUID()}`;
-    try {
-      await o.client.workflow.start(incident, {
-        workflowId: im.incidentWorkflowId(id),
-        taskQueue: o.taskQueue,
-        args: [{ id, ...body, openedBy: actor, contact, policy: o.policy }],
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
-    const view = await o.client.workflow.getHandle(im.incidentWorkflowId(id)).query(im.getIncident);
-    res.status(201).location(`/v1/incidents/${id}`).json(view);
+    const view = await openIncident(o, actorOf(req).principal, body);
+    res.status(201).location(`/v1/incidents/${view.id}`).json(view);
   });
 
   registry.registerPath({
@@ -341,31 +406,17 @@ export function callbacksRouter(
         throw problems.badRequest('The callback body is not valid JSON.');
       }
       const callback = parseRequestPart(callbackSchema, json, 'body');
-      const workflowId = xm.workflowIdOfEscalation(parsed.data.escalationId);
-      if (!workflowId) throw problems.notFound('No such escalation.');
       try {
-        const view = await o.client.workflow
-          .getHandle(workflowId)
-          .executeUpdate(xm.receiveCallback, { args: [{ target: parsed.data.target, callback }] });
+        const view = await deliverCallback(o, parsed.data.target, parsed.data.escalationId, callback);
         o.log.info('callback accepted', { ...where, kind: callback.kind, callbackId: callback.callbackId });
         res.json({ status: view.status });
       } catch (err) {
-        const mapped = refusal(err);
         o.log.warn('callback refused', {
           ...where,
           callbackId: callback.callbackId,
-          why: mapped instanceof Error ? mapped.message : 'not accepted',
+          why: err instanceof Error ? err.message : 'not accepted',
         });
-        if (err instanceof WorkflowNotFoundError) {
-          // A finished escalation still exists: a late or replayed callback is a conflict, not a 404.
-          const finished = await o.client.workflow
-            .getHandle(workflowId)
-            .describe()
-            .catch(() => undefined);
-          if (finished) throw problems.conflict('The escalation is over; the callback was not accepted.');
-          throw problems.notFound('No such escalation.');
-        }
-        throw mapped;
+        throw err;
       }
     },
   );

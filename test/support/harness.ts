@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import type { TargetEndpoints } from '../../src/activities/escalation-delivery';
-import { createApp } from '../../src/api/app';
+import { createApp, type PortalSettings } from '../../src/api/app';
 import { generateKey, type KeyEntry } from '../../src/api/auth';
 import { type CasePolicy, casePolicySchema } from '../../src/domain/case-policy';
 import type { Role } from '../../src/domain/roles';
@@ -73,6 +73,8 @@ export interface ApiOptions {
   policy?: CasePolicy;
   /** Escalation targets (url and secret): the API verifies their callbacks with the secrets. */
   escalationTargets?: TargetEndpoints;
+  /** The portal's sign-in settings (OpenID Connect for the browser tests that need it). */
+  portal?: PortalSettings;
 }
 
 export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
@@ -102,6 +104,7 @@ export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
       keyring: parseVaultKeys(options.vaultKeys ?? inject('vaultKeys')),
     }),
     maxBodyBytes: 16_384,
+    portal: options.portal,
     log: createLogger('api', 'debug', (line) => logs.push(line)),
   });
   const server = app.listen(0, '127.0.0.1');

@@ -1,0 +1,689 @@
+/** @jsxRuntime classic @jsx h @jsxFrag Fragment */
+import { randomUUID } from 'node:crypto';
+import type { Request, Router } from 'express';
+import { z } from 'zod';
+import { CASE_ACTIONS, type CaseAction, caseIdForKey } from '../../api/cases';
+import { fingerprint } from '../../api/case-gateway';
+import { problems } from '../../api/problem';
+import { parseRequestPart } from '../../api/validation';
+import { CASE_STATUSES, CHANNELS, caseIntakeSchema, type CaseView, isClosed, TIERS } from '../../domain/case';
+import { CATEGORIES, SEVERITIES } from '../../domain/categories';
+import { caseListFiltersSchema } from '../../temporal/case-list-query';
+import { type FormShape, fieldText, formToJson } from '../forms';
+import { Fragment, h, type Html } from '../jsx';
+import { act, need, type PortalOptions, sendFragment, sendPage, viewOf } from '../portal';
+import { slaBadge } from '../sla-badge';
+import {
+  can,
+  Checkbox,
+  Csrf,
+  Done,
+  Field,
+  type FormOutcome,
+  Layout,
+  LogTable,
+  Outcome,
+  SlaBadgeView,
+  until,
+  type View,
+} from '../view';
+
+void Fragment;
+
+const caseId = z.object({ id: z.uuid({ message: 'a case id is a UUID' }) });
+const idOf = (req: Request) => parseRequestPart(caseId, req.params, 'params').id;
+
+/** How each case action's form maps onto its API body. */
+const ACTION_SHAPES: Record<string, FormShape> = {
+  category: { nullable: ['subCategory'] },
+  notes: { checkboxes: ['visibleToRequester'] },
+  confirm: { booleans: ['accepted'], nullable: ['comment'] },
+};
+const INTAKE_SHAPE: FormShape = { checkboxes: ['twentyFourSeven'] };
+
+const options = (values: readonly string[]) => values.map((x) => [x, x] as const);
+const withAny = (v: View, values: readonly string[]) => [
+  ['', v.t('filter.any')] as const,
+  ...options(values),
+];
+
+function ActionForm({
+  v,
+  c,
+  path,
+  legend,
+  outcome,
+  children,
+}: {
+  v: View;
+  c: CaseView;
+  path: string;
+  legend: string;
+  outcome?: FormOutcome;
+  children?: unknown;
+}): Html {
+  return (
+    <form method="post" action={`/portal/cases/${c.id}/a/${path}`} id={`form-${path}`}>
+      <fieldset>
+        <legend>{legend}</legend>
+        <Outcome v={v} outcome={outcome} form={path} />
+        <Csrf v={v} />
+        {children as Html}
+        <button type="submit">{legend}</button>
+      </fieldset>
+    </form>
+  );
+}
+
+function CaseActions({
+  v,
+  c,
+  outcome,
+  form,
+}: {
+  v: View;
+  c: CaseView;
+  outcome?: FormOutcome;
+  form?: Record<string, unknown>;
+}): Html {
+  if (!can(v, 'case:work') || isClosed(c.status)) return <></>;
+  const f = (name: string) => (outcome ? fieldText(form, name) : undefined);
+  const resolved = c.status === 'resolved';
+  return (
+    <section aria-labelledby="actions-h">
+      <h2 id="actions-h">{v.t('case.actions')}</h2>
+      <div class="grid">
+        {resolved ? (
+          <>
+            <ActionForm v={v} c={c} path="confirm" legend={v.t('action.confirm')} outcome={outcome}>
+              <Field
+                id="confirm-accepted"
+                name="accepted"
+                type="select"
+                label={v.t('field.accepted')}
+                value={f('accepted') ?? 'true'}
+                options={[
+                  ['true', v.t('confirm.accepted')],
+                  ['false', v.t('confirm.rejected')],
+                ]}
+              />
+              <Field
+                id="confirm-comment"
+                name="comment"
+                type="textarea"
+                label={v.t('field.comment')}
+                value={f('comment')}
+              />
+            </ActionForm>
+            <ActionForm v={v} c={c} path="reopen" legend={v.t('action.reopen')} outcome={outcome}>
+              <Field
+                id="reopen-reason"
+                name="reason"
+                label={v.t('field.reason')}
+                value={f('reason')}
+                required
+              />
+            </ActionForm>
+          </>
+        ) : (
+          <>
+            <ActionForm v={v} c={c} path="assign" legend={v.t('action.assign')} outcome={outcome}>
+              <Field
+                id="assign-tier"
+                name="tier"
+                type="select"
+                label={v.t('field.tier')}
+                value={f('tier') ?? c.tier}
+                options={options(TIERS)}
+              />
+              <Field
+                id="assign-assignee"
+                name="assignee"
+                label={v.t('field.assignee')}
+                value={f('assignee') ?? v.principal?.principal}
+                required
+              />
+              <Field
+                id="assign-reason"
+                name="reason"
+                label={v.t('field.reason')}
+                value={f('reason')}
+                required
+              />
+            </ActionForm>
+            <ActionForm v={v} c={c} path="severity" legend={v.t('action.severity')} outcome={outcome}>
+              <Field
+                id="severity-severity"
+                name="severity"
+                type="select"
+                label={v.t('field.severity')}
+                value={f('severity') ?? c.severity}
+                options={options(SEVERITIES)}
+              />
+              <Field
+                id="severity-reason"
+                name="reason"
+                label={v.t('field.reason')}
+                value={f('reason')}
+                required
+              />
+            </ActionForm>
+            <ActionForm v={v} c={c} path="category" legend={v.t('action.category')} outcome={outcome}>
+              <Field
+                id="category-category"
+                name="category"
+                type="select"
+                label={v.t('field.category')}
+                value={f('category') ?? c.category}
+                options={options(CATEGORIES)}
+              />
+              <Field
+                id="category-sub"
+                name="subCategory"
+                label={v.t('field.subCategory')}
+                value={f('subCategory') ?? c.subCategory ?? ''}
+              />
+              <Field
+                id="category-reason"
+                name="reason"
+                label={v.t('field.reason')}
+                value={f('reason')}
+                required
+              />
+            </ActionForm>
+            <ActionForm v={v} c={c} path="request-info" legend={v.t('action.requestInfo')} outcome={outcome}>
+              <Field
+                id="ri-question"
+                name="question"
+                type="textarea"
+                label={v.t('field.question')}
+                value={f('question')}
+                required
+              />
+            </ActionForm>
+            <ActionForm
+              v={v}
+              c={c}
+              path="requester-reply"
+              legend={v.t('action.requesterReply')}
+              outcome={outcome}
+            >
+              <Field
+                id="rr-message"
+                name="message"
+                type="textarea"
+                label={v.t('field.message')}
+                value={f('message')}
+                required
+              />
+            </ActionForm>
+            <ActionForm v={v} c={c} path="resolve" legend={v.t('action.resolve')} outcome={outcome}>
+              <Field
+                id="resolve-resolution"
+                name="resolution"
+                type="textarea"
+                label={v.t('field.resolution')}
+                value={f('resolution')}
+                required
+              />
+            </ActionForm>
+          </>
+        )}
+        <ActionForm v={v} c={c} path="notes" legend={v.t('action.note')} outcome={outcome}>
+          <Field
+            id="note-text"
+            name="text"
+            type="textarea"
+            label={v.t('field.note')}
+            value={f('text')}
+            required
+          />
+          <Checkbox id="note-visible" name="visibleToRequester" label={v.t('field.visibleToRequester')} />
+        </ActionForm>
+      </div>
+      <p>
+        {can(v, 'elevation:request') ? (
+          <a href={`/portal/elevations/new?case=${c.id}`}>{v.t('case.requestElevation')}</a>
+        ) : null}{' '}
+        {can(v, 'escalation:file') ? (
+          <a href={`/portal/escalations/new?case=${c.id}`}>{v.t('case.escalate')}</a>
+        ) : null}
+      </p>
+    </section>
+  );
+}
+
+export function SlaPanel({ v, c }: { v: View; c: CaseView }): Html {
+  const badge = slaBadge(c.sla, isClosed(c.status), v.nowMs);
+  return (
+    <section
+      id="sla"
+      aria-labelledby="sla-h"
+      hx-get={`/portal/cases/${c.id}/sla`}
+      hx-trigger="every 15s"
+      hx-swap="outerHTML"
+    >
+      <h2 id="sla-h">
+        {v.t('sla.title')} <SlaBadgeView v={v} badge={badge} />
+      </h2>
+      <dl class="facts">
+        <dt>{v.t('sla.clock')}</dt>
+        <dd>{c.sla.clock}</dd>
+        <dt>{v.t('sla.firstResponse')}</dt>
+        <dd>
+          {c.sla.firstResponseAt
+            ? `${v.t('sla.met')} ${v.fmt.dateTime(c.sla.firstResponseAt)}`
+            : `${v.fmt.dateTime(c.sla.firstResponseDue)} (${until(v, c.sla.firstResponseDue)})`}
+        </dd>
+        <dt>{v.t('sla.nextUpdate')}</dt>
+        <dd>
+          {c.sla.nextUpdateDue
+            ? `${v.fmt.dateTime(c.sla.nextUpdateDue)} (${until(v, c.sla.nextUpdateDue)})`
+            : '—'}
+        </dd>
+        <dt>{v.t('sla.resolution')}</dt>
+        <dd>
+          {c.sla.resolutionDue
+            ? `${v.fmt.dateTime(c.sla.resolutionDue)} (${until(v, c.sla.resolutionDue)})`
+            : '—'}
+        </dd>
+        <dt>{v.t('sla.paused')}</dt>
+        <dd>{c.sla.paused ?? v.t('no')}</dd>
+        <dt>{v.t('sla.breaches')}</dt>
+        <dd>
+          {c.sla.breaches.length
+            ? c.sla.breaches.map((b) => `${b.target} (${v.fmt.dateTime(b.breachedAt)})`).join(', ')
+            : v.t('none')}
+        </dd>
+      </dl>
+    </section>
+  );
+}
+
+function casePage(
+  v: View,
+  c: CaseView,
+  outcome?: FormOutcome,
+  form?: Record<string, unknown>,
+  done?: string,
+): Html {
+  return (
+    <Layout v={v} title={`${c.title}`}>
+      <Done v={v} done={done} />
+      <div class="grid">
+        <section aria-labelledby="facts-h">
+          <h2 id="facts-h">{v.t('case.facts')}</h2>
+          <dl class="facts">
+            <dt>{v.t('col.id')}</dt>
+            <dd>{c.id}</dd>
+            <dt>{v.t('col.status')}</dt>
+            <dd>{c.status}</dd>
+            <dt>{v.t('col.severity')}</dt>
+            <dd>
+              {c.severity}
+              {c.twentyFourSeven ? ' (24x7)' : ''}
+            </dd>
+            <dt>{v.t('col.category')}</dt>
+            <dd>
+              {c.category}
+              {c.subCategory ? ` / ${c.subCategory}` : ''}
+            </dd>
+            <dt>{v.t('case.classification')}</dt>
+            <dd>
+              {c.classification
+                ? `${v.t('case.confidence')} ${Math.round(c.classification.confidence * 100)} %; ${v.t('case.rules')}: ${c.classification.rules.join(', ') || v.t('none')} (${c.classification.rulesVersion})`
+                : '—'}
+            </dd>
+            <dt>{v.t('case.route')}</dt>
+            <dd>
+              {c.route.handledBy}
+              {c.route.target ? ` → ${c.route.target}` : ''}: {c.route.reason}
+            </dd>
+            <dt>{v.t('col.tier')}</dt>
+            <dd>{c.tier}</dd>
+            <dt>{v.t('col.assignee')}</dt>
+            <dd>{c.assignee ?? '—'}</dd>
+            <dt>{v.t('case.requester')}</dt>
+            <dd>
+              {c.requester.name} ({c.requester.id}, {c.requester.contact})
+            </dd>
+            <dt>{v.t('case.device')}</dt>
+            <dd>
+              {c.device.serial} ({c.device.group}
+              {c.device.isTestGroup ? `, ${v.t('case.testGroup')}` : ''})
+            </dd>
+            <dt>{v.t('case.ticket')}</dt>
+            <dd>
+              {c.externalTicketId ?? '—'} ({c.channel})
+            </dd>
+            <dt>{v.t('case.opened')}</dt>
+            <dd>
+              {v.fmt.dateTime(c.createdAt)} {v.t('by')} {c.createdBy}
+            </dd>
+          </dl>
+          <p>{c.description}</p>
+          {c.pendingQuestion ? (
+            <p>
+              <strong>{v.t('case.pendingQuestion')}</strong> {c.pendingQuestion.question}
+            </p>
+          ) : null}
+          {c.resolution ? (
+            <p>
+              <strong>{v.t('case.resolution')}</strong> {c.resolution.note} ({c.resolution.by})
+            </p>
+          ) : null}
+        </section>
+        <SlaPanel v={v} c={c} />
+      </div>
+      <CaseActions v={v} c={c} outcome={outcome} form={form} />
+      {c.elevations.length > 0 ? (
+        <section aria-labelledby="elev-h">
+          <h2 id="elev-h">{v.t('nav.elevations')}</h2>
+          <ul>
+            {c.elevations.map((e) => (
+              <li>
+                <a href={`/portal/elevations/${e.id}`}>{e.id}</a> {e.requestedBy} {e.outcome ?? ''}
+                {e.breakGlass ? ` (${v.t('elevation.breakGlass')})` : ''}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {c.escalations.length > 0 ? (
+        <section aria-labelledby="esc-h">
+          <h2 id="esc-h">{v.t('nav.escalations')}</h2>
+          <ul>
+            {c.escalations.map((e) => (
+              <li>
+                <a href={`/portal/escalations/${e.id}`}>{e.id}</a> {e.target}: {e.status}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      <LogTable v={v} entries={[...c.log].reverse()} caption={v.t('case.timeline')} />
+    </Layout>
+  );
+}
+
+function newCasePage(v: View, key: string, outcome?: FormOutcome, form?: Record<string, unknown>): Html {
+  const f = (name: string) => fieldText(form, name);
+  return (
+    <Layout v={v} title={v.t('case.new')}>
+      <form method="post" action="/portal/cases">
+        <Outcome v={v} outcome={outcome} form="open" />
+        <Csrf v={v} />
+        <input type="hidden" name="_key" value={key} />
+        <Field id="c-title" name="title" label={v.t('field.title')} value={f('title')} required />
+        <Field
+          id="c-description"
+          name="description"
+          type="textarea"
+          label={v.t('field.description')}
+          value={f('description')}
+          required
+        />
+        <fieldset>
+          <legend>{v.t('case.requester')}</legend>
+          <Field
+            id="c-req-id"
+            name="requester.id"
+            label={v.t('field.requesterId')}
+            value={f('requester.id')}
+            required
+          />
+          <Field
+            id="c-req-name"
+            name="requester.name"
+            label={v.t('field.name')}
+            value={f('requester.name')}
+            required
+          />
+          <Field
+            id="c-req-contact"
+            name="requester.contact"
+            label={v.t('field.contact')}
+            value={f('requester.contact')}
+            required
+          />
+        </fieldset>
+        <fieldset>
+          <legend>{v.t('case.device')}</legend>
+          <Field
+            id="c-dev-serial"
+            name="device.serial"
+            label={v.t('field.serial')}
+            value={f('device.serial')}
+            required
+          />
+          <Field
+            id="c-dev-group"
+            name="device.group"
+            label={v.t('field.group')}
+            value={f('device.group') ?? 'broad'}
+            required
+          />
+        </fieldset>
+        <Field
+          id="c-severity"
+          name="severity"
+          type="select"
+          label={v.t('field.severity')}
+          value={f('severity') ?? 'C'}
+          options={options(SEVERITIES)}
+        />
+        <Checkbox
+          id="c-247"
+          name="twentyFourSeven"
+          label={v.t('field.twentyFourSeven')}
+          checked={form?.twentyFourSeven !== undefined}
+        />
+        <Field
+          id="c-channel"
+          name="channel"
+          type="select"
+          label={v.t('field.channel')}
+          value={f('channel') ?? 'phone'}
+          options={options(CHANNELS)}
+        />
+        <Field
+          id="c-ticket"
+          name="externalTicketId"
+          label={v.t('case.ticket')}
+          value={f('externalTicketId')}
+        />
+        <button type="submit">{v.t('case.open')}</button>
+      </form>
+    </Layout>
+  );
+}
+
+export function casePages(router: Router, o: PortalOptions): void {
+  router.get('/portal/cases', async (req, res) => {
+    need(req, 'case:read');
+    const v = viewOf(req, o);
+    const raw = Object.fromEntries(
+      Object.entries(req.query).filter(
+        ([k, x]) => ['status', 'severity', 'assignee', 'breached', 'tier'].includes(k) && x !== '',
+      ),
+    );
+    const filters = parseRequestPart(caseListFiltersSchema, raw, 'query');
+    const cursor =
+      typeof req.query.cursor === 'string' && /^[A-Za-z0-9_-]{1,4096}$/.test(req.query.cursor)
+        ? req.query.cursor
+        : undefined;
+    const page = await o.cases.list(filters, 25, cursor);
+    const live = await Promise.all(page.items.map((item) => o.cases.get(item.id).catch(() => undefined)));
+    const f = (name: string) => (typeof req.query[name] === 'string' ? req.query[name] : '');
+    sendPage(
+      res,
+      <Layout v={v} title={v.t('nav.cases')}>
+        {can(v, 'case:create') ? (
+          <p>
+            <a href="/portal/cases/new">{v.t('case.new')}</a>
+          </p>
+        ) : null}
+        <form method="get" action="/portal/cases" class="filters">
+          <fieldset>
+            <legend>{v.t('filter.title')}</legend>
+            <div class="grid">
+              <Field
+                id="f-status"
+                name="status"
+                type="select"
+                label={v.t('col.status')}
+                value={f('status')}
+                options={withAny(v, CASE_STATUSES)}
+              />
+              <Field
+                id="f-severity"
+                name="severity"
+                type="select"
+                label={v.t('col.severity')}
+                value={f('severity')}
+                options={withAny(v, SEVERITIES)}
+              />
+              <Field
+                id="f-tier"
+                name="tier"
+                type="select"
+                label={v.t('col.tier')}
+                value={f('tier')}
+                options={withAny(v, TIERS)}
+              />
+              <Field id="f-assignee" name="assignee" label={v.t('col.assignee')} value={f('assignee')} />
+              <Field
+                id="f-breached"
+                name="breached"
+                type="select"
+                label={v.t('sla.breached')}
+                value={f('breached')}
+                options={[
+                  ['', v.t('filter.any')],
+                  ['true', v.t('yes')],
+                  ['false', v.t('no')],
+                ]}
+              />
+            </div>
+            <button type="submit">{v.t('filter.apply')}</button>
+          </fieldset>
+        </form>
+        <table id="queue">
+          <caption>{v.t('case.queue')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{v.t('field.title')}</th>
+              <th scope="col">{v.t('col.status')}</th>
+              <th scope="col">{v.t('col.severity')}</th>
+              <th scope="col">{v.t('sla.title')}</th>
+              <th scope="col">{v.t('col.tier')}</th>
+              <th scope="col">{v.t('col.assignee')}</th>
+              <th scope="col">{v.t('case.opened')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.items.map((item, i) => {
+              const c = live[i];
+              return (
+                <tr>
+                  <td>
+                    <a href={`/portal/cases/${item.id}`}>{c?.title ?? item.id}</a>
+                  </td>
+                  <td>{c?.status ?? item.status}</td>
+                  <td>{c?.severity ?? item.severity}</td>
+                  <td>
+                    {c ? (
+                      <SlaBadgeView v={v} badge={slaBadge(c.sla, isClosed(c.status), v.nowMs)} />
+                    ) : item.slaBreached ? (
+                      v.t('sla.breached')
+                    ) : (
+                      '—'
+                    )}
+                  </td>
+                  <td>{item.tier}</td>
+                  <td>{item.assignee ?? '—'}</td>
+                  <td>{v.fmt.dateTime(item.createdAt)}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        {page.items.length === 0 ? <p>{v.t('none')}</p> : null}
+        {page.nextCursor ? (
+          <p>
+            <a href={`/portal/cases?${new URLSearchParams({ ...raw, cursor: page.nextCursor }).toString()}`}>
+              {v.t('next')}
+            </a>
+          </p>
+        ) : null}
+      </Layout>,
+    );
+  });
+
+  router.get('/portal/cases/new', (req, res) => {
+    need(req, 'case:create');
+    sendPage(res, newCasePage(viewOf(req, o), randomUUID()));
+  });
+
+  router.post('/portal/cases', async (req, res) => {
+    const actor = need(req, 'case:create');
+    const v = viewOf(req, o);
+    const form = req.body as Record<string, unknown>;
+    const key = typeof form._key === 'string' && /^[0-9a-f-]{36}$/.test(form._key) ? form._key : randomUUID();
+    await act(
+      res,
+      'open',
+      async () => {
+        const intake = parseRequestPart(caseIntakeSchema, formToJson(form, INTAKE_SHAPE), 'body');
+        // The form's key makes a double submission open one case, as Idempotency-Key does in the API.
+        const id = caseIdForKey(actor.principal, `portal:${key}`);
+        const state = await o.cases.open(id, intake, actor.principal);
+        if (state.requestFingerprint !== fingerprint(intake)) {
+          throw problems.unprocessable('This form was already submitted with other values.');
+        }
+        return `/portal/cases/${id}`;
+      },
+      (outcome) => Promise.resolve(newCasePage(v, key, outcome, form)),
+    );
+  });
+
+  router.get('/portal/cases/:id', async (req, res) => {
+    need(req, 'case:read');
+    const v = viewOf(req, o);
+    const c = await o.cases.get(idOf(req));
+    const done =
+      typeof req.query.done === 'string'
+        ? CASE_ACTIONS.find((a) => a.path === req.query.done)?.path
+        : undefined;
+    sendPage(res, casePage(v, c, undefined, undefined, done));
+  });
+
+  router.get('/portal/cases/:id/sla', async (req, res) => {
+    need(req, 'case:read');
+    sendFragment(res, <SlaPanel v={viewOf(req, o)} c={await o.cases.get(idOf(req))} />);
+  });
+
+  router.post('/portal/cases/:id/a/:action', async (req, res) => {
+    const action = CASE_ACTIONS.find((a) => a.path === req.params.action) as
+      CaseAction<z.ZodType> | undefined;
+    if (!action) throw problems.notFound('No such action.');
+    const actor = need(req, action.permission);
+    const id = idOf(req);
+    const form = req.body as Record<string, unknown>;
+    const v = viewOf(req, o);
+    await act(
+      res,
+      action.path,
+      async () => {
+        const body: unknown = parseRequestPart(
+          action.body,
+          formToJson(form, ACTION_SHAPES[action.path]),
+          'body',
+        );
+        await action.run(o.cases, id, body, actor.principal);
+        return `/portal/cases/${id}?done=${action.path}`;
+      },
+      async (outcome) => casePage(v, await o.cases.get(id), outcome, form),
+    );
+  });
+}

@@ -1,0 +1,546 @@
+/** @jsxRuntime classic @jsx h @jsxFrag Fragment */
+import type { Request, Router } from 'express';
+import { z } from 'zod';
+import {
+  answerEscalation,
+  decideHeldEscalation,
+  escalationHandle,
+  fileCaseEscalation,
+  incidentRequestSchema,
+  openIncident,
+} from '../../api/escalations';
+import { problems } from '../../api/problem';
+import { parseRequestPart } from '../../api/validation';
+import type { CaseView } from '../../domain/case';
+import { SEVERITIES } from '../../domain/categories';
+import {
+  ESCALATION_AREAS,
+  escalationRequestSchema,
+  type EscalationView,
+  gateFor,
+  REQUEST_TYPES,
+} from '../../domain/escalation';
+import { ESCALATION_TARGETS } from '../../domain/routing';
+import { getEscalation } from '../../workflows/escalation.messages';
+import * as im from '../../workflows/incident.messages';
+import { listEscalations } from '../escalation-list';
+import { type FormShape, fieldText, formToJson } from '../forms';
+import { Fragment, h, type Html } from '../jsx';
+import { act, need, type PortalOptions, sendPage, viewOf } from '../portal';
+import {
+  can,
+  Checkbox,
+  Csrf,
+  Done,
+  Field,
+  type FormOutcome,
+  Layout,
+  LogTable,
+  Outcome,
+  until,
+  type View,
+} from '../view';
+
+void Fragment;
+
+const escalationId = z.object({
+  id: z
+    .string()
+    .regex(/^(inc-)?[0-9a-f-]{36}\.x[1-9][0-9]{0,3}$/, 'an escalation id: <case or incident id>.x<n>'),
+});
+export const escalationIdOf = (req: Request) => parseRequestPart(escalationId, req.params, 'params').id;
+const caseIdSchema = z.object({ id: z.uuid({ message: 'a case id is a UUID' }) });
+
+const REQUEST_SHAPE: FormShape = { checkboxes: ['twentyFourSeven'] };
+const reasonSchema = z.object({ reason: z.string().trim().min(3).max(2_000) }).strict();
+const messageSchema = z.object({ message: z.string().trim().min(3).max(2_000) }).strict();
+
+const options = (values: readonly string[]) => values.map((x) => [x, x] as const);
+
+/** Response clocks as text: what is due next and how long is left. */
+export function clocks(v: View, e: EscalationView): string {
+  if (e.needsInfo) return `${v.t('escalation.needsInfo')} (${v.fmt.dateTime(e.needsInfo.at)})`;
+  if (e.initialResponseDue) return `${v.t('escalation.initialResponse')} ${until(v, e.initialResponseDue)}`;
+  if (e.nextUpdateDue) return `${v.t('escalation.nextUpdate')} ${until(v, e.nextUpdateDue)}`;
+  return '—';
+}
+
+export function EscalationTable({
+  v,
+  items,
+  caption,
+  id,
+}: {
+  v: View;
+  items: EscalationView[];
+  caption: string;
+  id: string;
+}): Html {
+  return (
+    <table id={id}>
+      <caption>{caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{v.t('field.title')}</th>
+          <th scope="col">{v.t('escalation.target')}</th>
+          <th scope="col">{v.t('col.severity')}</th>
+          <th scope="col">{v.t('col.status')}</th>
+          <th scope="col">{v.t('escalation.gate')}</th>
+          <th scope="col">{v.t('escalation.filedBy')}</th>
+          <th scope="col">{v.t('escalation.clocks')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {items.map((e) => (
+          <tr>
+            <td>
+              <a href={`/portal/escalations/${e.id}`}>{e.title}</a>
+            </td>
+            <td>{e.target}</td>
+            <td>{e.severity}</td>
+            <td>{e.status}</td>
+            <td>{e.gate}</td>
+            <td>{e.filedBy}</td>
+            <td>{clocks(v, e)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Who may file what, before anything is submitted: the rules the workflow will apply. */
+function GateExplained({
+  v,
+  c,
+  contacts,
+}: {
+  v: View;
+  c: CaseView | undefined;
+  contacts: Partial<Record<string, string>>;
+}): Html {
+  const isAdmin = v.principal?.roles.includes('it-admin') ?? false;
+  const outcome = c ? gateFor(c.severity, isAdmin) : undefined;
+  return (
+    <section aria-labelledby="gate-h" id="gate">
+      <h2 id="gate-h">{v.t('gate.title')}</h2>
+      <ul>
+        <li>{v.t('gate.team')}</li>
+        <li>{v.t('gate.admin')}</li>
+        <li>{v.t('gate.routes')}</li>
+        <li>{v.t('gate.testGroup')}</li>
+      </ul>
+      {c && outcome ? (
+        <p>
+          <strong>
+            {v.t('gate.thisCase', { severity: c.severity })}{' '}
+            {outcome.status === 'awaiting-approval' ? v.t('gate.held') : v.t('gate.filedAtOnce')}
+          </strong>{' '}
+          {c.route.target ? v.t('gate.recommended', { target: c.route.target }) : ''}
+        </p>
+      ) : null}
+      <table>
+        <caption>{v.t('gate.contacts')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{v.t('field.area')}</th>
+            <th scope="col">{v.t('gate.contact')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {ESCALATION_AREAS.map((area) => (
+            <tr>
+              <td>{area}</td>
+              <td>{contacts[area] ?? v.t('gate.noContact')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function filePage(
+  v: View,
+  o: PortalOptions,
+  c: CaseView | undefined,
+  caseId: string,
+  outcome?: FormOutcome,
+  form?: Record<string, unknown>,
+): Html {
+  const f = (name: string) => fieldText(form, name);
+  return (
+    <Layout v={v} title={v.t('escalation.new')}>
+      <GateExplained v={v} c={c} contacts={o.policy.escalation.adminContacts} />
+      <form method="post" action="/portal/escalations">
+        <Outcome v={v} outcome={outcome} form="file" />
+        <Csrf v={v} />
+        <Field id="x-case" name="_case" label={v.t('elevation.case')} value={f('_case') ?? caseId} required />
+        <Field
+          id="x-target"
+          name="target"
+          type="select"
+          label={v.t('escalation.target')}
+          value={f('target') ?? ''}
+          options={[['', v.t('escalation.recommendedTarget')], ...options(ESCALATION_TARGETS)]}
+        />
+        <Field
+          id="x-severity"
+          name="severity"
+          type="select"
+          label={v.t('field.severity')}
+          value={f('severity') ?? ''}
+          options={[['', v.t('escalation.caseSeverity')], ...options(SEVERITIES)]}
+        />
+        <Field
+          id="x-type"
+          name="requestType"
+          type="select"
+          label={v.t('field.requestType')}
+          value={f('requestType')}
+          options={options(REQUEST_TYPES)}
+        />
+        <Field
+          id="x-area"
+          name="category"
+          type="select"
+          label={v.t('field.area')}
+          value={f('category')}
+          options={options(ESCALATION_AREAS)}
+        />
+        <Field
+          id="x-sub"
+          name="subCategory"
+          label={v.t('field.subCategory')}
+          value={f('subCategory')}
+          required
+        />
+        <Field id="x-title" name="title" label={v.t('field.title')} value={f('title') ?? c?.title} required />
+        <Field
+          id="x-description"
+          name="description"
+          type="textarea"
+          label={v.t('field.description')}
+          value={f('description')}
+          required
+        />
+        <Field
+          id="x-contact"
+          name="contact"
+          label={v.t('field.primaryContact')}
+          value={f('contact')}
+          required
+        />
+        <Checkbox
+          id="x-247"
+          name="twentyFourSeven"
+          label={v.t('field.twentyFourSeven')}
+          checked={form?.twentyFourSeven !== undefined}
+        />
+        <Field id="x-reason" name="reason" label={v.t('field.reasonOtherTarget')} value={f('reason')} />
+        <button type="submit">{v.t('escalation.submit')}</button>
+      </form>
+    </Layout>
+  );
+}
+
+export function HeldDecision({
+  v,
+  e,
+  outcome,
+  back,
+}: {
+  v: View;
+  e: EscalationView;
+  outcome?: FormOutcome;
+  back?: string;
+}): Html {
+  if (!can(v, 'escalation:decide') || e.status !== 'awaiting-approval') return <></>;
+  return (
+    <div class="grid">
+      {(['approve', 'decline'] as const).map((decision) => (
+        <form method="post" action={`/portal/escalations/${e.id}/decide/${decision}`}>
+          <fieldset>
+            <legend>{v.t(`decision.${decision}`)}</legend>
+            <Outcome v={v} outcome={outcome} form={decision} />
+            <Csrf v={v} />
+            {back ? <input type="hidden" name="_back" value={back} /> : null}
+            <Field id={`${decision}-reason-${e.id}`} name="reason" label={v.t('field.reason')} required />
+            <button type="submit">{v.t(`decision.${decision}`)}</button>
+          </fieldset>
+        </form>
+      ))}
+    </div>
+  );
+}
+
+function escalationPage(v: View, e: EscalationView, outcome?: FormOutcome, done?: string): Html {
+  return (
+    <Layout v={v} title={`${v.t('escalation.title')}: ${e.title}`}>
+      <Done v={v} done={done} />
+      <dl class="facts">
+        <dt>{v.t('col.id')}</dt>
+        <dd>{e.id}</dd>
+        <dt>{v.t('elevation.case')}</dt>
+        <dd>
+          {e.caseId ? (
+            <a href={`/portal/cases/${e.caseId}`}>{e.caseId}</a>
+          ) : e.incidentId ? (
+            <a href={`/portal/incidents/${e.incidentId}`}>{e.incidentId}</a>
+          ) : (
+            '—'
+          )}
+        </dd>
+        <dt>{v.t('escalation.target')}</dt>
+        <dd>{e.target}</dd>
+        <dt>{v.t('col.severity')}</dt>
+        <dd>
+          {e.severity}
+          {e.twentyFourSeven ? ' (24x7)' : ''}
+        </dd>
+        <dt>{v.t('col.status')}</dt>
+        <dd>{e.status}</dd>
+        <dt>{v.t('escalation.gate')}</dt>
+        <dd>{e.gate}</dd>
+        <dt>{v.t('escalation.filedBy')}</dt>
+        <dd>
+          {e.filedBy}
+          {e.approvedBy ? ` (${v.t('elevation.approvedBy')} ${e.approvedBy})` : ''}
+        </dd>
+        <dt>{v.t('field.requestType')}</dt>
+        <dd>{e.requestType}</dd>
+        <dt>{v.t('field.area')}</dt>
+        <dd>
+          {e.category} / {e.subCategory} ({v.t('gate.contact')}: {e.adminContact})
+        </dd>
+        <dt>{v.t('field.primaryContact')}</dt>
+        <dd>{e.contact}</dd>
+        <dt>{v.t('escalation.delivery')}</dt>
+        <dd>
+          {e.delivery
+            ? `${e.delivery.to} ${v.fmt.dateTime(e.delivery.at)}${e.delivery.externalReference ? ` (${e.delivery.externalReference})` : ''}`
+            : '—'}
+        </dd>
+        <dt>{v.t('escalation.clocks')}</dt>
+        <dd>{clocks(v, e)}</dd>
+        <dt>{v.t('case.resolution')}</dt>
+        <dd>{e.resolution?.message ?? '—'}</dd>
+      </dl>
+      <HeldDecision v={v} e={e} outcome={outcome} />
+      {e.needsInfo && can(v, 'escalation:answer') ? (
+        <form method="post" action={`/portal/escalations/${e.id}/answer`}>
+          <fieldset>
+            <legend>{v.t('escalation.answer')}</legend>
+            <p>{e.needsInfo.message}</p>
+            <Outcome v={v} outcome={outcome} form="answer" />
+            <Csrf v={v} />
+            <Field id="answer-message" name="message" type="textarea" label={v.t('field.message')} required />
+            <button type="submit">{v.t('escalation.answer')}</button>
+          </fieldset>
+        </form>
+      ) : null}
+      <LogTable v={v} entries={[...e.log].reverse()} caption={v.t('case.timeline')} />
+    </Layout>
+  );
+}
+
+function incidentForm(v: View, outcome?: FormOutcome, form?: Record<string, unknown>): Html {
+  const f = (name: string) => fieldText(form, name);
+  return (
+    <form method="post" action="/portal/incidents" id="incident-form">
+      <fieldset>
+        <legend>{v.t('incident.new')}</legend>
+        <Outcome v={v} outcome={outcome} form="incident" />
+        <Csrf v={v} />
+        <Field id="i-title" name="title" label={v.t('field.title')} value={f('title')} required />
+        <Field
+          id="i-description"
+          name="description"
+          type="textarea"
+          label={v.t('field.description')}
+          value={f('description')}
+          required
+        />
+        <Field
+          id="i-severity"
+          name="severity"
+          type="select"
+          label={v.t('field.severity')}
+          value={f('severity') ?? 'B'}
+          options={options(SEVERITIES)}
+        />
+        <Field
+          id="i-cases"
+          name="_caseIds"
+          type="textarea"
+          label={v.t('incident.caseIds')}
+          value={f('_caseIds')}
+          required
+          hint={v.t('incident.caseIdsHint')}
+        />
+        <button type="submit">{v.t('incident.open')}</button>
+      </fieldset>
+    </form>
+  );
+}
+
+export function escalationPages(router: Router, o: PortalOptions): void {
+  const listPage = async (req: Request, outcome?: FormOutcome, form?: Record<string, unknown>) => {
+    const v = viewOf(req, o);
+    const items = await listEscalations(o.client, { openOnly: false, limit: 50 });
+    return (
+      <Layout v={v} title={v.t('nav.escalations')}>
+        {can(v, 'escalation:file') ? (
+          <p>
+            <a href="/portal/escalations/new">{v.t('escalation.new')}</a>
+          </p>
+        ) : null}
+        <EscalationTable v={v} items={items} caption={v.t('escalation.list')} id="escalations" />
+        {can(v, 'incident:manage') ? incidentForm(v, outcome, form) : null}
+      </Layout>
+    );
+  };
+
+  router.get('/portal/escalations', async (req, res) => {
+    need(req, 'escalation:read');
+    sendPage(res, await listPage(req));
+  });
+
+  router.get('/portal/escalations/new', async (req, res) => {
+    need(req, 'escalation:file');
+    const caseId =
+      typeof req.query.case === 'string' && z.uuid().safeParse(req.query.case).success ? req.query.case : '';
+    const c = caseId ? await o.cases.get(caseId).catch(() => undefined) : undefined;
+    sendPage(res, filePage(viewOf(req, o), o, c, caseId));
+  });
+
+  router.post('/portal/escalations', async (req, res) => {
+    const actor = need(req, 'escalation:file');
+    const v = viewOf(req, o);
+    const form = req.body as Record<string, unknown>;
+    await act(
+      res,
+      'file',
+      async () => {
+        const { id } = parseRequestPart(caseIdSchema, { id: form._case }, 'body');
+        const request = parseRequestPart(escalationRequestSchema, formToJson(form, REQUEST_SHAPE), 'body');
+        const view = await fileCaseEscalation(o.escalations, id, actor, request);
+        return `/portal/escalations/${view.id}`;
+      },
+      async () => {
+        const id = typeof form._case === 'string' ? form._case : '';
+        const c = z.uuid().safeParse(id).success ? await o.cases.get(id).catch(() => undefined) : undefined;
+        return filePage(v, o, c, id);
+      },
+    );
+  });
+
+  router.get('/portal/escalations/:id', async (req, res) => {
+    need(req, 'escalation:read');
+    const view = await escalationHandle(o.escalations, escalationIdOf(req)).query(getEscalation);
+    const done =
+      typeof req.query.done === 'string' && /^[a-z]{1,20}$/.test(req.query.done) ? req.query.done : undefined;
+    sendPage(res, escalationPage(viewOf(req, o), view, undefined, done));
+  });
+
+  router.post('/portal/escalations/:id/decide/:decision', async (req, res) => {
+    const actor = need(req, 'escalation:decide');
+    const decision = req.params.decision;
+    if (decision !== 'approve' && decision !== 'decline') throw problems.notFound('No such decision.');
+    const id = escalationIdOf(req);
+    const form = req.body as Record<string, unknown>;
+    const v = viewOf(req, o);
+    await act(
+      res,
+      decision,
+      async () => {
+        const { reason } = parseRequestPart(reasonSchema, formToJson(form), 'body');
+        await decideHeldEscalation(o.escalations, id, decision, actor.principal, reason);
+        return form._back === 'approvals'
+          ? '/portal/approvals'
+          : `/portal/escalations/${id}?done=${decision}`;
+      },
+      async (outcome) =>
+        escalationPage(v, await escalationHandle(o.escalations, id).query(getEscalation), outcome),
+    );
+  });
+
+  router.post('/portal/escalations/:id/answer', async (req, res) => {
+    const actor = need(req, 'escalation:answer');
+    const id = escalationIdOf(req);
+    const form = req.body as Record<string, unknown>;
+    const v = viewOf(req, o);
+    await act(
+      res,
+      'answer',
+      async () => {
+        const { message } = parseRequestPart(messageSchema, formToJson(form), 'body');
+        await answerEscalation(o.escalations, id, actor.principal, message);
+        return `/portal/escalations/${id}?done=answer`;
+      },
+      async (outcome) =>
+        escalationPage(v, await escalationHandle(o.escalations, id).query(getEscalation), outcome),
+    );
+  });
+
+  router.post('/portal/incidents', async (req, res) => {
+    const actor = need(req, 'incident:manage');
+    const form = req.body as Record<string, unknown>;
+    await act(
+      res,
+      'incident',
+      async () => {
+        const caseIds = (typeof form._caseIds === 'string' ? form._caseIds : '')
+          .split(/[\s,]+/)
+          .filter((s) => s !== '');
+        const body = parseRequestPart(incidentRequestSchema, { ...formToJson(form), caseIds }, 'body');
+        const view = await openIncident(o.escalations, actor.principal, body);
+        return `/portal/incidents/${view.id}`;
+      },
+      (outcome) => listPage(req, outcome, form),
+    );
+  });
+
+  router.get('/portal/incidents/:id', async (req, res) => {
+    need(req, 'incident:read');
+    const { id } = parseRequestPart(
+      z.object({ id: z.string().regex(/^inc-[0-9a-f-]{36}$/, 'an incident id') }),
+      req.params,
+      'params',
+    );
+    const incident = await o.client.workflow.getHandle(im.incidentWorkflowId(id)).query(im.getIncident);
+    const v = viewOf(req, o);
+    sendPage(
+      res,
+      <Layout v={v} title={`${v.t('incident.title')}: ${incident.title}`}>
+        <dl class="facts">
+          <dt>{v.t('col.status')}</dt>
+          <dd>{incident.status}</dd>
+          <dt>{v.t('col.severity')}</dt>
+          <dd>{incident.severity}</dd>
+          <dt>{v.t('escalation.title')}</dt>
+          <dd>
+            {incident.escalationId ? (
+              <a href={`/portal/escalations/${incident.escalationId}`}>{incident.escalationId}</a>
+            ) : (
+              '—'
+            )}{' '}
+            {incident.escalationStatus ?? ''}
+          </dd>
+          <dt>{v.t('incident.cases')}</dt>
+          <dd>
+            <ul>
+              {incident.caseIds.map((c) => (
+                <li>
+                  <a href={`/portal/cases/${c}`}>{c}</a>
+                </li>
+              ))}
+            </ul>
+          </dd>
+        </dl>
+        <p>{incident.description}</p>
+        <LogTable v={v} entries={[...incident.log].reverse()} caption={v.t('case.timeline')} />
+      </Layout>,
+    );
+  });
+}

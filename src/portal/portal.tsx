@@ -1,0 +1,376 @@
+/** @jsxRuntime classic @jsx h @jsxFrag Fragment */
+import type { Client } from '@temporalio/client';
+import express, {
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+  Router,
+} from 'express';
+import type { TargetEndpoints } from '../activities/escalation-delivery';
+import { findPrincipal, type KeyEntry } from '../api/auth';
+import type { CaseGateway } from '../api/case-gateway';
+import type { ElevationGateway } from '../api/elevation-gateway';
+import type { EscalationRoutesOptions } from '../api/escalations';
+import { HttpProblem, problems } from '../api/problem';
+import type { SupportModel } from '../domain/case';
+import type { CasePolicy } from '../domain/case-policy';
+import { isAllowed, type Permission, type Principal, type Role } from '../domain/roles';
+import type { Logger } from '../logger';
+import type { CredentialVault } from '../vault/credential-vault';
+import { htmxScript, SCRIPT, STYLESHEET } from './assets';
+import { formatter } from './format';
+import { type Lang, negotiateLang, translator } from './i18n';
+import { h, type Html, renderDocument } from './jsx';
+import type { OidcSignIn, OidcTransaction } from './oidc';
+import { LANG_COOKIE, readCookies, sameToken, type Session, type Sessions, setCookie } from './session';
+import { type FormOutcome, Layout, type View } from './view';
+import { signInPage } from './pages/sign-in';
+import { casePages } from './pages/cases';
+import { elevationPages } from './pages/elevations';
+import { approvalPages } from './pages/approvals';
+import { escalationPages } from './pages/escalations';
+import { serviceOpsPages } from './pages/service-ops';
+import { rolesPages } from './pages/roles';
+import { auditPages } from './pages/audit';
+
+export interface PortalOptions {
+  client: Client;
+  cases: CaseGateway;
+  elevations: ElevationGateway;
+  escalations: EscalationRoutesOptions;
+  vault: CredentialVault | undefined;
+  policy: CasePolicy;
+  keys: readonly KeyEntry[];
+  endpoints: TargetEndpoints;
+  sessions: Sessions;
+  /** OpenID Connect sign-in; without it the portal offers the token sign-in (embedded default). */
+  oidc: OidcSignIn | undefined;
+  /** The OpenID Connect group → roles mapping, shown on the roles page. */
+  groupRoles: Record<string, readonly Role[]>;
+  timeZone: string;
+  supportModel: SupportModel;
+  providerName: string;
+  maxBodyBytes: number;
+  log: Logger;
+  /** Temporal's errors mean the same to the portal as to the API. */
+  translateError: (err: unknown) => HttpProblem | undefined;
+}
+
+interface PortalState {
+  session: Session;
+  lang: Lang;
+  /** The session had signed in but ran out. */
+  expired: boolean;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    portal?: PortalState;
+  }
+}
+
+/** The page context for this request. */
+export function viewOf(req: Request, o: Pick<PortalOptions, 'timeZone' | 'oidc'>): View {
+  const state = req.portal;
+  if (!state) throw new Error('portal state missing');
+  return {
+    lang: state.lang,
+    t: translator(state.lang),
+    fmt: formatter(state.lang, o.timeZone),
+    nowMs: Date.now(),
+    principal: req.principal,
+    csrf: state.session.csrf,
+    path: req.originalUrl,
+    devSignIn: !o.oidc,
+    oidc: Boolean(o.oidc),
+  };
+}
+
+export function sendPage(res: Response, page: Html, status = 200): void {
+  res.status(status).type('html').send(renderDocument(page));
+}
+
+export function sendFragment(res: Response, fragment: Html, status = 200): void {
+  res.status(status).type('html').send(fragment.value);
+}
+
+/** Refuses (403) unless the signed-in principal holds one of the permission's roles. */
+export function need(req: Request, permission: Permission): Principal {
+  const principal = req.principal;
+  if (!principal) throw problems.unauthenticated('Sign in first.');
+  if (!isAllowed(principal, permission)) throw problems.forbidden(`This needs the permission ${permission}.`);
+  return principal;
+}
+
+/** Runs a form's command; a refusal (bad input, forbidden, conflicting state) is shown on the form's page. */
+export async function act(
+  res: Response,
+  form: string,
+  run: () => Promise<string>,
+  rerender: (outcome: FormOutcome) => Promise<Html>,
+): Promise<void> {
+  let location: string;
+  try {
+    location = await run();
+  } catch (err) {
+    if (!(err instanceof HttpProblem) || err.status === 401 || err.status >= 500) throw err;
+    const outcome = { form, message: err.detail ?? err.title, errors: err.extra.errors ?? [] };
+    sendPage(res, await rerender(outcome), err.status);
+    return;
+  }
+  res.redirect(303, location);
+}
+
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ');
+
+const portalHeaders: RequestHandler = (_req, res, next) => {
+  res.set({
+    'Content-Security-Policy': CSP,
+    'X-Frame-Options': 'DENY',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+  });
+  next();
+};
+
+const PUBLIC = /^\/portal\/(sign-in|auth\/|assets\/|lang$)/;
+const SAFE_RETURN = /^\/portal(\/[A-Za-z0-9._~\-/]*)?(\?[A-Za-z0-9._~\-=&%]*)?$/;
+export const safeReturn = (value: unknown): string =>
+  typeof value === 'string' && SAFE_RETURN.test(value) && !value.includes('//') ? value : '/portal';
+
+export function portalRouter(o: PortalOptions): Router {
+  const router = Router();
+  router.use('/portal', portalHeaders);
+
+  const asset = (type: string, body: () => string) => (_req: Request, res: Response) => {
+    res.set('Cache-Control', 'public, max-age=3600').type(type).send(body());
+  };
+  router.get('/portal/assets/htmx.min.js', asset('text/javascript', htmxScript));
+  router.get(
+    '/portal/assets/portal.js',
+    asset('text/javascript', () => SCRIPT),
+  );
+  router.get(
+    '/portal/assets/portal.css',
+    asset('text/css', () => STYLESHEET),
+  );
+
+  // Session, language and principal for every portal request.
+  router.use('/portal', (req, res, next) => {
+    let session = o.sessions.read(req);
+    let expired = false;
+    if (!session) session = o.sessions.anonymous(req, res);
+    else if (session.expiresAt <= Date.now()) {
+      expired = session.principal !== undefined;
+      session = o.sessions.anonymous(req, res);
+    }
+    const lang = negotiateLang(readCookies(req)[LANG_COOKIE], req.get('accept-language'));
+    req.portal = { session, lang, expired };
+    if (session.principal && session.roles)
+      req.principal = { principal: session.principal, roles: session.roles };
+    next();
+  });
+
+  // Forms: urlencoded only, and every one carries the session's CSRF token.
+  router.post(
+    '/portal/{*rest}',
+    express.urlencoded({ extended: false, limit: o.maxBodyBytes, parameterLimit: 200 }),
+    (req, _res, next) => {
+      const site = req.get('sec-fetch-site');
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const token = typeof body._csrf === 'string' ? body._csrf : req.get('x-csrf-token');
+      if (
+        (site && site !== 'same-origin' && site !== 'none') ||
+        !sameToken(token, req.portal?.session.csrf)
+      ) {
+        throw problems.forbidden(
+          'The form did not come from this portal or has expired; reload the page and try again.',
+        );
+      }
+      next();
+    },
+  );
+
+  router.post('/portal/lang', (req, res) => {
+    const body = req.body as Record<string, unknown>;
+    const lang = body.lang === 'sv' ? 'sv' : 'en';
+    setCookie(req, res, LANG_COOKIE, lang, { maxAgeSeconds: 365 * 24 * 3600 });
+    res.redirect(303, safeReturn(body.returnTo));
+  });
+
+  signInRoutes(router, o);
+
+  // Everything else needs a signed-in principal.
+  router.use('/portal', (req, res, next) => {
+    if (PUBLIC.test(req.originalUrl)) return next();
+    if (req.principal) return next();
+    if (req.method === 'GET' && req.get('hx-request') !== 'true') {
+      const query = new URLSearchParams({ next: safeReturn(req.originalUrl) });
+      if (req.portal?.expired) query.set('expired', '1');
+      return res.redirect(303, `/portal/sign-in?${query.toString()}`);
+    }
+    throw problems.unauthenticated('Your session has ended; sign in again.');
+  });
+
+  router.get('/portal', (req, res) => {
+    const p = req.principal as Principal;
+    const home = isAllowed(p, 'case:read')
+      ? '/portal/cases'
+      : p.roles.includes('service-ops')
+        ? '/portal/service-ops'
+        : isAllowed(p, 'escalation:read')
+          ? '/portal/escalations'
+          : '/portal/roles';
+    res.redirect(303, home);
+  });
+
+  casePages(router, o);
+  elevationPages(router, o);
+  approvalPages(router, o);
+  escalationPages(router, o);
+  serviceOpsPages(router, o);
+  rolesPages(router, o);
+  auditPages(router, o);
+
+  router.use('/portal', (req, _res, next) => next(problems.notFound(`No page at ${req.path}.`)));
+  router.use('/portal', portalErrors(o));
+  return router;
+}
+
+function signInRoutes(router: Router, o: PortalOptions): void {
+  router.get('/portal/sign-in', (req, res) => {
+    const v = viewOf(req, o);
+    sendPage(
+      res,
+      signInPage(v, {
+        next: safeReturn(req.query.next),
+        expired: req.query.expired === '1',
+        signedOut: req.query['signed-out'] === '1',
+      }),
+    );
+  });
+
+  router.post('/portal/sign-in', (req, res) => {
+    const v = viewOf(req, o);
+    const body = req.body as Record<string, unknown>;
+    const next = safeReturn(body.next);
+    if (o.oidc)
+      throw problems.notFound('Token sign-in is off: this deployment signs in with OpenID Connect.');
+    const principal = typeof body.token === 'string' ? findPrincipal(o.keys, body.token.trim()) : undefined;
+    if (!principal) {
+      o.log.warn('portal sign-in refused', { via: 'token' });
+      sendPage(res, signInPage(v, { next, refused: true }), 401);
+      return;
+    }
+    o.sessions.signIn(req, res, { ...principal, via: 'token' });
+    o.log.info('portal sign-in', { principal: principal.principal, via: 'token' });
+    res.redirect(303, next);
+  });
+
+  router.get('/portal/auth/oidc', async (req, res) => {
+    if (!o.oidc) throw problems.notFound('OpenID Connect is not configured.');
+    const { url, transaction } = await o.oidc.start(safeReturn(req.query.next));
+    o.sessions.sealOidc(req, res, transaction);
+    res.redirect(303, url.href);
+  });
+
+  router.get('/portal/auth/callback', async (req, res) => {
+    if (!o.oidc) throw problems.notFound('OpenID Connect is not configured.');
+    const v = viewOf(req, o);
+    const transaction = o.sessions.openOidc(req, res) as OidcTransaction | undefined;
+    if (!transaction || typeof transaction.state !== 'string') {
+      sendPage(res, signInPage(v, { next: '/portal', refused: true }), 400);
+      return;
+    }
+    const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+    let who: Awaited<ReturnType<OidcSignIn['finish']>>;
+    try {
+      who = await o.oidc.finish(query, transaction);
+    } catch (err) {
+      o.log.warn('portal sign-in refused', { via: 'oidc', why: (err as Error).message });
+      sendPage(res, signInPage(v, { next: transaction.returnTo, refused: true }), 401);
+      return;
+    }
+    if (who.roles.length === 0) {
+      o.log.warn('portal sign-in refused', { via: 'oidc', principal: who.principal, why: 'no mapped group' });
+      sendPage(res, signInPage(v, { next: transaction.returnTo, noRoles: true }), 403);
+      return;
+    }
+    o.sessions.signIn(req, res, { principal: who.principal, roles: who.roles, via: 'oidc' });
+    o.log.info('portal sign-in', { principal: who.principal, via: 'oidc', roles: who.roles.join(',') });
+    // The provider's redirect was cross-site, so the Strict session cookie would not go with a
+    // redirect from here; a same-site hop through this page lets the browser send it.
+    const target = safeReturn(transaction.returnTo);
+    res
+      .status(200)
+      .type('html')
+      .send(
+        renderDocument(
+          <html lang={v.lang}>
+            <head>
+              <meta charset="utf-8" />
+              <meta http-equiv="refresh" content={`0;url=${target}`} />
+              <title>caseflow</title>
+            </head>
+            <body>
+              <main>
+                <a href={target}>{v.t('continue')}</a>
+              </main>
+            </body>
+          </html>,
+        ),
+      );
+  });
+
+  router.post('/portal/sign-out', (req, res) => {
+    if (req.principal) o.log.info('portal sign-out', { principal: req.principal.principal });
+    o.sessions.anonymous(req, res);
+    res.redirect(303, '/portal/sign-in?signed-out=1');
+  });
+}
+
+function portalErrors(o: PortalOptions) {
+  return (err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    if (!req.portal) return next(err);
+    const translated = err instanceof HttpProblem ? err : o.translateError(err);
+    if (!translated) {
+      o.log.error('portal error', {
+        path: req.path,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+    const problem =
+      translated ?? new HttpProblem(500, 'Internal error', 'Something went wrong; it was logged.');
+    const v = viewOf(req, o);
+    const status = problem.status;
+    if (req.get('hx-request') === 'true') {
+      sendFragment(res, <p class="problem">{problem.detail ?? problem.title}</p>, status);
+      return;
+    }
+    sendPage(
+      res,
+      <Layout
+        v={v}
+        title={`${status} ${v.t(status === 403 ? 'error.forbidden' : status === 404 ? 'error.notFound' : 'error.title')}`}
+      >
+        <p class="problem" role="alert">
+          {problem.detail ?? problem.title}
+        </p>
+        <p>
+          <a href="/portal">{v.t('error.home')}</a>
+        </p>
+      </Layout>,
+      status,
+    );
+  };
+}

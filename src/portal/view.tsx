@@ -1,0 +1,311 @@
+/** @jsxRuntime classic @jsx h @jsxFrag Fragment */
+import type { FieldIssue } from '../api/problem';
+import { isAllowed, type Permission, type Principal } from '../domain/roles';
+import type { Formatter } from './format';
+import type { Lang, MessageKey, Translate } from './i18n';
+import { type Child, Fragment, h, type Html } from './jsx';
+import type { SlaBadge } from './sla-badge';
+
+void Fragment;
+
+/** Everything a page needs to render for one request. */
+export interface View {
+  lang: Lang;
+  t: Translate;
+  fmt: Formatter;
+  nowMs: number;
+  principal: Principal | undefined;
+  csrf: string;
+  /** The path (and query) of this page, to come back to after switching language. */
+  path: string;
+  devSignIn: boolean;
+  oidc: boolean;
+}
+
+export const can = (v: View, permission: Permission): boolean =>
+  v.principal !== undefined && isAllowed(v.principal, permission);
+export const isServiceOps = (v: View): boolean => v.principal?.roles.includes('service-ops') ?? false;
+
+/** A form's outcome shown on the page it came from. */
+export interface FormOutcome {
+  /** Which form on the page it belongs to. */
+  form: string;
+  message: string;
+  errors: FieldIssue[];
+}
+
+const NAV: { href: string; label: MessageKey; show: (v: View) => boolean }[] = [
+  { href: '/portal/cases', label: 'nav.cases', show: (v) => can(v, 'case:read') },
+  { href: '/portal/elevations', label: 'nav.elevations', show: (v) => can(v, 'elevation:read') },
+  {
+    href: '/portal/approvals',
+    label: 'nav.approvals',
+    show: (v) => can(v, 'elevation:decide') || can(v, 'escalation:decide'),
+  },
+  { href: '/portal/escalations', label: 'nav.escalations', show: (v) => can(v, 'escalation:read') },
+  { href: '/portal/service-ops', label: 'nav.serviceOps', show: isServiceOps },
+  { href: '/portal/roles', label: 'nav.roles', show: (v) => v.principal !== undefined },
+  { href: '/portal/audit', label: 'nav.audit', show: (v) => can(v, 'case:audit') },
+];
+
+export function Csrf({ v }: { v: View }): Html {
+  return <input type="hidden" name="_csrf" value={v.csrf} />;
+}
+
+function LanguageSwitch({ v }: { v: View }): Html {
+  const other: Lang = v.lang === 'sv' ? 'en' : 'sv';
+  return (
+    <form method="post" action="/portal/lang" class="inline">
+      <Csrf v={v} />
+      <input type="hidden" name="lang" value={other} />
+      <input type="hidden" name="returnTo" value={v.path} />
+      <button type="submit" lang={other}>
+        {other === 'sv' ? 'Svenska' : 'English'}
+      </button>
+    </form>
+  );
+}
+
+export function Layout({ v, title, children }: { v: View; title: string; children?: Child }): Html {
+  const current = v.path.split('?')[0] ?? '';
+  return (
+    <html lang={v.lang}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta
+          name="htmx-config"
+          content='{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true}'
+        />
+        <title>{`${title} · caseflow`}</title>
+        <link rel="stylesheet" href="/portal/assets/portal.css" />
+        <script src="/portal/assets/htmx.min.js" defer></script>
+        <script src="/portal/assets/portal.js" defer></script>
+      </head>
+      <body>
+        <a class="skip" href="#main">
+          {v.t('skip')}
+        </a>
+        <header class="top">
+          <span class="brand">caseflow</span>
+          {v.principal ? (
+            <nav aria-label={v.t('nav.label')}>
+              <ul>
+                {NAV.filter((n) => n.show(v)).map((n) => (
+                  <li>
+                    <a href={n.href} aria-current={current.startsWith(n.href) ? 'page' : undefined}>
+                      {v.t(n.label)}
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+          ) : null}
+          <div class="who">
+            {v.principal ? (
+              <>
+                <span>
+                  {v.t('signedInAs')} <strong>{v.principal.principal}</strong> (
+                  {v.principal.roles.map((r) => v.t(`role.${r}`)).join(', ')})
+                </span>
+                <form method="post" action="/portal/sign-out" class="inline">
+                  <Csrf v={v} />
+                  <button type="submit">{v.t('signOut')}</button>
+                </form>
+              </>
+            ) : null}
+            <LanguageSwitch v={v} />
+          </div>
+        </header>
+        <main id="main">
+          <h1>{title}</h1>
+          {children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+/** The outcome of the last form on this page: what went wrong, field by field, as the API says it. */
+export function Outcome({ v, outcome, form }: { v: View; outcome?: FormOutcome; form: string }): Html {
+  if (!outcome || outcome.form !== form) return <></>;
+  return (
+    <div class="problem" role="alert" id={`${form}-problem`}>
+      <p>
+        <strong>{v.t('problem')}</strong> {outcome.message}
+      </p>
+      {outcome.errors.length > 0 ? (
+        <ul>
+          {outcome.errors.map((e) => (
+            <li>
+              <code>{e.path.replace(/^body\./, '')}</code>: {e.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+export function Done({ v, done }: { v: View; done: string | undefined }): Html {
+  if (!done) return <></>;
+  return (
+    <p class="done" role="status">
+      {v.t('done')} {done}
+    </p>
+  );
+}
+
+/** A labelled field; `name` is the request field it fills, so the API's error paths point at it. */
+export function Field({
+  id,
+  label,
+  name,
+  type = 'text',
+  value,
+  required,
+  hint,
+  options,
+  rows,
+  min,
+  max,
+}: {
+  id: string;
+  label: string;
+  name: string;
+  type?: 'text' | 'textarea' | 'select' | 'number' | 'email';
+  value?: string;
+  required?: boolean;
+  hint?: string;
+  options?: readonly (readonly [string, string])[];
+  rows?: number;
+  min?: number;
+  max?: number;
+}): Html {
+  const hintId = hint ? `${id}-hint` : undefined;
+  let control: Html;
+  if (type === 'textarea') {
+    control = (
+      <textarea id={id} name={name} rows={rows ?? 3} required={required} aria-describedby={hintId}>
+        {value ?? ''}
+      </textarea>
+    );
+  } else if (type === 'select') {
+    control = (
+      <select id={id} name={name} required={required} aria-describedby={hintId}>
+        {(options ?? []).map(([optionValue, text]) => (
+          <option value={optionValue} selected={optionValue === value}>
+            {text}
+          </option>
+        ))}
+      </select>
+    );
+  } else {
+    control = (
+      <input
+        id={id}
+        name={name}
+        type={type}
+        value={value}
+        required={required}
+        aria-describedby={hintId}
+        min={min}
+        max={max}
+      />
+    );
+  }
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      {control}
+      {hint ? (
+        <small id={hintId} class="hint">
+          {hint}
+        </small>
+      ) : null}
+    </div>
+  );
+}
+
+export function Checkbox({
+  id,
+  name,
+  label,
+  checked,
+  value = 'on',
+}: {
+  id: string;
+  name: string;
+  label: Child;
+  checked?: boolean;
+  value?: string;
+}): Html {
+  return (
+    <div class="check">
+      <input type="checkbox" id={id} name={name} value={value} checked={checked} />
+      <label for={id}>{label}</label>
+    </div>
+  );
+}
+
+export function SlaBadgeView({ v, badge }: { v: View; badge: SlaBadge }): Html {
+  const left =
+    badge.leftMs === null
+      ? ''
+      : badge.leftMs >= 0
+        ? v.t('sla.left', { time: v.fmt.duration(badge.leftMs) })
+        : v.t('sla.over', { time: v.fmt.duration(badge.leftMs) });
+  return (
+    <span class={`badge sla-${badge.state}`}>
+      {v.t(`sla.${badge.state}`)}
+      {badge.state === 'paused' && badge.pausedFor ? ` (${badge.pausedFor})` : ''}
+      {left ? ` · ${left}` : ''}
+    </span>
+  );
+}
+
+/** Time left to an ISO deadline, or how long it is past. */
+export function until(v: View, iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const ms = Date.parse(iso) - v.nowMs;
+  return ms >= 0
+    ? v.t('sla.left', { time: v.fmt.duration(ms) })
+    : v.t('sla.over', { time: v.fmt.duration(ms) });
+}
+
+export function LogTable({
+  v,
+  entries,
+  caption,
+}: {
+  v: View;
+  entries: readonly { at: string; type: string; actor: string; reason: string | null; text: string }[];
+  caption: string;
+}): Html {
+  return (
+    <table>
+      <caption>{caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{v.t('col.when')}</th>
+          <th scope="col">{v.t('col.what')}</th>
+          <th scope="col">{v.t('col.who')}</th>
+          <th scope="col">{v.t('col.details')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {entries.map((e) => (
+          <tr>
+            <td>{v.fmt.dateTime(e.at)}</td>
+            <td>{e.type}</td>
+            <td>{e.actor}</td>
+            <td>
+              {e.text}
+              {e.reason ? ` — ${e.reason}` : ''}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
