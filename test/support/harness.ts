@@ -75,6 +75,8 @@ export interface ApiOptions {
   escalationTargets?: TargetEndpoints;
   /** The portal's sign-in settings (OpenID Connect for the browser tests that need it). */
   portal?: PortalSettings;
+  /** A port chosen beforehand (when a party must know the URL first); a free one otherwise. */
+  port?: number;
 }
 
 export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
@@ -107,7 +109,7 @@ export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
     portal: options.portal,
     log: createLogger('api', 'debug', (line) => logs.push(line)),
   });
-  const server = app.listen(0, '127.0.0.1');
+  const server = app.listen(options.port ?? 0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

@@ -3,6 +3,7 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { auditCase } from '../../api/audit';
 import { caseStateAt } from '../../api/case-state';
+import { HttpProblem } from '../../api/problem';
 import { parseRequestPart } from '../../api/validation';
 import { buildBundle, bundleToTar } from '../../audit/bundle';
 import { Fragment, h, type Html } from '../jsx';
@@ -50,7 +51,16 @@ export function auditPages(router: Router, o: PortalOptions): void {
     const raw = Object.fromEntries(Object.entries(req.query).filter(([, x]) => x !== ''));
     const q = parseRequestPart(querySchema, raw, 'query');
     const audited = q.case ? await auditCase(o.client, q.case, actor) : undefined;
-    const at = q.case && q.asOfEvent ? await caseStateAt(o.client, q.case, q.asOfEvent) : undefined;
+    let at: Awaited<ReturnType<typeof caseStateAt>> | undefined;
+    let asOfProblem: string | undefined;
+    if (q.case && q.asOfEvent) {
+      try {
+        at = await caseStateAt(o.client, q.case, q.asOfEvent);
+      } catch (err) {
+        if (!(err instanceof HttpProblem) || err.status !== 404) throw err;
+        asOfProblem = err.detail;
+      }
+    }
     const entries = (audited?.timeline.entries ?? []).filter(
       (e) => (!q.type || e.type === q.type) && (!q.actor || e.actor === q.actor),
     );
@@ -85,6 +95,11 @@ export function auditPages(router: Router, o: PortalOptions): void {
           </fieldset>
         </form>
         {at ? <StateAt v={v} at={at} /> : null}
+        {asOfProblem ? (
+          <p class="problem" role="alert">
+            {asOfProblem}
+          </p>
+        ) : null}
         {audited ? (
           <>
             <p>

@@ -494,7 +494,7 @@ export function elevationPages(router: Router, o: PortalOptions): void {
         const view = await o.elevations.request(caseId, actor.principal, body);
         return `/portal/elevations/${view.id}`;
       },
-      () => Promise.resolve(requestPage(v, '', '', undefined, form)),
+      (outcome) => Promise.resolve(requestPage(v, '', '', outcome, form)),
     );
   });
 
