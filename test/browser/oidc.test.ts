@@ -80,9 +80,10 @@ async function signInAtProvider(login: string) {
   await w.page.goto(`${api.url}/portal/cases`);
   expect(await w.page.getByLabel('Token').count()).toBe(0);
   await checkPage(w, 'sign-in-oidc');
+  const authorization = w.page.waitForRequest((request) => new URL(request.url()).pathname === '/auth');
   await w.page.getByRole('link', { name: 'Sign in with your organisation' }).click();
-  await w.page.waitForURL((url) => url.origin !== api.url);
-  const authorize = w.page.url();
+  const authorize = (await authorization).url();
+  await w.page.waitForURL((url) => url.origin !== api.url && url.pathname.startsWith('/interaction'));
   await w.page.locator('input[name=login]').fill(login);
   await w.page.locator('input[name=password]').fill('any password');
   await w.page.getByRole('button', { name: 'Sign-in' }).click();
@@ -100,7 +101,7 @@ describe('OpenID Connect sign-in', () => {
     await w.page.waitForURL(`${api.url}/portal/cases`);
     await expect.poll(() => w.page.locator('.who').textContent()).toContain('anna.berg');
     expect(await w.page.locator('.who').textContent()).toContain('Escalation team');
-    const [cookie] = (await w.context.cookies(api.url)).filter((c) => c.name === 'cf_session');
+    const [cookie] = (await w.context.cookies(`${api.url}/portal/`)).filter((c) => c.name === 'cf_session');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     // The role came from the group: the escalation team's elevation form is open to her.
     const form = await w.page.goto(`${api.url}/portal/elevations/new`);
@@ -121,7 +122,9 @@ describe('OpenID Connect sign-in', () => {
       .first()
       .inputValue()
       .catch(() => '');
-    const cookies = (await w.context.cookies(api.url)).map((k) => `${k.name}=${k.value}`).join('; ');
+    const cookies = (await w.context.cookies(`${api.url}/portal/`))
+      .map((k) => `${k.name}=${k.value}`)
+      .join('; ');
     const tokenSignIn = await fetch(`${api.url}/portal/sign-in`, {
       method: 'POST',
       redirect: 'manual',
