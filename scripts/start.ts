@@ -118,6 +118,16 @@ async function main(): Promise<void> {
   }
 
   if (!config.vaultKeys) env.CASEFLOW_VAULT_KEYS = ensureDevVaultKeys(config.dataDir);
+  // Escalations need an admin contact per area; on the development default the dev IT admin is
+  // the contact for every area, so the whole flow can be walked in the portal at once.
+  const devAdminContacts = embedded && Object.keys(config.adminContacts).length === 0;
+  if (devAdminContacts) {
+    env.CASEFLOW_ADMIN_CONTACTS = JSON.stringify(
+      Object.fromEntries(
+        ['app-packaging', 'devices', 'security', 'other'].map((area) => [area, 'dev-it-admin']),
+      ),
+    );
+  }
 
   run('worker', tsx('src/worker.ts', env));
   run('api', tsx('src/server.ts', env));
@@ -127,13 +137,17 @@ async function main(): Promise<void> {
   const lines = [
     '',
     'caseflow is up',
+    `  Portal         ${apiUrl}/portal   (${config.oidcIssuer ? 'sign in with your organisation' : 'sign in with a token below'})`,
     `  API            ${apiUrl}   (reference: ${apiUrl}/docs, OpenAPI: ${apiUrl}/openapi.json)`,
     `  Temporal gRPC  ${target.address}   namespace ${target.namespace}${embedded ? '   (embedded dev server, data in ' + config.dataDir + ')' : ''}`,
     `  Temporal UI    ${uiUrl ?? '(the UI of your Temporal cluster)'}`,
     '',
   ];
   if (devTokens?.created) {
-    lines.push('Sign in with "Authorization: Bearer <token>". Development tokens (shown only this once):');
+    lines.push(
+      'Sign in to the portal with one of these, or send it as "Authorization: Bearer <token>".',
+      'Development tokens (shown only this once):',
+    );
     for (const k of devTokens.created)
       lines.push(`  ${k.principal.padEnd(20)} roles ${k.roles.join(',').padEnd(16)} ${k.token}`);
     lines.push(`Their hashes are in ${devTokens.path}; delete that file to issue new ones.`);
@@ -143,6 +157,8 @@ async function main(): Promise<void> {
   } else {
     lines.push(`Sign in with a token whose hash is in ${config.apiKeysFile}.`);
   }
+  if (devAdminContacts)
+    lines.push('Admin contact for every escalation area: dev-it-admin (set CASEFLOW_ADMIN_CONTACTS).');
   lines.push(
     `Example: curl -H "Authorization: Bearer <token>" ${apiUrl}/v1/cases/<id>`,
     'Press Ctrl-C to stop.',

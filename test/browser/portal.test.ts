@@ -50,6 +50,21 @@ describe('signing in, sessions and the browser-side rules', () => {
     await w.context.close();
   });
 
+  it('ends a session at its expiry: the next page asks to sign in again', async () => {
+    const shortLived = await startApi({ portal: { sessionMinutes: 0.05 } });
+    try {
+      const w = await signIn(browser, shortLived, shortLived.as.agent!);
+      expect(new URL(w.page.url()).pathname).toBe('/portal/cases');
+      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      await w.page.goto(`${shortLived.url}/portal/cases`);
+      expect(new URL(w.page.url()).pathname).toBe('/portal/sign-in');
+      await expect.poll(() => w.page.getByRole('status').first().textContent()).toContain('Your session ended');
+      await w.context.close();
+    } finally {
+      await shortLived.close();
+    }
+  });
+
   it('refuses a form posted without the CSRF token, or with another session’s', async () => {
     const w = await signIn(browser, api, api.as.agent!);
     const caseId = (await postOk(api, '/v1/cases', api.as.agent!.token, intake())).id as string;

@@ -58,6 +58,7 @@ describe('npm start (scripts/start.ts)', () => {
     await waitForOutput(proc, /Press Ctrl-C to stop/, 120_000, output);
 
     expect(output.text).toContain(`http://127.0.0.1:${apiPort}`);
+    expect(output.text).toContain(`http://127.0.0.1:${apiPort}/portal`);
     expect(output.text).toContain(`127.0.0.1:${grpcPort}`);
     expect(output.text).toContain(`http://127.0.0.1:${uiPort}`);
     expect(existsSync(join(dataDir, 'temporal.sqlite'))).toBe(true);
@@ -71,6 +72,7 @@ describe('npm start (scripts/start.ts)', () => {
     });
     expect(res.status).toBe(201);
     expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${apiPort}/portal/sign-in`)).status).toBe(200);
 
     const exited = new Promise<number | null>((resolve) => proc?.once('exit', (code) => resolve(code)));
     proc.kill('SIGINT');

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, loadConfig, portalSettingsFrom } from '../../src/config';
 
 const fileWith = (content: string): string => {
   const path = join(mkdtempSync(join(tmpdir(), 'caseflow-config-')), 'config.json');
@@ -64,5 +64,38 @@ describe('loadConfig', () => {
       /PORT \(config file key "port"\)/,
     );
     expect(() => loadConfig({ CASEFLOW_CONFIG_FILE: '/nonexistent/caseflow.json' })).toThrow(/cannot read/);
+  });
+});
+
+describe('portal sign-in settings', () => {
+  const oidc = {
+    CASEFLOW_OIDC_ISSUER: 'https://login.example.org/tenant/v2.0',
+    CASEFLOW_OIDC_CLIENT_ID: 'caseflow',
+    CASEFLOW_OIDC_REDIRECT_URL: 'https://caseflow.example.org/portal/auth/callback',
+    CASEFLOW_OIDC_GROUP_ROLES: JSON.stringify({
+      'Modern Workplace Roles-Support Partner': ['agent', 'escalation-team'],
+    }),
+  };
+
+  it('offers the token sign-in when no issuer is set', () => {
+    expect(portalSettingsFrom(loadConfig({})).oidc).toBeUndefined();
+  });
+
+  it('maps groups to roles from configuration', () => {
+    expect(portalSettingsFrom(loadConfig(oidc)).oidc).toMatchObject({
+      issuer: oidc.CASEFLOW_OIDC_ISSUER,
+      groupsClaim: 'groups',
+      groupRoles: { 'Modern Workplace Roles-Support Partner': ['agent', 'escalation-team'] },
+    });
+  });
+
+  it('names what is missing or wrong', () => {
+    expect(() => loadConfig({ CASEFLOW_OIDC_ISSUER: oidc.CASEFLOW_OIDC_ISSUER })).toThrow(
+      /CASEFLOW_OIDC_CLIENT_ID/,
+    );
+    expect(() => loadConfig({ ...oidc, CASEFLOW_OIDC_GROUP_ROLES: '{"x": ["root"]}' })).toThrow(
+      /CASEFLOW_OIDC_GROUP_ROLES/,
+    );
+    expect(() => loadConfig({ CASEFLOW_SESSION_KEY: 'c2hvcnQ=' })).toThrow(/CASEFLOW_SESSION_KEY/);
   });
 });

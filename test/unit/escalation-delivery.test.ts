@@ -5,6 +5,8 @@ import {
   createEscalationDeliveryActivities,
   type EscalationDelivery,
   EscalationDeliveryError,
+  hasDestination,
+  IN_APP_INBOX,
   parseTargetEndpoints,
   type TargetEndpoints,
 } from '../../src/activities/escalation-delivery';
@@ -251,6 +253,33 @@ describe('deliverEscalation', () => {
     expect((error as Error).message).toContain('CASEFLOW_ESCALATION_TARGETS');
     expect((error as Error).message).toContain('microsoft-channel');
     expect(party.received).toHaveLength(0);
+  });
+
+  it('delivers service-ops escalations to the in-app inbox when service-ops has no endpoint, sending nothing', async () => {
+    const party = await startVendor();
+
+    const receipt = await deliverer(vendorAt(party)).deliverEscalation({
+      ...escalation,
+      target: 'service-ops',
+    });
+
+    expect(receipt).toMatchObject({ deliveredTo: IN_APP_INBOX, externalReference: null });
+    expect(party.received).toHaveLength(0);
+    expect(hasDestination({}, 'service-ops')).toBe(true);
+    expect(hasDestination({}, 'vendor')).toBe(false);
+  });
+
+  it('sends service-ops escalations to their endpoint once one is configured', async () => {
+    const party = await startVendor();
+    const endpoints = { 'service-ops': { url: `${party.url}/escalations`, secret: vendorSecret } };
+
+    const receipt = await createEscalationDeliveryActivities({ endpoints }).deliverEscalation({
+      ...escalation,
+      target: 'service-ops',
+    });
+
+    expect(receipt.deliveredTo).not.toBe(IN_APP_INBOX);
+    expect(party.received).toHaveLength(1);
   });
 
   it('does not take a target name from Object.prototype for an endpoint', async () => {
