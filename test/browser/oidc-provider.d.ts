@@ -1,2 +1,9 @@
-// oidc-provider ships no type declarations; the test uses a small part of it.
-declare module 'oidc-provider';
+// oidc-provider ships no type declarations; this is the part the OIDC test uses.
+declare module 'oidc-provider' {
+  import type { Server } from 'node:http';
+
+  export default class Provider {
+    constructor(issuer: string, configuration: Record<string, unknown>);
+    listen(port: number, host: string): Server;
+  }
+}

@@ -48,7 +48,7 @@ beforeAll(async () => {
     features: { devInteractions: { enabled: true } },
     cookies: { keys: [randomBytes(32).toString('hex')] },
   });
-  idp = (provider as { listen: (port: number, host: string) => Server }).listen(idpPort, '127.0.0.1');
+  idp = provider.listen(idpPort, '127.0.0.1');
   await new Promise<void>((resolve) => idp.once('listening', resolve));
   api = await startApi({
     port: portalPort,

@@ -58,7 +58,9 @@ describe('signing in, sessions and the browser-side rules', () => {
       await new Promise((resolve) => setTimeout(resolve, 3_500));
       await w.page.goto(`${shortLived.url}/portal/cases`);
       expect(new URL(w.page.url()).pathname).toBe('/portal/sign-in');
-      await expect.poll(() => w.page.getByRole('status').first().textContent()).toContain('Your session ended');
+      await expect
+        .poll(() => w.page.getByRole('status').first().textContent())
+        .toContain('Your session ended');
       await w.context.close();
     } finally {
       await shortLived.close();
