@@ -496,3 +496,43 @@ describe('audit, roles and language', () => {
     await w.context.close();
   });
 });
+
+describe('incidents, lists and live fragments', () => {
+  it('an IT admin opens an incident for several cases; lists and polled fragments render', async () => {
+    const cases = await Promise.all(
+      [1, 2].map(async () => (await postOk(api, '/v1/cases', api.as.agent!.token, intake())).id as string),
+    );
+    const admin = await signIn(browser, api, api.as.admin!);
+    await admin.page.goto(`${api.url}/portal/escalations`);
+    const form = admin.page.locator('#incident-form');
+    await form.getByLabel('Title').fill('Docking stations drop the network');
+    await form.getByLabel('Description').fill('Several users lose the network when docking since Monday.');
+    await form.getByLabel('Case ids').fill(cases.join('\n'));
+    await form.getByRole('button', { name: 'Open the incident' }).click();
+    await admin.page.waitForURL(/\/portal\/incidents\/inc-[0-9a-f-]{36}$/);
+    await expect.poll(() => admin.page.locator('main').textContent()).toContain(cases[1]);
+    await checkPage(admin, 'incident');
+    await admin.page.goto(`${api.url}/portal/elevations`);
+    await checkPage(admin, 'elevations');
+
+    // What htmx polls: fragments fed by the same queries, without the page around them.
+    const cookies = (await admin.context.cookies()).map((k) => `${k.name}=${k.value}`).join('; ');
+    const fragment = await fetch(`${api.url}/portal/approvals/count`, {
+      headers: { cookie: cookies, 'hx-request': 'true' },
+    });
+    const text = await fragment.text();
+    expect(text).toMatch(/^<span id="approval-count"[^>]*>\d+ waiting for a decision<\/span>$/);
+    const sla = await (
+      await fetch(`${api.url}/portal/cases/${cases[0]}/sla`, {
+        headers: { cookie: cookies, 'hx-request': 'true' },
+      })
+    ).text();
+    expect(sla).toMatch(/^<section id="sla"/);
+    // A poll after the session is gone gets a 401, not a sign-in page swapped into the panel.
+    const anonymous = await fetch(`${api.url}/portal/cases/${cases[0]}/sla`, {
+      headers: { 'hx-request': 'true' },
+    });
+    expect(anonymous.status).toBe(401);
+    await admin.context.close();
+  });
+});
