@@ -271,6 +271,24 @@ const en = {
   'audit.run': 'Run',
   'audit.bundle': 'Download the audit bundle (tar)',
   'audit.source': 'Source',
+  'status.new': 'New',
+  'status.triaged': 'Triaged',
+  'status.in-progress': 'In progress',
+  'status.waiting-on-requester': 'Waiting on the requester',
+  'status.waiting-on-vendor': 'Waiting on the vendor',
+  'status.waiting-on-escalation': 'Waiting on the escalation',
+  'status.resolved': 'Resolved',
+  'status.closed': 'Closed',
+  'status.closed-unresponsive': 'Closed (requester unresponsive)',
+  'status.pending-approval': 'Waiting for approval',
+  'status.active': 'Active',
+  'status.denied': 'Denied',
+  'status.expired': 'Expired',
+  'status.ended': 'Ended',
+  'status.awaiting-approval': 'Held for IT admin approval',
+  'status.filed': 'Filed',
+  'status.acknowledged': 'Acknowledged',
+  'status.declined': 'Declined',
 };
 
 export type MessageKey = keyof typeof en;
@@ -542,6 +560,24 @@ const sv: Record<MessageKey, string> = {
   'audit.run': 'Körning',
   'audit.bundle': 'Ladda ner granskningspaketet (tar)',
   'audit.source': 'Källa',
+  'status.new': 'Nytt',
+  'status.triaged': 'Sorterat',
+  'status.in-progress': 'Pågår',
+  'status.waiting-on-requester': 'Väntar på beställaren',
+  'status.waiting-on-vendor': 'Väntar på leverantören',
+  'status.waiting-on-escalation': 'Väntar på eskaleringen',
+  'status.resolved': 'Löst',
+  'status.closed': 'Stängt',
+  'status.closed-unresponsive': 'Stängt (beställaren svarade inte)',
+  'status.pending-approval': 'Väntar på godkännande',
+  'status.active': 'Aktiv',
+  'status.denied': 'Avslagen',
+  'status.expired': 'Utgången',
+  'status.ended': 'Avslutad',
+  'status.awaiting-approval': 'Väntar på IT-administratörens godkännande',
+  'status.filed': 'Skickad',
+  'status.acknowledged': 'Mottagen',
+  'status.declined': 'Avböjd',
 };
 
 const MESSAGES: Record<Lang, Record<MessageKey, string>> = { en, sv };
@@ -556,6 +592,13 @@ export function translator(lang: Lang): Translate {
       ? text.replace(/\{(\w+)\}/g, (_m, name: string) => String(params[name] ?? `{${name}}`))
       : text;
   };
+}
+
+/** A status in words, or as it is when this version has no words for it yet. */
+export function statusText(t: Translate, status: string | null | undefined): string {
+  if (!status) return '—';
+  const key = `status.${status}`;
+  return key in en ? t(key as MessageKey) : status;
 }
 
 /** The chosen language (cookie), else the browser's first supported preference, else English. */

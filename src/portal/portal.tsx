@@ -223,13 +223,16 @@ export function portalRouter(o: PortalOptions): Router {
 
   router.get('/portal', (req, res) => {
     const p = req.principal as Principal;
-    const home = isAllowed(p, 'case:read')
+    // Each role lands where its work is: agents at the desk, IT admins at their approvals.
+    const home = isAllowed(p, 'case:work')
       ? '/portal/cases'
-      : p.roles.includes('service-ops')
-        ? '/portal/service-ops'
-        : isAllowed(p, 'escalation:read')
-          ? '/portal/escalations'
-          : '/portal/roles';
+      : isAllowed(p, 'elevation:decide')
+        ? '/portal/approvals'
+        : p.roles.includes('service-ops')
+          ? '/portal/service-ops'
+          : isAllowed(p, 'case:audit')
+            ? '/portal/audit'
+            : '/portal/roles';
     res.redirect(303, home);
   });
 

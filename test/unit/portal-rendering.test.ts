@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formToJson } from '../../src/portal/forms';
-import { negotiateLang, translator } from '../../src/portal/i18n';
+import { negotiateLang, statusText, translator } from '../../src/portal/i18n';
 import { Fragment, h, renderDocument } from '../../src/portal/jsx';
 import { rolesFromGroups, principalFrom } from '../../src/portal/oidc';
 import { Sealer } from '../../src/portal/session';
@@ -81,6 +81,13 @@ describe('languages', () => {
     expect(negotiateLang(undefined, 'de;q=1, sv-SE;q=0.8, en;q=0.5')).toBe('sv');
     expect(negotiateLang(undefined, 'de, fr')).toBe('en');
     expect(negotiateLang('xx', undefined)).toBe('en');
+  });
+
+  it('names statuses in words, and shows one it has no words for as it is', () => {
+    expect(statusText(translator('sv'), 'waiting-on-requester')).toBe('Väntar på beställaren');
+    expect(statusText(translator('en'), 'awaiting-approval')).toBe('Held for IT admin approval');
+    expect(statusText(translator('sv'), 'grant-failed')).toBe('grant-failed');
+    expect(statusText(translator('en'), null)).toBe('—');
   });
 
   it('speaks Swedish and fills in parameters', () => {

@@ -7,6 +7,7 @@ import { HttpProblem } from '../../api/problem';
 import { parseRequestPart } from '../../api/validation';
 import { buildBundle, bundleToTar } from '../../audit/bundle';
 import { Fragment, h, type Html } from '../jsx';
+import { statusText } from '../i18n';
 import { need, type PortalOptions, sendPage, viewOf } from '../portal';
 import { Field, Layout, type View } from '../view';
 
@@ -30,7 +31,7 @@ function StateAt({ v, at }: { v: View; at: Awaited<ReturnType<typeof caseStateAt
       <h2 id="asof-h">{v.t('audit.asOfTitle', { event: at.reflectsEvent })}</h2>
       <dl class="facts">
         <dt>{v.t('col.status')}</dt>
-        <dd>{at.state.status}</dd>
+        <dd>{statusText(v.t, at.state.status)}</dd>
         <dt>{v.t('col.severity')}</dt>
         <dd>{at.state.severity}</dd>
         <dt>{v.t('col.tier')}</dt>

@@ -10,6 +10,7 @@ import { CASE_STATUSES, CHANNELS, caseIntakeSchema, type CaseView, isClosed, TIE
 import { CATEGORIES, SEVERITIES } from '../../domain/categories';
 import { caseListFiltersSchema } from '../../temporal/case-list-query';
 import { type FormShape, fieldText, formToJson } from '../forms';
+import { statusText } from '../i18n';
 import { Fragment, h, type Html } from '../jsx';
 import { act, need, type PortalOptions, sendFragment, sendPage, viewOf } from '../portal';
 import { slaBadge } from '../sla-badge';
@@ -317,7 +318,7 @@ function casePage(
             <dt>{v.t('col.id')}</dt>
             <dd>{c.id}</dd>
             <dt>{v.t('col.status')}</dt>
-            <dd>{c.status}</dd>
+            <dd>{statusText(v.t, c.status)}</dd>
             <dt>{v.t('col.severity')}</dt>
             <dd>
               {c.severity}
@@ -395,7 +396,7 @@ function casePage(
           <ul>
             {c.escalations.map((e) => (
               <li>
-                <a href={`/portal/escalations/${e.id}`}>{e.id}</a> {e.target}: {e.status}
+                <a href={`/portal/escalations/${e.id}`}>{e.id}</a> {e.target}: {statusText(v.t, e.status)}
               </li>
             ))}
           </ul>
@@ -533,7 +534,10 @@ export function casePages(router: Router, o: PortalOptions): void {
                 type="select"
                 label={v.t('col.status')}
                 value={f('status')}
-                options={withAny(v, CASE_STATUSES)}
+                options={[
+                  ['', v.t('filter.any')],
+                  ...CASE_STATUSES.map((x) => [x, statusText(v.t, x)] as const),
+                ]}
               />
               <Field
                 id="f-severity"
@@ -589,7 +593,7 @@ export function casePages(router: Router, o: PortalOptions): void {
                   <td>
                     <a href={`/portal/cases/${item.id}`}>{c?.title ?? item.id}</a>
                   </td>
-                  <td>{c?.status ?? item.status}</td>
+                  <td>{statusText(v.t, c?.status ?? item.status)}</td>
                   <td>{c?.severity ?? item.severity}</td>
                   <td>
                     {c ? (

@@ -11,6 +11,7 @@ import {
   type ElevationView,
 } from '../../domain/elevation';
 import { type FormShape, fieldText, formToJson } from '../forms';
+import { statusText } from '../i18n';
 import { Fragment, h, type Html } from '../jsx';
 import { act, need, type PortalOptions, sendFragment, sendPage, viewOf } from '../portal';
 import {
@@ -162,7 +163,7 @@ export function LeasePanel({ v, e }: { v: View; e: ElevationView }): Html {
       <dl class="facts">
         <dt>{v.t('col.status')}</dt>
         <dd>
-          <span class="badge">{e.status}</span>
+          <span class="badge">{statusText(v.t, e.status)}</span>
         </dd>
         <dt>{v.t('elevation.windowStart')}</dt>
         <dd>{v.fmt.dateTime(e.startsAt)}</dd>
@@ -437,7 +438,7 @@ export function elevationPages(router: Router, o: PortalOptions): void {
               <td>
                 <a href={`/portal/elevations/${x.id}`}>{x.id}</a>
               </td>
-              <td>{x.status}</td>
+              <td>{statusText(v.t, x.status)}</td>
               <td>{x.requestedBy}</td>
               <td>{x.deviceSerial}</td>
               <td>{v.fmt.dateTime(x.requestedAt)}</td>

@@ -25,6 +25,7 @@ import { getEscalation } from '../../workflows/escalation.messages';
 import * as im from '../../workflows/incident.messages';
 import { listEscalations } from '../escalation-list';
 import { type FormShape, fieldText, formToJson } from '../forms';
+import { statusText } from '../i18n';
 import { Fragment, h, type Html } from '../jsx';
 import { act, need, type PortalOptions, sendPage, viewOf } from '../portal';
 import {
@@ -98,7 +99,7 @@ export function EscalationTable({
             </td>
             <td>{e.target}</td>
             <td>{e.severity}</td>
-            <td>{e.status}</td>
+            <td>{statusText(v.t, e.status)}</td>
             <td>{e.gate}</td>
             <td>{e.filedBy}</td>
             <td>{clocks(v, e)}</td>
@@ -299,7 +300,7 @@ function escalationPage(v: View, e: EscalationView, outcome?: FormOutcome, done?
           {e.twentyFourSeven ? ' (24x7)' : ''}
         </dd>
         <dt>{v.t('col.status')}</dt>
-        <dd>{e.status}</dd>
+        <dd>{statusText(v.t, e.status)}</dd>
         <dt>{v.t('escalation.gate')}</dt>
         <dd>{e.gate}</dd>
         <dt>{v.t('escalation.filedBy')}</dt>

@@ -11,6 +11,7 @@ import type { Principal } from '../../domain/roles';
 import { getEscalation } from '../../workflows/escalation.messages';
 import { listEscalations, oldestFirst } from '../escalation-list';
 import { fieldText } from '../forms';
+import { statusText } from '../i18n';
 import { Fragment, h, type Html } from '../jsx';
 import { act, type PortalOptions, sendFragment, sendPage, viewOf } from '../portal';
 import { Csrf, Done, Field, type FormOutcome, Layout, Outcome, type View } from '../view';
@@ -100,7 +101,7 @@ async function inboxPage(
             <dt>{v.t('col.severity')}</dt>
             <dd>{e.severity}</dd>
             <dt>{v.t('col.status')}</dt>
-            <dd>{e.status}</dd>
+            <dd>{statusText(v.t, e.status)}</dd>
             <dt>{v.t('field.requestType')}</dt>
             <dd>{e.requestType}</dd>
             <dt>{v.t('field.area')}</dt>
