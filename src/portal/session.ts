@@ -68,8 +68,15 @@ export function readCookies(req: Request): Record<string, string> {
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
-/** Served on the loopback interface (npm start, tests): plain http, so cookies cannot be Secure. */
-export const onLoopback = (req: Request): boolean => LOOPBACK.test(req.socket.localAddress ?? '');
+const LOOPBACK_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
+/**
+ * Served to a browser on this machine (npm start, tests): plain http, so cookies cannot be
+ * Secure. Both the socket and the Host must be loopback: behind a reverse proxy on the same host
+ * the Host is the public name, and the cookie stays Secure.
+ */
+export const onLoopback = (req: Request): boolean =>
+  LOOPBACK.test(req.socket.localAddress ?? '') &&
+  LOOPBACK_HOST.test((req.get('host') ?? '').replace(/:\d+$/, ''));
 
 export function setCookie(
   req: Request,

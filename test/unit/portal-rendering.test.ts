@@ -3,7 +3,8 @@ import { formToJson } from '../../src/portal/forms';
 import { negotiateLang, statusText, translator } from '../../src/portal/i18n';
 import { Fragment, h, renderDocument } from '../../src/portal/jsx';
 import { rolesFromGroups, principalFrom } from '../../src/portal/oidc';
-import { Sealer } from '../../src/portal/session';
+import type { Request } from 'express';
+import { onLoopback, Sealer } from '../../src/portal/session';
 import { slaBadge } from '../../src/portal/sla-badge';
 import { caseIntakeSchema } from '../../src/domain/case';
 import type { Role } from '../../src/domain/roles';
@@ -138,6 +139,19 @@ describe('SLA badges', () => {
 });
 
 describe('session cookies', () => {
+  const request = (localAddress: string, host: string) =>
+    ({
+      socket: { localAddress },
+      get: (name: string) => (name === 'host' ? host : undefined),
+    }) as unknown as Request;
+
+  it('are Secure unless both the socket and the Host are loopback (a proxy on this host keeps them Secure)', () => {
+    expect(onLoopback(request('127.0.0.1', '127.0.0.1:3000'))).toBe(true);
+    expect(onLoopback(request('::1', 'localhost:3000'))).toBe(true);
+    expect(onLoopback(request('127.0.0.1', 'caseflow.example.org'))).toBe(false);
+    expect(onLoopback(request('10.0.0.5', '127.0.0.1:3000'))).toBe(false);
+  });
+
   it('open only with the key and purpose they were sealed with', () => {
     const sealer = new Sealer(Buffer.alloc(32, 7));
     const sealed = sealer.seal({ principal: 'alice' }, 'session');
