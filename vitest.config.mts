@@ -37,7 +37,7 @@ export default defineConfig({
       {
         test: {
           // The portal in Debian's chromium (playwright-core), against its own dev server and worker
-          // started after the integration group's are gone.
+          // (service-ops without an endpoint, as on the embedded default); runs after integration.
           name: 'browser',
           sequence: { groupOrder: 3 },
           include: ['test/browser/**/*.test.ts'],

@@ -20,7 +20,11 @@ import { startWebhookReceiver } from '../support/webhook-receiver';
  * portal's in-app inbox. The vendor and the Microsoft channel are real local HTTP parties.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // The integration group's setup runs in this process too and installed it already.
+  }
   const server = await startTestDevServer();
   const connection = await NativeConnection.connect({ address: server.address });
   const taskQueue = `caseflow-browser-${randomUUID()}`;
