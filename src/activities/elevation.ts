@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { type CredentialVault, generatePassword, VaultError } from '../vault/credential-vault';
 import type { DeviceAccountAdapter } from '../vault/device-adapters';
@@ -7,6 +8,8 @@ export interface ElevationActivityDeps {
   device: DeviceAccountAdapter;
   /** The device's JIT admin account whose password is granted and rotated. */
   account: string;
+  /** Starts and signals device account owners (signal-with-start from an activity). */
+  client?: Client;
   now?: () => number;
 }
 
@@ -48,7 +51,7 @@ export function createElevationActivities(deps: ElevationActivityDeps | undefine
         account,
         password,
         reason: 'grant',
-        elevationId: input.elevationId,
+        changeId: input.elevationId,
       });
       return { version: record.version, reference };
     },
@@ -75,7 +78,7 @@ export function createElevationActivities(deps: ElevationActivityDeps | undefine
         account,
         password: generatePassword(),
         reason: 'rotate',
-        elevationId: input.elevationId,
+        changeId: input.elevationId,
       });
       return { rotatedAtMs: now(), reference };
     },

@@ -5,6 +5,7 @@ import { elevationRequestSchema, elevationViewSchema } from '../domain/elevation
 import type { Permission } from '../domain/roles';
 import type { CredentialVault } from '../vault/credential-vault';
 import { VaultError } from '../vault/credential-vault';
+import { decideLeaseCheckout } from '../domain/device-account';
 import * as em from '../workflows/elevation.messages';
 import { actorOf, requirePermission } from './auth';
 import { type ElevationGateway, elevationListFiltersSchema } from './elevation-gateway';
@@ -22,7 +23,13 @@ const elevationResponse = {
   content: { 'application/json': { schema: elevationViewSchema } },
 };
 const checkoutSchema = z
-  .object({ password: z.string(), endsAt: z.iso.datetime() })
+  .object({
+    password: z.string(),
+    endsAt: z.iso.datetime().describe('When the access window ends'),
+    rotatesAt: z.iso
+      .datetime()
+      .describe('When this password is rotated at the latest (check out again after it)'),
+  })
   .meta({ id: 'Checkout', description: 'The only response that ever carries the password' });
 
 const listQuerySchema = elevationListFiltersSchema.extend({
@@ -208,13 +215,29 @@ export function elevationsRouter(
     const id = idOf(req);
     const actor = actorOf(req).principal;
     if (!vault) throw problems.unavailable('The credential vault is not configured.');
-    const requester = await gateway.requesterOf(id);
-    if (requester !== actor)
-      throw problems.forbidden('Only the approved requester can check out the password.');
-    let secret: { password: string; endsAtMs: number };
+    // The workflow's state (a query) and the vault's lease and password, through one decision.
+    const elevation = await gateway.get(id);
+    const stored = await vaultStateOf(vault, id);
+    const decision = decideLeaseCheckout({
+      actor,
+      elevation: {
+        status: elevation.status,
+        requestedBy: elevation.requestedBy,
+        endsAtMs: elevation.endsAt === null ? null : Date.parse(elevation.endsAt),
+      },
+      lease: stored?.lease ?? null,
+      password: stored?.password ?? null,
+      nowMs: Date.now(),
+    });
+    if (!decision.ok) {
+      throw decision.forbidden ? problems.forbidden(decision.reason) : problems.conflict(decision.reason);
+    }
+    let secret: { password: string; endsAtMs: number; rotatesAtMs: number };
     try {
-      // The vault enforces the window itself, even if the revoke has not run yet.
-      secret = await vault.checkout(id, Date.now());
+      // The vault checks the window and the rotation time itself too, whatever the workflow said.
+      secret = stored?.legacy
+        ? { ...(await vault.checkout(id, Date.now())), rotatesAtMs: decision.rotatesAtMs }
+        : await vault.checkoutLease(id, Date.now());
     } catch (err) {
       if (err instanceof VaultError && err.code !== 'corrupt' && err.code !== 'key') {
         throw problems.conflict(
@@ -229,9 +252,11 @@ export function elevationsRouter(
     } catch {
       throw problems.unavailable('The checkout could not be recorded; try again.');
     }
-    res
-      .set('Cache-Control', 'no-store')
-      .json({ password: secret.password, endsAt: new Date(secret.endsAtMs).toISOString() });
+    res.set('Cache-Control', 'no-store').json({
+      password: secret.password,
+      endsAt: new Date(Math.min(secret.endsAtMs, decision.endsAtMs)).toISOString(),
+      rotatesAt: new Date(secret.rotatesAtMs).toISOString(),
+    });
   });
 
   for (const a of ACTIONS) {
@@ -242,6 +267,14 @@ export function elevationsRouter(
       request: { params: elevationIdParams, body: jsonBody(a.body) },
       responses: {
         200: a.path === 'review' ? { description: 'The case' } : elevationResponse,
+        ...(a.path === 'approve' || a.path === 'release'
+          ? {
+              202: {
+                ...elevationResponse,
+                description: 'Accepted; the grant is still in flight (status granting)',
+              },
+            }
+          : {}),
         ...standardProblems,
         ...problemResponses({ 404: 'No such elevation', 409: 'Not allowed in the current state' }),
       },
@@ -249,8 +282,33 @@ export function elevationsRouter(
     router.post(`/v1/elevations/:id/${a.path}`, requirePermission(a.permission), async (req, res) => {
       const id = idOf(req);
       const body: unknown = parseRequestPart(a.body, req.body ?? {}, 'body');
-      res.json(await (a.run as ElevationAction<z.ZodType>['run'])(gateway, id, body, req));
+      const result = await (a.run as ElevationAction<z.ZodType>['run'])(gateway, id, body, req);
+      // Accepted but the grant is still in flight: 202 with the state; GET shows when it settles.
+      const granting = (result as { status?: unknown }).status === 'granting';
+      res.status(granting ? 202 : 200).json(result);
     });
   }
   return router;
+}
+
+/**
+ * What the vault holds for an elevation: a lease on the device's account, or (elevations from
+ * before device owners) a grant of its own, described in the same terms.
+ */
+async function vaultStateOf(vault: CredentialVault, elevationId: string) {
+  const described = await vault.describeLease(elevationId);
+  if (described) {
+    return {
+      legacy: false,
+      lease: { closed: described.lease.closedAtMs !== null, endsAtMs: described.lease.endsAtMs },
+      password: described.password,
+    };
+  }
+  const grant = await vault.describe(elevationId);
+  if (!grant) return null;
+  return {
+    legacy: true,
+    lease: { closed: grant.revokedAtMs !== null, endsAtMs: grant.endsAtMs },
+    password: { rotatesAtMs: grant.endsAtMs },
+  };
 }

@@ -28,6 +28,10 @@ const { notify } = proxyActivities<CaseActivities>({
 });
 
 /**
+ * Elevations started before device account owners existed (cases record which child they
+ * started, under `patched('elevation-device-leases')`): kept so those histories replay and such
+ * elevations finish as they began. New elevations run `elevationLease`.
+ *
  * One just-in-time elevation, a child of its case: request, approval (never by the requester),
  * a time-boxed grant in the credential vault, and a guaranteed rotation when the access ends —
  * by its timer, on release or revoke, or when the case ends (the parent cancels or signals).

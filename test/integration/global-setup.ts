@@ -59,6 +59,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
         vault: createFileVault({ path: vaultFile, keyring: parseVaultKeys(vaultKeys) }),
         device: createRecordingDeviceAdapter({ logPath: deviceLog }),
         account: 'caseflow-jit-admin',
+        client: archiveClient,
       },
       escalationTargets,
       archive: { client: archiveClient, archiveDir },

@@ -169,6 +169,10 @@ describe('elevation policy', () => {
       maxWindowMinutes: 240,
       maxTotalMinutes: 480,
       expiryWarningMinutes: 15,
+      passwordMaxAgeMinutes: 120,
+      rotationFailingAfterMinutes: 15,
+      grantTimeoutMinutes: 10,
+      deviceIdleMinutes: 60,
     });
   });
 });
