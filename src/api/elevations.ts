@@ -10,8 +10,11 @@ import * as em from '../workflows/elevation.messages';
 import { actorOf, requirePermission } from './auth';
 import { type ElevationGateway, elevationListFiltersSchema } from './elevation-gateway';
 import { jsonBody, problemResponses, standardProblems } from './openapi';
-import { problems } from './problem';
+import { HttpProblem, problems } from './problem';
 import { parseRequestPart } from './validation';
+
+/** A checkout never waits long on a worker: without an answer it hands nothing out. */
+const CHECKOUT_QUERY_DEADLINE_MS = 5_000;
 
 const elevationIdParams = z.object({
   id: z.string().regex(/^[0-9a-f-]{36}\.[1-9][0-9]{0,3}$/, 'an elevation id: <case id>.<n>'),
@@ -215,18 +218,25 @@ export function elevationsRouter(
     const id = idOf(req);
     const actor = actorOf(req).principal;
     if (!vault) throw problems.unavailable('The credential vault is not configured.');
-    // The workflow's state (a query) and the vault's lease and password, through one decision.
-    const elevation = await gateway.get(id);
+    // The vault's lease and password and the workflow's state (a query), through one decision;
+    // the vault alone can refuse, so a refusal needs no worker.
     const stored = await vaultStateOf(vault, id);
+    const facts = { actor, lease: stored?.lease ?? null, password: stored?.password ?? null };
+    const fromVault = decideLeaseCheckout({ ...facts, elevation: null, nowMs: Date.now() });
+    if (!fromVault.ok && !fromVault.unconfirmed) {
+      throw fromVault.forbidden ? problems.forbidden(fromVault.reason) : problems.conflict(fromVault.reason);
+    }
+    const elevation = await gateway.getWithin(id, CHECKOUT_QUERY_DEADLINE_MS).catch((err: unknown) => {
+      if (err instanceof HttpProblem) throw err;
+      throw problems.unavailable(fromVault.ok ? 'The elevation cannot be read right now.' : fromVault.reason);
+    });
     const decision = decideLeaseCheckout({
-      actor,
+      ...facts,
       elevation: {
         status: elevation.status,
         requestedBy: elevation.requestedBy,
         endsAtMs: elevation.endsAt === null ? null : Date.parse(elevation.endsAt),
       },
-      lease: stored?.lease ?? null,
-      password: stored?.password ?? null,
       nowMs: Date.now(),
     });
     if (!decision.ok) {
@@ -300,7 +310,11 @@ async function vaultStateOf(vault: CredentialVault, elevationId: string) {
   if (described) {
     return {
       legacy: false,
-      lease: { closed: described.lease.closedAtMs !== null, endsAtMs: described.lease.endsAtMs },
+      lease: {
+        closed: described.lease.closedAtMs !== null,
+        endsAtMs: described.lease.endsAtMs,
+        holder: described.lease.holder,
+      },
       password: described.password,
     };
   }
@@ -308,7 +322,7 @@ async function vaultStateOf(vault: CredentialVault, elevationId: string) {
   if (!grant) return null;
   return {
     legacy: true,
-    lease: { closed: grant.revokedAtMs !== null, endsAtMs: grant.endsAtMs },
+    lease: { closed: grant.revokedAtMs !== null, endsAtMs: grant.endsAtMs, holder: null },
     password: { rotatesAtMs: grant.endsAtMs },
   };
 }

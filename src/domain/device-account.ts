@@ -463,36 +463,50 @@ export function deviceView(d: DeviceRecord): DeviceView {
 // ---- checkout -----------------------------------------------------------------------------------
 
 export type CheckoutDecision =
-  { ok: true; endsAtMs: number; rotatesAtMs: number } | { ok: false; reason: string; forbidden: boolean };
+  | { ok: true; endsAtMs: number; rotatesAtMs: number }
+  | { ok: false; reason: string; forbidden: boolean; unconfirmed?: boolean };
 
 /**
  * The one decision on a password checkout: the requester of an active elevation, inside its
- * window, with a lease the vault holds open, before the password's rotation time.
+ * window, with a lease the vault holds open, before the password's rotation time. The vault's
+ * facts come first, so a refusal needs no worker; with the elevation's state unknown (no worker
+ * answering) nothing is handed out (`unconfirmed`).
  */
 export function decideLeaseCheckout(input: {
   actor: string;
-  elevation: { status: string; requestedBy: string; endsAtMs: number | null };
-  lease: { closed: boolean; endsAtMs: number } | null;
+  elevation: { status: string; requestedBy: string; endsAtMs: number | null } | null;
+  lease: { closed: boolean; endsAtMs: number; holder: string | null } | null;
   password: { rotatesAtMs: number } | null;
   nowMs: number;
 }): CheckoutDecision {
   const { actor, elevation, lease, password, nowMs } = input;
   const refuse = (reason: string, forbidden = false): CheckoutDecision => ({ ok: false, reason, forbidden });
-  if (actor !== elevation.requestedBy)
+  const holder = elevation?.requestedBy ?? lease?.holder ?? null;
+  if (holder !== null && actor !== holder) {
     return refuse('Only the approved requester can check out the password.', true);
-  if (elevation.status !== 'active' || elevation.endsAtMs === null) {
+  }
+  if (elevation && (elevation.status !== 'active' || elevation.endsAtMs === null)) {
     return refuse(`The elevation is ${elevation.status}; there is nothing to check out.`);
   }
-  if (nowMs >= elevation.endsAtMs) return refuse('The access window has ended.');
-  if (!lease || lease.closed) return refuse('The vault holds no open lease for this elevation.');
+  if (elevation?.endsAtMs != null && nowMs >= elevation.endsAtMs)
+    return refuse('The access window has ended.');
+  if (!lease) return refuse('No access is granted for this elevation; there is nothing to check out.');
+  if (lease.closed) return refuse('The access was closed (revoked); there is nothing to check out.');
   if (nowMs >= lease.endsAtMs) return refuse('The access window has ended.');
-  if (!password) return refuse('The device password is being rotated; try again in a moment.');
-  if (nowMs >= password.rotatesAtMs) {
+  if (!password || nowMs >= password.rotatesAtMs) {
     return refuse('The device password is being rotated; try again in a moment.');
+  }
+  if (!elevation) {
+    return {
+      ok: false,
+      reason: "The elevation's state cannot be read right now; nothing is handed out. Try again.",
+      forbidden: false,
+      unconfirmed: true,
+    };
   }
   return {
     ok: true,
-    endsAtMs: Math.min(elevation.endsAtMs, lease.endsAtMs),
+    endsAtMs: Math.min(elevation.endsAtMs ?? lease.endsAtMs, lease.endsAtMs),
     rotatesAtMs: password.rotatesAtMs,
   };
 }

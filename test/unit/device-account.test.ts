@@ -265,7 +265,7 @@ describe('decideLeaseCheckout', () => {
   const base = {
     actor: 'esc-1',
     elevation: { status: 'active', requestedBy: 'esc-1', endsAtMs: T0 + 2 * HOUR },
-    lease: { closed: false, endsAtMs: T0 + 2 * HOUR },
+    lease: { closed: false, endsAtMs: T0 + 2 * HOUR, holder: 'esc-1' },
     password: { rotatesAtMs: T0 + 2 * HOUR },
     nowMs: T0 + HOUR,
   };
@@ -283,13 +283,27 @@ describe('decideLeaseCheckout', () => {
     ['a granting elevation', { elevation: { ...base.elevation, status: 'granting' } }, /granting/, false],
     ['a released elevation', { elevation: { ...base.elevation, status: 'ended' } }, /ended/, false],
     ['after the window', { nowMs: T0 + 2 * HOUR }, /window has ended/, false],
-    ['a closed lease', { lease: { closed: true, endsAtMs: T0 + 2 * HOUR } }, /no open lease/, false],
-    ['no lease in the vault', { lease: null }, /no open lease/, false],
+    ['a closed lease', { lease: { closed: true, endsAtMs: T0 + 2 * HOUR, holder: 'esc-1' } }, /revoked/, false],
+    ['no lease in the vault', { lease: null }, /nothing to check out/, false],
+    [
+      'someone else, from the vault alone',
+      { actor: 'esc-2', elevation: null },
+      /Only the approved requester/,
+      true,
+    ],
     ['a password being rotated', { password: null }, /being rotated/, false],
     ['a password past its rotation time', { password: { rotatesAtMs: T0 + HOUR } }, /being rotated/, false],
   ])('refuses %s', (_what, change, reason, forbidden) => {
     const decision = decideLeaseCheckout({ ...base, ...change });
     expect(decision).toMatchObject({ ok: false, forbidden });
     if (!decision.ok) expect(decision.reason).toMatch(reason);
+  });
+
+  it('hands nothing out while the elevation state is unknown, but refuses from the vault alone', () => {
+    expect(decideLeaseCheckout({ ...base, elevation: null })).toMatchObject({ ok: false, unconfirmed: true });
+    expect(decideLeaseCheckout({ ...base, elevation: null, nowMs: T0 + 3 * HOUR })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/window has ended/),
+    });
   });
 });
