@@ -488,7 +488,7 @@ export function decideLeaseCheckout(input: {
   if (elevation && (elevation.status !== 'active' || elevation.endsAtMs === null)) {
     return refuse(`The elevation is ${elevation.status}; there is nothing to check out.`);
   }
-  if (elevation?.endsAtMs != null && nowMs >= elevation.endsAtMs)
+  if (elevation && elevation.endsAtMs !== null && nowMs >= elevation.endsAtMs)
     return refuse('The access window has ended.');
   if (!lease) return refuse('No access is granted for this elevation; there is nothing to check out.');
   if (lease.closed) return refuse('The access was closed (revoked); there is nothing to check out.');

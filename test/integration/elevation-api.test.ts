@@ -134,7 +134,10 @@ describe('JIT elevation over HTTP', () => {
     expect(released.status).toBe(200);
     expect(released.json).toMatchObject({ status: 'ended', endedReason: 'Driver fixed' });
     await expect
-      .poll(async () => (await call(`/v1/elevations/${e.id}`, api.as.auditor!.token)).json.accessClosedAt)
+      .poll(
+        async () =>
+          (await call(`/v1/elevations/${e.id}`, api.as.auditor!.token)).json.accessClosedAt as unknown,
+      )
       .toEqual(expect.any(String));
     // The last holder left: the device gets a password nobody knows.
     await expect.poll(() => passwordOnDevice(c.device.serial)).not.toBe(password);
@@ -195,7 +198,9 @@ describe('JIT elevation over HTTP', () => {
       const r = await call(`/v1/cases/${c.id}/elevations`, token, elevationRequest(serial));
       expect(r.status).toBe(201);
       const id = (r.json as ElevationView).id;
-      const approved = await call(`/v1/elevations/${id}/approve`, api.as.admin!.token, { reason: 'Plan reviewed' });
+      const approved = await call(`/v1/elevations/${id}/approve`, api.as.admin!.token, {
+        reason: 'Plan reviewed',
+      });
       expect(approved.json, JSON.stringify(approved.json)).toMatchObject({ status: 'active' });
       return id;
     };
@@ -219,7 +224,9 @@ describe('JIT elevation over HTTP', () => {
     });
     expect(releaseA.status).toBe(200);
     await expect
-      .poll(async () => (await call(`/v1/elevations/${a}`, api.as.auditor!.token)).json.accessClosedAt)
+      .poll(
+        async () => (await call(`/v1/elevations/${a}`, api.as.auditor!.token)).json.accessClosedAt as unknown,
+      )
       .toEqual(expect.any(String));
     // One holder leaving leaves the other's password on the device.
     expect(await passwordOnDevice(serial)).toBe(pa);

@@ -283,7 +283,12 @@ describe('decideLeaseCheckout', () => {
     ['a granting elevation', { elevation: { ...base.elevation, status: 'granting' } }, /granting/, false],
     ['a released elevation', { elevation: { ...base.elevation, status: 'ended' } }, /ended/, false],
     ['after the window', { nowMs: T0 + 2 * HOUR }, /window has ended/, false],
-    ['a closed lease', { lease: { closed: true, endsAtMs: T0 + 2 * HOUR, holder: 'esc-1' } }, /revoked/, false],
+    [
+      'a closed lease',
+      { lease: { closed: true, endsAtMs: T0 + 2 * HOUR, holder: 'esc-1' } },
+      /revoked/,
+      false,
+    ],
     ['no lease in the vault', { lease: null }, /nothing to check out/, false],
     [
       'someone else, from the vault alone',
