@@ -5,7 +5,7 @@ import type { DevicePolicy, LeaseRequest } from '../domain/device-account';
 import { generatePassword, VaultError } from '../vault/credential-vault';
 import { deviceAccount } from '../workflows/device-account';
 import { deviceWorkflowIdOf, leaseRequested } from '../workflows/device-account.messages';
-import type { ElevationActivityDeps } from './elevation';
+import { type ElevationActivityDeps, requireElevationDeps } from './elevation';
 
 /** The failure types a workflow treats as final: retrying cannot help until someone changes the setup. */
 export const PERMANENT_FAILURES = ['VaultMissing', 'DeviceOwnerMissing', 'InvalidInput', 'VaultLocked'];
@@ -16,15 +16,7 @@ export const PERMANENT_FAILURES = ['VaultMissing', 'DeviceOwnerMissing', 'Invali
  * the vault and the device only: nothing returned here carries one.
  */
 export function createDeviceAccountActivities(deps: ElevationActivityDeps | undefined) {
-  const need = (): ElevationActivityDeps => {
-    if (!deps) {
-      throw ApplicationFailure.nonRetryable(
-        'The credential vault is not configured (CASEFLOW_VAULT_KEYS).',
-        'VaultMissing',
-      );
-    }
-    return deps;
-  };
+  const need = () => requireElevationDeps(deps);
   /** Bad input and configuration are final; everything else (I/O, the device) is retried. */
   const classify = async <T>(operation: () => Promise<T>): Promise<T> => {
     try {

@@ -17,16 +17,19 @@ export interface ElevationActivityDeps {
  * Side effects of JIT elevation. Passwords are generated here and go only to the device and the
  * vault: nothing returned from these activities (and so nothing in workflow history) carries one.
  */
+/** The vault and device, or a final failure: retrying cannot configure a vault. */
+export function requireElevationDeps(deps: ElevationActivityDeps | undefined): ElevationActivityDeps {
+  if (!deps) {
+    throw ApplicationFailure.nonRetryable(
+      'The credential vault is not configured (CASEFLOW_VAULT_KEYS).',
+      'VaultMissing',
+    );
+  }
+  return deps;
+}
+
 export function createElevationActivities(deps: ElevationActivityDeps | undefined) {
-  const need = (): ElevationActivityDeps => {
-    if (!deps) {
-      throw ApplicationFailure.nonRetryable(
-        'The credential vault is not configured (CASEFLOW_VAULT_KEYS).',
-        'VaultMissing',
-      );
-    }
-    return deps;
-  };
+  const need = () => requireElevationDeps(deps);
   const now = () => (deps?.now ?? Date.now)();
 
   return {

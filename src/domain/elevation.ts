@@ -401,13 +401,6 @@ export function windowEndFor(r: ElevationRecord, approvedAtMs: number): number {
   return approvedAtMs + r.windowMinutes * MINUTE_MS;
 }
 
-export function decideCheckout(r: ElevationRecord, actor: string, nowMs: number): Decision {
-  if (actor !== r.requestedBy) return no('Only the approved requester can check out the password.', true);
-  if (r.status !== 'active' || r.endsAtMs === null)
-    return no(`The elevation is ${r.status}; there is nothing to check out.`);
-  return nowMs < r.endsAtMs ? ok : no('The access window has ended.');
-}
-
 export function checkedOut(r: ElevationRecord, actor: string, atMs: number, nowMs: number): ElevationRecord {
   return logged({ ...r, checkouts: [...r.checkouts, { by: actor, atMs }] }, nowMs, {
     type: 'checked-out',
@@ -552,6 +545,83 @@ export function remembered(
   nowMs: number,
 ): ElevationRecord {
   return logged({ ...r, firedEvents: [...r.firedEvents, key] }, nowMs, entry);
+}
+
+// ---- timers: approval reminder and expiry, expiry warning and window end -------------------------
+
+/** What the elevation's clock says is due now, or until when it may wait. */
+export type ElevationDue =
+  | { type: 'expire' }
+  | { type: 'remind'; deadlineMs: number }
+  | { type: 'warn'; key: string; endsAtMs: number }
+  | { type: 'end-window' }
+  | { type: 'wait'; untilMs: number };
+
+/** Only for a request waiting on approval or an active grant; other states have no clock. */
+export function elevationDue(r: ElevationRecord, policy: ElevationPolicy, nowMs: number): ElevationDue {
+  if (r.status === 'pending-approval') {
+    const deadlineMs = r.requestedAtMs + policy.approvalTimeoutMinutes * MINUTE_MS;
+    const reminderAt = deadlineMs - policy.approvalReminderBeforeMinutes * MINUTE_MS;
+    const reminded = r.firedEvents.includes('approval-reminder');
+    if (nowMs >= deadlineMs) return { type: 'expire' };
+    if (nowMs >= reminderAt && !reminded) return { type: 'remind', deadlineMs };
+    return { type: 'wait', untilMs: nowMs < reminderAt && !reminded ? reminderAt : deadlineMs };
+  }
+  const endsAtMs = r.endsAtMs ?? nowMs;
+  const key = `expiry-warning@${endsAtMs}`;
+  const warnAt = endsAtMs - policy.expiryWarningMinutes * MINUTE_MS;
+  const warned = r.firedEvents.includes(key);
+  if (nowMs >= endsAtMs) return { type: 'end-window' };
+  if (nowMs >= warnAt && !warned) return { type: 'warn', key, endsAtMs };
+  return { type: 'wait', untilMs: nowMs < warnAt && !warned ? warnAt : endsAtMs };
+}
+
+/** The record after a due event, and the notice it sends (if any). */
+export function applyDue(
+  r: ElevationRecord,
+  due: Exclude<ElevationDue, { type: 'wait' }>,
+  policy: ElevationPolicy,
+  nowMs: number,
+): { record: ElevationRecord; notice: Notice | null } {
+  switch (due.type) {
+    case 'expire':
+      return { record: expired(r, nowMs, policy), notice: null };
+    case 'end-window':
+      return { record: ending(r, 'window-ended', SYSTEM, 'the access window ended', nowMs), notice: null };
+    case 'remind': {
+      const record = remembered(
+        r,
+        'approval-reminder',
+        { type: 'approval-reminder', actor: SYSTEM, reason: null, text: 'IT admins reminded to decide.' },
+        nowMs,
+      );
+      const summary = `Elevation ${r.id} awaits approval; it expires at ${iso(due.deadlineMs)}.`;
+      return {
+        record,
+        notice: elevationNotice(
+          record,
+          'elevation-approval-reminder',
+          'approval-reminder',
+          summary,
+          nowMs,
+          'it-admins',
+        ),
+      };
+    }
+    case 'warn': {
+      const record = remembered(
+        r,
+        due.key,
+        { type: 'expiry-warning', actor: SYSTEM, reason: null, text: `Access ends at ${iso(due.endsAtMs)}.` },
+        nowMs,
+      );
+      const summary = `Access to ${r.request.deviceSerial} ends in ${policy.expiryWarningMinutes} minutes.`;
+      return {
+        record,
+        notice: elevationNotice(record, 'elevation-expiring', due.key, summary, nowMs, 'case-team'),
+      };
+    }
+  }
 }
 
 // ---- leases on the device's account (the elevationLease workflow) -------------------------------

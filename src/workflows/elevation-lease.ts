@@ -285,43 +285,11 @@ export async function elevationLease(input: m.ElevationInput): Promise<m.Elevati
   }
 
   async function lifecycle() {
-    const approvalDeadline = r.requestedAtMs + policy.approvalTimeoutMinutes * MINUTE_MS;
-    const reminderAt = approvalDeadline - policy.approvalReminderBeforeMinutes * MINUTE_MS;
     let askedOnce = false;
     for (;;) {
       const now = Date.now();
       const seen = changes;
-      if (r.status === 'pending-approval') {
-        if (now >= approvalDeadline) {
-          update(e.expired(r, now, policy));
-          continue;
-        }
-        if (now >= reminderAt && !r.firedEvents.includes('approval-reminder')) {
-          update(
-            e.remembered(
-              r,
-              'approval-reminder',
-              {
-                type: 'approval-reminder',
-                actor: e.SYSTEM,
-                reason: null,
-                text: 'IT admins reminded to decide.',
-              },
-              now,
-            ),
-          );
-          notice(
-            'elevation-approval-reminder',
-            'approval-reminder',
-            `Elevation ${r.id} awaits approval; it expires at ${new Date(approvalDeadline).toISOString()}.`,
-            'it-admins',
-          );
-          continue;
-        }
-        const wake =
-          now < reminderAt && !r.firedEvents.includes('approval-reminder') ? reminderAt : approvalDeadline;
-        await condition(() => changes !== seen, Math.max(1, wake - now));
-      } else if (r.status === 'granting') {
+      if (r.status === 'granting') {
         if (!askedOnce) {
           askedOnce = true;
           await requestGrant();
@@ -333,38 +301,15 @@ export async function elevationLease(input: m.ElevationInput): Promise<m.Elevati
           continue;
         }
         await condition(() => changes !== seen, Math.max(1, deadline - now));
-      } else if (r.status === 'active') {
-        const endsAt = r.endsAtMs ?? now;
-        const warnKey = `expiry-warning@${endsAt}`;
-        const warnAt = endsAt - policy.expiryWarningMinutes * MINUTE_MS;
-        if (now >= endsAt) {
-          update(e.ending(r, 'window-ended', e.SYSTEM, 'the access window ended', now));
+      } else if (r.status === 'pending-approval' || r.status === 'active') {
+        const due = e.elevationDue(r, policy, now);
+        if (due.type === 'wait') {
+          await condition(() => changes !== seen, Math.max(1, due.untilMs - now));
           continue;
         }
-        if (now >= warnAt && !r.firedEvents.includes(warnKey)) {
-          update(
-            e.remembered(
-              r,
-              warnKey,
-              {
-                type: 'expiry-warning',
-                actor: e.SYSTEM,
-                reason: null,
-                text: `Access ends at ${new Date(endsAt).toISOString()}.`,
-              },
-              now,
-            ),
-          );
-          notice(
-            'elevation-expiring',
-            warnKey,
-            `Access to ${serial} ends in ${policy.expiryWarningMinutes} minutes.`,
-            'case-team',
-          );
-          continue;
-        }
-        const wake = now < warnAt && !r.firedEvents.includes(warnKey) ? warnAt : endsAt;
-        await condition(() => changes !== seen, Math.max(1, wake - now));
+        const outcome = e.applyDue(r, due, policy, now);
+        update(outcome.record);
+        if (outcome.notice) send(outcome.notice);
       } else {
         await finishAccess();
         return;
