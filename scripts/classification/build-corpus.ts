@@ -23,6 +23,7 @@ import {
   OTHER_MICROSOFT,
 } from '../../test/fixtures/classification/source/templates-c';
 import { MORE_TRAINING } from '../../test/fixtures/classification/source/templates-d';
+import { WIDER_TRAINING } from '../../test/fixtures/classification/source/templates-e';
 import {
   GREETINGS,
   SIGN_OFFS,
@@ -80,7 +81,9 @@ function expand(text: string, random: Random): string {
 /** One swapped letter pair in a longer word: the commonest typo in tickets. */
 function withTypo(text: string, random: Random): string {
   const words = text.split(' ');
-  const candidates = words.map((word, index) => ({ word, index })).filter(({ word }) => /^\p{L}{6,}$/u.test(word));
+  const candidates = words
+    .map((word, index) => ({ word, index }))
+    .filter(({ word }) => /^\p{L}{6,}$/u.test(word));
   if (candidates.length === 0) return text;
   const { word, index } = pick(random, candidates);
   const at = 1 + Math.floor(random() * (word.length - 3));
@@ -113,7 +116,10 @@ function buildSplit(split: Split): CorpusEntry[] {
   const seen = new Set<string>();
   for (const group of GROUPS) {
     const groupName = group.subCategory ? `${group.category}.${group.subCategory}` : group.category;
-    const templates = split === 'train' ? [...group.train, ...(MORE_TRAINING[groupName] ?? [])] : group.heldout;
+    const templates =
+      split === 'train'
+        ? [...group.train, ...(MORE_TRAINING[groupName] ?? []), ...(WIDER_TRAINING[groupName] ?? [])]
+        : group.heldout;
     templates.forEach((template, templateIndex) => {
       for (let instance = 0; instance < INSTANCES[split]; instance++) {
         for (let attempt = 0; attempt < 20; attempt++) {
@@ -141,5 +147,7 @@ for (const split of ['train', 'heldout'] as const) {
   const entries = buildSplit(split);
   writeFileSync(join(CORPUS_DIR, `${split}.jsonl`), serialiseCorpus(entries));
   const swedish = entries.filter((entry) => entry.language === 'sv').length;
-  console.log(`${split}: ${entries.length} tickets (${swedish} Swedish, ${entries.length - swedish} English)`);
+  console.log(
+    `${split}: ${entries.length} tickets (${swedish} Swedish, ${entries.length - swedish} English)`,
+  );
 }

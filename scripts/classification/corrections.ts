@@ -51,7 +51,10 @@ interface Override {
 export function candidatesFromHistories(
   histories: readonly { workflowId: string; history: JsonHistory }[],
 ): CandidateEntry[] {
-  const cases = new Map<string, { intake: Args | null; classification: Args | null; overrides: Override[] }>();
+  const cases = new Map<
+    string,
+    { intake: Args | null; classification: Args | null; overrides: Override[] }
+  >();
   for (const { workflowId, history } of histories) {
     const caseId = /^case:([^:]+)$/.exec(workflowId)?.[1];
     if (caseId === undefined) continue;
@@ -60,8 +63,12 @@ export function candidatesFromHistories(
     readRun(workflowId, history, found);
   }
   const candidates: CandidateEntry[] = [];
-  for (const [caseId, { intake, classification, overrides }] of [...cases].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const last = overrides.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.eventId - b.eventId).at(-1);
+  for (const [caseId, { intake, classification, overrides }] of [...cases].sort(([a], [b]) =>
+    a < b ? -1 : 1,
+  )) {
+    const last = overrides
+      .sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.eventId - b.eventId)
+      .at(-1);
     const category = categorySchema.safeParse(last?.args.category);
     if (last === undefined || intake === null || !category.success) continue;
     const title = text(intake.title);
@@ -109,7 +116,10 @@ function readRun(
     if (kind === 'workflowExecutionStarted') {
       const input = obj(decodePayloads(attributes.input as never)[0]);
       if (input.intake) found.intake = obj(input.intake);
-    } else if (kind === 'activityTaskScheduled' && text(obj(attributes.activityType).name) === 'classifyCase') {
+    } else if (
+      kind === 'activityTaskScheduled' &&
+      text(obj(attributes.activityType).name) === 'classifyCase'
+    ) {
       classifyScheduled.add(event.eventId);
     } else if (kind === 'activityTaskCompleted' && classifyScheduled.has(text(attributes.scheduledEventId))) {
       found.classification = obj(decodePayloads(attributes.result as never)[0]);

@@ -19,13 +19,16 @@ const { values } = parseArgs({
 });
 
 const heldout = readCorpus('heldout');
-// Warm up once so the first ticket does not pay for compiling the rules and loading the model.
-classifyTicket({ title: 'warm-up', description: '' }, DEFAULT_MODEL);
 
 const rulesOnly = evaluate(heldout, (entry) => classify(entry));
 const combined = evaluate(heldout, (entry) => classifyTicket(entry, DEFAULT_MODEL));
 
-console.log(formatEvaluation(`rules ${DEFAULT_MODEL.rulesVersion} alone (for comparison)`, rulesOnly).split('\n').slice(0, 5).join('\n'));
+console.log(
+  formatEvaluation(`rules ${DEFAULT_MODEL.rulesVersion} alone (for comparison)`, rulesOnly)
+    .split('\n')
+    .slice(0, 5)
+    .join('\n'),
+);
 console.log('');
 console.log(
   formatEvaluation(
@@ -39,7 +42,7 @@ for (const m of combined.mistakes) {
 }
 
 const missed = missedTargets(combined, { timing: true });
-const out = values.out!;
+const out = values.out;
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(
   out,

@@ -30,21 +30,33 @@ export interface Evaluation {
   readonly correct: number;
   readonly triage: number;
   readonly wrong: number;
-  readonly byLanguage: Readonly<Record<string, { tickets: number; correct: number; triage: number; wrong: number }>>;
+  readonly byLanguage: Readonly<
+    Record<string, { tickets: number; correct: number; triage: number; wrong: number }>
+  >;
   readonly byCategory: Readonly<Record<string, CategoryFigures>>;
   /** Infrastructure tickets given the right category: the share with the right sub-category. */
   readonly infrastructureSubCategory: number;
   /** confusion[actual][predicted], where predicted is a category or "triage". */
   readonly confusion: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly timing: { readonly meanMs: number; readonly p99Ms: number; readonly maxMs: number };
-  readonly mistakes: readonly { id: string; actual: string; predicted: string; confidence: number; title: string }[];
+  readonly mistakes: readonly {
+    id: string;
+    actual: string;
+    predicted: string;
+    confidence: number;
+    title: string;
+  }[];
 }
 
 type Classifier = (entry: CorpusEntry) => Classification;
 
 const share = (count: number, total: number) => (total === 0 ? 0 : count / total);
 
+/** Passes over the tickets before the timed one, so the timing is of warm code, as in a worker. */
+const WARM_UP_PASSES = 2;
+
 export function evaluate(entries: readonly CorpusEntry[], classifier: Classifier): Evaluation {
+  for (let pass = 0; pass < WARM_UP_PASSES; pass++) entries.forEach((entry) => classifier(entry));
   const durations: number[] = [];
   const outcomes = entries.map((entry) => {
     const started = performance.now();
@@ -63,7 +75,8 @@ export function evaluate(entries: readonly CorpusEntry[], classifier: Classifier
   });
 
   const byLanguage: Record<string, ReturnType<typeof summary>> = {};
-  for (const language of ['en', 'sv']) byLanguage[language] = summary(outcomes.filter((o) => o.entry.language === language));
+  for (const language of ['en', 'sv'])
+    byLanguage[language] = summary(outcomes.filter((o) => o.entry.language === language));
 
   const byCategory: Record<string, CategoryFigures> = {};
   const confusion: Record<string, Record<string, number>> = {};
@@ -76,11 +89,16 @@ export function evaluate(entries: readonly CorpusEntry[], classifier: Classifier
       recall: share(correctOf(actual), actual.length),
     };
     confusion[category] = Object.fromEntries(
-      [...CATEGORIES, 'triage'].map((column) => [column, actual.filter((o) => o.predicted === column).length]),
+      [...CATEGORIES, 'triage'].map((column) => [
+        column,
+        actual.filter((o) => o.predicted === column).length,
+      ]),
     );
   }
 
-  const infrastructure = outcomes.filter((o) => o.entry.category === 'infrastructure' && o.predicted === 'infrastructure');
+  const infrastructure = outcomes.filter(
+    (o) => o.entry.category === 'infrastructure' && o.predicted === 'infrastructure',
+  );
   const sorted = [...durations].sort((a, b) => a - b);
   return {
     ...summary(outcomes),
@@ -109,18 +127,26 @@ export function evaluate(entries: readonly CorpusEntry[], classifier: Classifier
 }
 
 /** Every target the figures miss, in words; empty when all are met. */
-export function missedTargets(evaluation: Evaluation, options: { timing: boolean }): string[] {
+export function missedTargets(
+  evaluation: Evaluation,
+  options: { timing: boolean; targets?: typeof TARGETS | Record<keyof typeof TARGETS, number> },
+): string[] {
+  const targets = options.targets ?? TARGETS;
   const missed: string[] = [];
   const pct = (value: number) => `${(value * 100).toFixed(1)} %`;
-  if (evaluation.correct < TARGETS.minCorrect) missed.push(`correct ${pct(evaluation.correct)} < ${pct(TARGETS.minCorrect)}`);
-  if (evaluation.wrong > TARGETS.maxWrong) missed.push(`wrong ${pct(evaluation.wrong)} > ${pct(TARGETS.maxWrong)}`);
+  if (evaluation.correct < targets.minCorrect)
+    missed.push(`correct ${pct(evaluation.correct)} < ${pct(targets.minCorrect)}`);
+  if (evaluation.wrong > targets.maxWrong)
+    missed.push(`wrong ${pct(evaluation.wrong)} > ${pct(targets.maxWrong)}`);
   for (const [category, figures] of Object.entries(evaluation.byCategory)) {
-    if (figures.recall < TARGETS.minRecall) missed.push(`${category} recall ${pct(figures.recall)} < ${pct(TARGETS.minRecall)}`);
+    if (figures.recall < targets.minRecall)
+      missed.push(`${category} recall ${pct(figures.recall)} < ${pct(targets.minRecall)}`);
   }
   const gap = Math.abs((evaluation.byLanguage.en?.correct ?? 0) - (evaluation.byLanguage.sv?.correct ?? 0));
-  if (gap > TARGETS.maxLanguageGap) missed.push(`Swedish/English gap ${pct(gap)} > ${pct(TARGETS.maxLanguageGap)}`);
-  if (options.timing && evaluation.timing.meanMs > TARGETS.maxMeanMs) {
-    missed.push(`mean ${evaluation.timing.meanMs.toFixed(2)} ms > ${TARGETS.maxMeanMs} ms per ticket`);
+  if (gap > targets.maxLanguageGap)
+    missed.push(`Swedish/English gap ${pct(gap)} > ${pct(targets.maxLanguageGap)}`);
+  if (options.timing && evaluation.timing.meanMs > targets.maxMeanMs) {
+    missed.push(`mean ${evaluation.timing.meanMs.toFixed(2)} ms > ${targets.maxMeanMs} ms per ticket`);
   }
   return missed;
 }
@@ -140,13 +166,20 @@ export function formatEvaluation(title: string, evaluation: Evaluation): string 
     '',
     `  ${'category'.padEnd(24)} tickets precision  recall`,
     ...Object.entries(evaluation.byCategory).map(
-      ([category, f]) => `  ${category.padEnd(24)} ${String(f.tickets).padStart(7)}    ${pct(f.precision)}  ${pct(f.recall)}`,
+      ([category, f]) =>
+        `  ${category.padEnd(24)} ${String(f.tickets).padStart(7)}    ${pct(f.precision)}  ${pct(f.recall)}`,
     ),
     '',
     '  confusion (rows: actual, columns: predicted; "tri" = left in triage)',
   ];
   const columns = [...CATEGORIES, 'triage'];
-  const short = (name: string) => name.split('-').map((part) => part[0]).join('').padStart(4).slice(0, 4);
+  const short = (name: string) =>
+    name
+      .split('-')
+      .map((part) => part[0])
+      .join('')
+      .padStart(4)
+      .slice(0, 4);
   lines.push(`  ${''.padEnd(24)}${columns.map((c) => (c === 'triage' ? ' tri' : short(c))).join(' ')}`);
   for (const category of CATEGORIES) {
     lines.push(

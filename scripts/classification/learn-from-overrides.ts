@@ -79,11 +79,11 @@ async function main(): Promise<number> {
     },
   });
   const histories: Histories = [];
-  if (values.case!.length > 0 || values.query !== undefined) {
-    histories.push(...(await fromTemporal(values.case!, values.query)));
+  if (values.case.length > 0 || values.query !== undefined) {
+    histories.push(...(await fromTemporal(values.case, values.query)));
   }
   if (values.dir !== undefined) histories.push(...(await fromBundles(values.dir)));
-  histories.push(...fromFiles(values.file!, values['workflow-id']));
+  histories.push(...fromFiles(values.file, values['workflow-id']));
   if (histories.length === 0) {
     console.error('Name the histories: --query, --case, --dir or --file (see the head of this script).');
     return 2;
@@ -92,7 +92,10 @@ async function main(): Promise<number> {
   const out =
     values.out ?? join(CORPUS_DIR, 'candidates', `overrides-${new Date().toISOString().slice(0, 10)}.jsonl`);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, candidates.map((candidate) => JSON.stringify(candidate)).join('\n') + (candidates.length ? '\n' : ''));
+  writeFileSync(
+    out,
+    candidates.map((candidate) => JSON.stringify(candidate)).join('\n') + (candidates.length ? '\n' : ''),
+  );
   console.log(`${candidates.length} candidate entries from ${histories.length} histories written to ${out}`);
   return 0;
 }

@@ -6,7 +6,7 @@
  * Settings (rule weight against text, L2 penalty) and the triage threshold are chosen from
  * 5-fold cross-validation on the training split (folds keep a template's tickets together): the
  * threshold is the lowest at which the cross-validated share of confident wrong answers stays
- * within 1 %, half the budget the held-out target allows.
+ * within 1 %, half the 2 % the held-out target allows.
  *
  *   npm run classify:train [-- --version 2026-12-02.1]
  */
@@ -26,7 +26,15 @@ import {
   trainSubCategoryLayer,
 } from './training';
 
-export const MODEL_PATH = join(__dirname, '..', '..', 'src', 'domain', 'classification', 'trained-model.json');
+export const MODEL_PATH = join(
+  __dirname,
+  '..',
+  '..',
+  'src',
+  'domain',
+  'classification',
+  'trained-model.json',
+);
 const FOLDS = 5;
 const MAX_CALIBRATION_WRONG_SHARE = 0.01;
 // Text alone as a baseline, then rules weighed 4 or 8 words, n-grams at a third or half a word.
@@ -72,7 +80,10 @@ async function main(): Promise<void> {
       corpus: 'test/fixtures/classification/train.jsonl',
       tickets: entries.length,
       settings,
-      calibration: { method: `${FOLDS}-fold cross-validation on the training split`, ...roundShares(calibration) },
+      calibration: {
+        method: `${FOLDS}-fold cross-validation on the training split`,
+        ...roundShares(calibration),
+      },
     },
     category: trainCategoryLayer(entries, settings),
     infrastructureSubCategory: trainSubCategoryLayer(entries, settings),

@@ -58,7 +58,8 @@ export function trainLayer(
 ): SoftmaxLayer {
   const documentFrequency = new Map<string, number>();
   for (const { values } of examples) {
-    for (const { feature } of values) documentFrequency.set(feature, (documentFrequency.get(feature) ?? 0) + 1);
+    for (const { feature } of values)
+      documentFrequency.set(feature, (documentFrequency.get(feature) ?? 0) + 1);
   }
   const vocabulary = [...documentFrequency]
     .filter(([, count]) => count >= MIN_DOCUMENT_FREQUENCY)
@@ -135,7 +136,10 @@ const subCategoryLabels: readonly string[] = INFRASTRUCTURE_SUBCATEGORIES;
 const valuesOf = (prepared: PreparedEntry, settings: TrainingSettings) =>
   featureValues(prepared.textFeatures, prepared.ruleHits, settings);
 
-export function trainCategoryLayer(entries: readonly PreparedEntry[], settings: TrainingSettings): SoftmaxLayer {
+export function trainCategoryLayer(
+  entries: readonly PreparedEntry[],
+  settings: TrainingSettings,
+): SoftmaxLayer {
   return trainLayer(
     entries.map((prepared) => ({
       values: valuesOf(prepared, settings),
@@ -146,7 +150,10 @@ export function trainCategoryLayer(entries: readonly PreparedEntry[], settings: 
   );
 }
 
-export function trainSubCategoryLayer(entries: readonly PreparedEntry[], settings: TrainingSettings): SoftmaxLayer {
+export function trainSubCategoryLayer(
+  entries: readonly PreparedEntry[],
+  settings: TrainingSettings,
+): SoftmaxLayer {
   return trainLayer(
     entries
       .filter((prepared) => prepared.entry.category === 'infrastructure')
@@ -191,7 +198,11 @@ export function crossValidatedPredictions(
     for (const prepared of entries.filter((p) => foldOf(p.entry.id, folds) === fold)) {
       const { probabilities } = scoreLayer(layer, valuesOf(prepared, settings));
       const best = argmax(probabilities);
-      predictions.push({ entry: prepared.entry, category: layer.labels[best]!, probability: probabilities[best]! });
+      predictions.push({
+        entry: prepared.entry,
+        category: layer.labels[best]!,
+        probability: probabilities[best]!,
+      });
     }
   }
   return predictions;

@@ -303,7 +303,7 @@ function withClassificationBesideOverrides(entries: TimelineEntry[]): TimelineEn
   return entries.map((entry) => {
     if (entry.type === 'classified') classified = entry;
     if (entry.type !== 'category-overridden' || classified === null) return entry;
-    const { details, reason } = classified as TimelineEntry;
+    const { details, reason } = classified;
     return {
       ...entry,
       text: `${entry.text} The classifier had said ${t(details?.category)} (confidence ${t(details?.confidence)}; ${t(reason)}).`,

@@ -28,7 +28,10 @@ const MODEL_RECORD = {
   ],
 };
 
-const INTAKE = { title: 'Inget ljud i Teams', description: 'Ingen hör mig i Teams-möten, headsetet funkar annars.' };
+const INTAKE = {
+  title: 'Inget ljud i Teams',
+  description: 'Ingen hör mig i Teams-möten, headsetet funkar annars.',
+};
 const OVERRIDE = {
   actor: 'kim.t1',
   reason: 'Teams problem, not the headset',
@@ -69,7 +72,9 @@ describe('learning from overrides: candidate corpus entries', () => {
     const history = syntheticCaseHistory({
       intake: { title: 'Outlook crashes', description: 'It is the printer, not Outlook' },
       classification: OLD_RECORD,
-      overrides: [{ args: { ...OVERRIDE, category: 'infrastructure', subCategory: 'printer' }, outcome: 'success' }],
+      overrides: [
+        { args: { ...OVERRIDE, category: 'infrastructure', subCategory: 'printer' }, outcome: 'success' },
+      ],
     });
 
     const [candidate] = candidatesFromHistories([{ workflowId: 'case:c-2', history }]);
@@ -78,7 +83,9 @@ describe('learning from overrides: candidate corpus entries', () => {
       language: 'en',
       category: 'infrastructure',
       subCategory: 'printer',
-      review: { classifiedAs: { rules: ['outlook-crash', 'office-app'], rulesVersion: '2026.1', modelVersion: null } },
+      review: {
+        classifiedAs: { rules: ['outlook-crash', 'office-app'], rulesVersion: '2026.1', modelVersion: null },
+      },
     });
   });
 
@@ -159,12 +166,18 @@ describe('timeline: the classifier beside an override', () => {
       text: 'Classified as microsoft-apps/outlook (confidence 0.55).',
       details: { rules: ['outlook-crash', 'office-app'] },
     });
-    expect(overridden?.text).toContain('The classifier had said microsoft-apps (confidence 0.55; rules 2026.1: outlook-crash, office-app).');
+    expect(overridden?.text).toContain(
+      'The classifier had said microsoft-apps (confidence 0.55; rules 2026.1: outlook-crash, office-app).',
+    );
     expect(overridden?.details).not.toHaveProperty('overridden.modelVersion');
   });
 
   it('leaves an override alone when the case was never classified', () => {
-    const history = syntheticCaseHistory({ intake: INTAKE, classification: null, overrides: [{ args: OVERRIDE, outcome: 'success' }] });
+    const history = syntheticCaseHistory({
+      intake: INTAKE,
+      classification: null,
+      overrides: [{ args: OVERRIDE, outcome: 'success' }],
+    });
 
     const overridden = buildTimeline('c-8', [{ workflowId: 'case:c-8', history }]).entries.find(
       (e) => e.type === 'category-overridden',

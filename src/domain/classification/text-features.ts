@@ -15,6 +15,8 @@ export const MAX_MODEL_TEXT_LENGTH = 3_000;
 
 const CHAR_NGRAM_LENGTHS = [4, 5] as const;
 
+const fold = (word: string): string => word.replace(/[åä]/g, 'a').replace(/ö/g, 'o');
+
 const ENGLISH_STOPWORDS = new Set(
   (
     'a an the and or but if of to in on at by for with from as is are was were be been being it its this that ' +
@@ -35,6 +37,9 @@ const SWEDISH_STOPWORDS = new Set(
   ).split(' '),
 );
 
+// Users type å/ä/ö as a/a/o too: the stop words also stand in that spelling.
+for (const word of [...SWEDISH_STOPWORDS]) SWEDISH_STOPWORDS.add(fold(word));
+
 /** A rough language guess from function words; ties read as Swedish, whose stemmer is gentler on English. */
 export function guessLanguage(words: readonly string[]): Language {
   let english = 0;
@@ -53,17 +58,47 @@ export function tokenise(text: string): string[] {
     .filter((word) => word !== '');
 }
 
-const fold = (word: string): string => word.replace(/[åä]/g, 'a').replace(/ö/g, 'o');
-
 // ---------------------------------------------------------------------------------------------
 // Stemming
 
 const SWEDISH_VOWELS = /[aeiouyåäö]/;
 // Snowball's Swedish step-1 suffixes, longest first.
 const SWEDISH_SUFFIXES = [
-  'heterna', 'hetens', 'anden', 'andes', 'andet', 'arens', 'arnas', 'ernas', 'heten', 'heter', 'ornas',
-  'ande', 'ades', 'aren', 'arna', 'arne', 'aste', 'erna', 'orna', 'ad', 'ade', 'are', 'ast', 'ens', 'ern',
-  'het', 'as', 'ar', 'at', 'en', 'er', 'es', 'or', 'a', 'e',
+  'heterna',
+  'hetens',
+  'anden',
+  'andes',
+  'andet',
+  'arens',
+  'arnas',
+  'ernas',
+  'heten',
+  'heter',
+  'ornas',
+  'ande',
+  'ades',
+  'aren',
+  'arna',
+  'arne',
+  'aste',
+  'erna',
+  'orna',
+  'ad',
+  'ade',
+  'are',
+  'ast',
+  'ens',
+  'ern',
+  'het',
+  'as',
+  'ar',
+  'at',
+  'en',
+  'er',
+  'es',
+  'or',
+  'a',
+  'e',
 ].sort((x, y) => y.length - x.length);
 const SWEDISH_S_ENDING = /[bcdfghjklmnoprtvy]s$/;
 

@@ -1,5 +1,10 @@
 import { UNCLASSIFIED, categorySchema, type Category } from '../categories';
-import { type Classification, type ClassificationEvidence, type ClassificationInput, classify } from './classify';
+import {
+  type Classification,
+  type ClassificationEvidence,
+  type ClassificationInput,
+  classify,
+} from './classify';
 import {
   type FeatureValue,
   type LinearModel,
@@ -52,7 +57,15 @@ export function classifyTicket(
   const hintBonus = hint === null ? undefined : new Map([[model.category.labels.indexOf(hint), HINT_LOGIT]]);
   const { probabilities, known } = scoreLayer(model.category, values, hintBonus);
   if (known.length === 0 && hint === null) {
-    return { ...byRules, category: UNCLASSIFIED, subCategory: null, confidence: 0, needsTriage: true, modelVersion: model.version, evidence: [] };
+    return {
+      ...byRules,
+      category: UNCLASSIFIED,
+      subCategory: null,
+      confidence: 0,
+      needsTriage: true,
+      modelVersion: model.version,
+      evidence: [],
+    };
   }
 
   const winner = argmax(probabilities);
@@ -116,7 +129,13 @@ function winnerRulesFirst(ruleIds: readonly string[], category: Category): strin
   return [...ruleIds.filter(ofWinner), ...ruleIds.filter((id) => !ofWinner(id))];
 }
 
-function toEvidence({ feature, contribution }: { feature: string; contribution: number }): ClassificationEvidence {
+function toEvidence({
+  feature,
+  contribution,
+}: {
+  feature: string;
+  contribution: number;
+}): ClassificationEvidence {
   const separator = feature.indexOf(':');
   return {
     kind: EVIDENCE_KINDS[feature.slice(0, separator)] ?? 'word',
