@@ -137,9 +137,12 @@ function toEvidence({
   contribution: number;
 }): ClassificationEvidence {
   const separator = feature.indexOf(':');
+  const prefix = feature.slice(0, separator);
+  const term = feature.slice(separator + 1);
   return {
-    kind: EVIDENCE_KINDS[feature.slice(0, separator)] ?? 'word',
-    term: feature.slice(separator + 1),
+    kind: EVIDENCE_KINDS[prefix] ?? 'word',
+    // A category's summed rule weight reads as all of that category's rules.
+    term: prefix === 'rc' ? `${term}.*` : term,
     weight: Math.round(contribution * 100) / 100,
   };
 }
