@@ -44,6 +44,9 @@ export const SETTINGS = {
   elevationWindowMinutes: 'CASEFLOW_ELEVATION_WINDOW_MINUTES',
   elevationMaxWindowMinutes: 'CASEFLOW_ELEVATION_MAX_WINDOW_MINUTES',
   elevationMaxTotalMinutes: 'CASEFLOW_ELEVATION_MAX_TOTAL_MINUTES',
+  passwordMaxAgeMinutes: 'CASEFLOW_ELEVATION_PASSWORD_MAX_AGE_MINUTES',
+  rotationFailingAfterMinutes: 'CASEFLOW_ELEVATION_ROTATION_FAILING_MINUTES',
+  grantTimeoutMinutes: 'CASEFLOW_ELEVATION_GRANT_TIMEOUT_MINUTES',
   adminContacts: 'CASEFLOW_ADMIN_CONTACTS',
   escalationTargets: 'CASEFLOW_ESCALATION_TARGETS',
   archiveDir: 'CASEFLOW_ARCHIVE_DIR',
@@ -150,6 +153,10 @@ export const configSchema = z
     elevationWindowMinutes: z.coerce.number().int().positive().default(120),
     elevationMaxWindowMinutes: z.coerce.number().int().positive().default(240),
     elevationMaxTotalMinutes: z.coerce.number().int().positive().default(480),
+    /** No checked-out JIT password stays on a device longer than this (the seed's two hours). */
+    passwordMaxAgeMinutes: z.coerce.number().int().positive().max(120).default(120),
+    rotationFailingAfterMinutes: z.coerce.number().int().positive().default(15),
+    grantTimeoutMinutes: z.coerce.number().int().positive().default(10),
     /** Admin contact per escalation area (JSON), e.g. {"devices": "it-devices@example.org"}. */
     adminContacts: z
       .preprocess(
@@ -269,6 +276,9 @@ function buildCasePolicy(config: Config) {
       defaultWindowMinutes: config.elevationWindowMinutes,
       maxWindowMinutes: config.elevationMaxWindowMinutes,
       maxTotalMinutes: config.elevationMaxTotalMinutes,
+      passwordMaxAgeMinutes: config.passwordMaxAgeMinutes,
+      rotationFailingAfterMinutes: config.rotationFailingAfterMinutes,
+      grantTimeoutMinutes: config.grantTimeoutMinutes,
     },
   });
 }

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const app = createApp({
     ...config,
     policy: casePolicyFrom(config),
-    vault: openVault(config),
+    vault: openVault(config, 'reader'),
     escalationTargets: parseTargetEndpoints(config.escalationTargets),
     portal: portalSettingsFrom(config),
     client,

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ElevationActivityDeps } from './activities/elevation';
@@ -9,21 +10,24 @@ import { generateVaultKey, parseVaultKeys } from './vault/keyring';
 export const vaultFileOf = (config: Config): string =>
   config.vaultFile ?? join(config.dataDir, 'vault', 'vault.json');
 
-/** The credential vault, or undefined where no key is configured (elevation then refuses to grant). */
-export function openVault(config: Config): CredentialVault | undefined {
+/**
+ * The credential vault, or undefined where no key is configured (elevation then refuses to grant).
+ * The worker writes (the device owners run there); the API only reads it for checkouts.
+ */
+export function openVault(config: Config, access: 'writer' | 'reader'): CredentialVault | undefined {
   if (!config.vaultKeys) return undefined;
-  return createFileVault({ path: vaultFileOf(config), keyring: parseVaultKeys(config.vaultKeys) });
+  return createFileVault({ path: vaultFileOf(config), keyring: parseVaultKeys(config.vaultKeys), access });
 }
 
 /** The vault and the device side of grants and rotations, for the worker's activities. */
-export function elevationActivityDeps(config: Config): ElevationActivityDeps | undefined {
-  const vault = openVault(config);
+export function elevationActivityDeps(config: Config, client: Client): ElevationActivityDeps | undefined {
+  const vault = openVault(config, 'writer');
   if (!vault) return undefined;
   const device =
     config.deviceWebhookUrl && config.deviceWebhookSecret
       ? createWebhookDeviceAdapter({ url: config.deviceWebhookUrl, secret: config.deviceWebhookSecret })
       : createRecordingDeviceAdapter({ logPath: join(config.dataDir, 'device-rotations.jsonl') });
-  return { vault, device, account: config.jitAccount };
+  return { vault, device, account: config.jitAccount, client };
 }
 
 /**

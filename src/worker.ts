@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     taskQueue: config.taskQueue,
     activityDeps: {
       notifications: { webhooks: parseWebhookUrls(config.notifyUrls), secret: config.notifySecret },
-      elevation: elevationActivityDeps(config),
+      elevation: elevationActivityDeps(config, client),
       escalationTargets: parseTargetEndpoints(config.escalationTargets),
       archive: { client, archiveDir: archiveDirOf(config) },
     },

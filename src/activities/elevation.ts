@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { type CredentialVault, generatePassword, VaultError } from '../vault/credential-vault';
 import type { DeviceAccountAdapter } from '../vault/device-adapters';
@@ -7,6 +8,8 @@ export interface ElevationActivityDeps {
   device: DeviceAccountAdapter;
   /** The device's JIT admin account whose password is granted and rotated. */
   account: string;
+  /** Starts and signals device account owners (signal-with-start from an activity). */
+  client?: Client;
   now?: () => number;
 }
 
@@ -14,16 +17,19 @@ export interface ElevationActivityDeps {
  * Side effects of JIT elevation. Passwords are generated here and go only to the device and the
  * vault: nothing returned from these activities (and so nothing in workflow history) carries one.
  */
+/** The vault and device, or a final failure: retrying cannot configure a vault. */
+export function requireElevationDeps(deps: ElevationActivityDeps | undefined): ElevationActivityDeps {
+  if (!deps) {
+    throw ApplicationFailure.nonRetryable(
+      'The credential vault is not configured (CASEFLOW_VAULT_KEYS).',
+      'VaultMissing',
+    );
+  }
+  return deps;
+}
+
 export function createElevationActivities(deps: ElevationActivityDeps | undefined) {
-  const need = (): ElevationActivityDeps => {
-    if (!deps) {
-      throw ApplicationFailure.nonRetryable(
-        'The credential vault is not configured (CASEFLOW_VAULT_KEYS).',
-        'VaultMissing',
-      );
-    }
-    return deps;
-  };
+  const need = () => requireElevationDeps(deps);
   const now = () => (deps?.now ?? Date.now)();
 
   return {
@@ -48,7 +54,7 @@ export function createElevationActivities(deps: ElevationActivityDeps | undefine
         account,
         password,
         reason: 'grant',
-        elevationId: input.elevationId,
+        changeId: input.elevationId,
       });
       return { version: record.version, reference };
     },
@@ -75,7 +81,7 @@ export function createElevationActivities(deps: ElevationActivityDeps | undefine
         account,
         password: generatePassword(),
         reason: 'rotate',
-        elevationId: input.elevationId,
+        changeId: input.elevationId,
       });
       return { rotatedAtMs: now(), reference };
     },

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { RuleSet } from '../domain/classification';
 import { createArchiveActivities } from './archive';
 import { createClassificationActivities } from './classification';
+import { createDeviceAccountActivities } from './device-account';
 import { createElevationActivities, type ElevationActivityDeps } from './elevation';
 import { createEscalationDeliveryActivities, type TargetEndpoints } from './escalation-delivery';
 import { createNotificationActivities, type NotificationDeps } from './notifications';
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps = {}) {
     ...createClassificationActivities(deps.classificationRules),
     ...createNotificationActivities(deps.notifications ?? { webhooks: [], secret: undefined }),
     ...createElevationActivities(deps.elevation),
+    ...createDeviceAccountActivities(deps.elevation),
     ...createEscalationDeliveryActivities({ endpoints: deps.escalationTargets ?? {} }),
     ...createArchiveActivities({ client: deps.archive?.client, archiveDir: deps.archive?.archiveDir }),
   };

@@ -30,7 +30,8 @@ export type ElevationListFilters = z.infer<typeof elevationListFiltersSchema>;
 /** A visibility query over elevations only, from validated filter values. */
 export function buildElevationListQuery(raw: ElevationListFilters): string {
   const f = elevationListFiltersSchema.parse(raw);
-  const clauses = [`WorkflowType = 'elevation'`];
+  // Elevations from before device account owners ran as 'elevation'; both are listed.
+  const clauses = [`WorkflowType IN ('elevation', 'elevationLease')`];
   if (f.status) clauses.push(`ElevationStatus = '${f.status}'`);
   if (f.device) clauses.push(`DeviceSerial = '${f.device}'`);
   if (f.requester) clauses.push(`ElevationRequestedBy = '${f.requester}'`);
@@ -75,6 +76,12 @@ export class ElevationGateway {
     return this.handle(elevationId).handle.query(em.getElevation);
   }
 
+  /** The same read, given up after `ms` (a query waits for a worker, and none may be running). */
+  async getWithin(elevationId: string, ms: number): Promise<ElevationView> {
+    const { handle } = this.handle(elevationId);
+    return this.client.withDeadline(Date.now() + ms, () => handle.query(em.getElevation));
+  }
+
   async command<I>(
     elevationId: string,
     update: UpdateDefinition<ElevationView, [I]>,
@@ -91,16 +98,6 @@ export class ElevationGateway {
       }
       throw refusal(err);
     }
-  }
-
-  /**
-   * Who asked, from the workflow's search attributes: readable without a worker, so checkout
-   * authorisation keeps working (and refusing) while workers are down.
-   */
-  async requesterOf(elevationId: string): Promise<string | undefined> {
-    const { handle } = this.handle(elevationId);
-    const description = await handle.describe();
-    return description.typedSearchAttributes.get(sa.ElevationRequestedBy);
   }
 
   async signal<I>(elevationId: string, signal: SignalDefinition<[I]>, input: I): Promise<void> {

@@ -5,12 +5,16 @@ import { elevationRequestSchema, elevationViewSchema } from '../domain/elevation
 import type { Permission } from '../domain/roles';
 import type { CredentialVault } from '../vault/credential-vault';
 import { VaultError } from '../vault/credential-vault';
+import { decideLeaseCheckout } from '../domain/device-account';
 import * as em from '../workflows/elevation.messages';
 import { actorOf, requirePermission } from './auth';
 import { type ElevationGateway, elevationListFiltersSchema } from './elevation-gateway';
 import { jsonBody, problemResponses, standardProblems } from './openapi';
-import { problems } from './problem';
+import { HttpProblem, problems } from './problem';
 import { parseRequestPart } from './validation';
+
+/** A checkout never waits long on a worker: without an answer it hands nothing out. */
+const CHECKOUT_QUERY_DEADLINE_MS = 5_000;
 
 const elevationIdParams = z.object({
   id: z.string().regex(/^[0-9a-f-]{36}\.[1-9][0-9]{0,3}$/, 'an elevation id: <case id>.<n>'),
@@ -22,7 +26,13 @@ const elevationResponse = {
   content: { 'application/json': { schema: elevationViewSchema } },
 };
 const checkoutSchema = z
-  .object({ password: z.string(), endsAt: z.iso.datetime() })
+  .object({
+    password: z.string(),
+    endsAt: z.iso.datetime().describe('When the access window ends'),
+    rotatesAt: z.iso
+      .datetime()
+      .describe('When this password is rotated at the latest (check out again after it)'),
+  })
   .meta({ id: 'Checkout', description: 'The only response that ever carries the password' });
 
 const listQuerySchema = elevationListFiltersSchema.extend({
@@ -113,22 +123,46 @@ export const ELEVATION_COMMANDS = [
 
 /**
  * Hands the password to the approved requester while the window is open, recording the checkout
- * first: a checkout that cannot be recorded does not happen.
+ * first: a checkout that cannot be recorded does not happen. The API's checkout and the portal's
+ * reveal both go through here.
  */
 export async function checkoutPassword(
   gateway: ElevationGateway,
   vault: CredentialVault | undefined,
   id: string,
   actor: string,
-): Promise<{ password: string; endsAtMs: number }> {
+): Promise<{ password: string; endsAtMs: number; rotatesAtMs: number }> {
   if (!vault) throw problems.unavailable('The credential vault is not configured.');
-  const requester = await gateway.requesterOf(id);
-  if (requester !== actor)
-    throw problems.forbidden('Only the approved requester can check out the password.');
-  let secret: { password: string; endsAtMs: number };
+  // The vault's lease and password and the workflow's state (a query), through one decision;
+  // the vault alone can refuse, so a refusal needs no worker.
+  const stored = await vaultStateOf(vault, id);
+  const facts = { actor, lease: stored?.lease ?? null, password: stored?.password ?? null };
+  const fromVault = decideLeaseCheckout({ ...facts, elevation: null, nowMs: Date.now() });
+  if (!fromVault.ok && !fromVault.unconfirmed) {
+    throw fromVault.forbidden ? problems.forbidden(fromVault.reason) : problems.conflict(fromVault.reason);
+  }
+  const elevation = await gateway.getWithin(id, CHECKOUT_QUERY_DEADLINE_MS).catch((err: unknown) => {
+    if (err instanceof HttpProblem) throw err;
+    throw problems.unavailable(fromVault.ok ? 'The elevation cannot be read right now.' : fromVault.reason);
+  });
+  const decision = decideLeaseCheckout({
+    ...facts,
+    elevation: {
+      status: elevation.status,
+      requestedBy: elevation.requestedBy,
+      endsAtMs: elevation.endsAt === null ? null : Date.parse(elevation.endsAt),
+    },
+    nowMs: Date.now(),
+  });
+  if (!decision.ok) {
+    throw decision.forbidden ? problems.forbidden(decision.reason) : problems.conflict(decision.reason);
+  }
+  let secret: { password: string; endsAtMs: number; rotatesAtMs: number };
   try {
-    // The vault enforces the window itself, even if the revoke has not run yet.
-    secret = await vault.checkout(id, Date.now());
+    // The vault checks the window and the rotation time itself too, whatever the workflow said.
+    secret = stored?.legacy
+      ? { ...(await vault.checkout(id, Date.now())), rotatesAtMs: decision.rotatesAtMs }
+      : await vault.checkoutLease(id, Date.now());
   } catch (err) {
     if (err instanceof VaultError && err.code !== 'corrupt' && err.code !== 'key') {
       throw problems.conflict(
@@ -137,12 +171,17 @@ export async function checkoutPassword(
     }
     throw err;
   }
+  // Recorded before it is handed out: a checkout that cannot be recorded does not happen.
   try {
     await gateway.signal(id, em.passwordCheckedOut, { actor, atMs: Date.now() });
   } catch {
     throw problems.unavailable('The checkout could not be recorded; try again.');
   }
-  return secret;
+  return {
+    password: secret.password,
+    endsAtMs: Math.min(secret.endsAtMs, decision.endsAtMs),
+    rotatesAtMs: secret.rotatesAtMs,
+  };
 }
 
 export function elevationsRouter(
@@ -241,9 +280,11 @@ export function elevationsRouter(
   });
   router.post('/v1/elevations/:id/checkout', requirePermission('elevation:checkout'), async (req, res) => {
     const secret = await checkoutPassword(gateway, vault, idOf(req), actorOf(req).principal);
-    res
-      .set('Cache-Control', 'no-store')
-      .json({ password: secret.password, endsAt: new Date(secret.endsAtMs).toISOString() });
+    res.set('Cache-Control', 'no-store').json({
+      password: secret.password,
+      endsAt: new Date(secret.endsAtMs).toISOString(),
+      rotatesAt: new Date(secret.rotatesAtMs).toISOString(),
+    });
   });
 
   for (const a of ELEVATION_COMMANDS) {
@@ -254,6 +295,14 @@ export function elevationsRouter(
       request: { params: elevationIdParams, body: jsonBody(a.body) },
       responses: {
         200: a.path === 'review' ? { description: 'The case' } : elevationResponse,
+        ...(a.path === 'approve' || a.path === 'release'
+          ? {
+              202: {
+                ...elevationResponse,
+                description: 'Accepted; the grant is still in flight (status granting)',
+              },
+            }
+          : {}),
         ...standardProblems,
         ...problemResponses({ 404: 'No such elevation', 409: 'Not allowed in the current state' }),
       },
@@ -261,8 +310,37 @@ export function elevationsRouter(
     router.post(`/v1/elevations/:id/${a.path}`, requirePermission(a.permission), async (req, res) => {
       const id = idOf(req);
       const body: unknown = parseRequestPart(a.body, req.body ?? {}, 'body');
-      res.json(await (a.run as ElevationAction<z.ZodType>['run'])(gateway, id, body, req));
+      const result = await (a.run as ElevationAction<z.ZodType>['run'])(gateway, id, body, req);
+      // Accepted but the grant is still in flight: 202 with the state; GET shows when it settles.
+      const granting = (result as { status?: unknown }).status === 'granting';
+      res.status(granting ? 202 : 200).json(result);
     });
   }
   return router;
+}
+
+/**
+ * What the vault holds for an elevation: a lease on the device's account, or (elevations from
+ * before device owners) a grant of its own, described in the same terms.
+ */
+async function vaultStateOf(vault: CredentialVault, elevationId: string) {
+  const described = await vault.describeLease(elevationId);
+  if (described) {
+    return {
+      legacy: false,
+      lease: {
+        closed: described.lease.closedAtMs !== null,
+        endsAtMs: described.lease.endsAtMs,
+        holder: described.lease.holder,
+      },
+      password: described.password,
+    };
+  }
+  const grant = await vault.describe(elevationId);
+  if (!grant) return null;
+  return {
+    legacy: true,
+    lease: { closed: grant.revokedAtMs !== null, endsAtMs: grant.endsAtMs, holder: null },
+    password: { rotatesAtMs: grant.endsAtMs },
+  };
 }

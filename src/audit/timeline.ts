@@ -233,12 +233,13 @@ function activityEntry(
   switch (name) {
     case 'classifyCase': {
       const rules = (result.rules as string[] | undefined) ?? [];
+      const classifier = classifierOf(result);
       return {
         type: 'classified',
         actor: 'caseflow',
-        reason: `rules ${t(result.rulesVersion)}: ${rules.join(', ') || 'none'}`,
-        text: `Classified as ${t(result.category)}${result.subCategory ? `/${t(result.subCategory)}` : ''} (confidence ${t(result.confidence)}${result.needsTriage ? ', left in triage' : ''}).`,
-        details: { rules },
+        reason: `${classifier.versions}: ${rules.join(', ') || 'none'}`,
+        text: `Classified as ${t(result.category)}${result.subCategory ? `/${t(result.subCategory)}` : ''} (confidence ${t(result.confidence)}${result.needsTriage ? ', left in triage' : ''}).${classifier.evidence ? ` Evidence: ${classifier.evidence}.` : ''}`,
+        details: { rules, ...classifier.details },
       };
     }
     case 'grantAccess':
@@ -272,6 +273,43 @@ function activityEntry(
     default:
       return null;
   }
+}
+
+/**
+ * Who classified and on what evidence, from a recorded classification. Records from before the
+ * model carry only rule ids and the rules' version; they read as they always did.
+ */
+function classifierOf(result: Args): { versions: string; evidence: string; details: Args } {
+  const modelVersion = str(result.modelVersion);
+  const evidence = Array.isArray(result.evidence) ? result.evidence.map(obj) : [];
+  return {
+    versions: `rules ${t(result.rulesVersion)}${modelVersion ? `, model ${modelVersion}` : ''}`,
+    evidence: evidence.map((e) => `${t(e.term)} (${t(e.kind)} ${t(e.weight)})`).join(', '),
+    details: {
+      category: result.category,
+      confidence: result.confidence,
+      rulesVersion: result.rulesVersion,
+      ...(modelVersion ? { modelVersion, evidence } : {}),
+    },
+  };
+}
+
+/**
+ * An override names what it overrode: the classifier's category, versions and evidence, from the
+ * case's last classification before it (which may sit in an earlier run of the case).
+ */
+function withClassificationBesideOverrides(entries: TimelineEntry[]): TimelineEntry[] {
+  let classified: TimelineEntry | null = null;
+  return entries.map((entry) => {
+    if (entry.type === 'classified') classified = entry;
+    if (entry.type !== 'category-overridden' || classified === null) return entry;
+    const { details, reason } = classified;
+    return {
+      ...entry,
+      text: `${entry.text} The classifier had said ${t(details?.category)} (confidence ${t(details?.confidence)}; ${t(reason)}).`,
+      details: { ...entry.details, overridden: { ...details, eventId: classified.eventId } },
+    };
+  });
 }
 
 /** Entries from one workflow's history. */
@@ -407,7 +445,7 @@ export function buildTimeline(
     .flatMap(({ workflowId, history }, index) => entriesOf(workflowId, history).map((e) => ({ e, index })))
     .sort((x, y) => Date.parse(x.e.at) - Date.parse(y.e.at) || x.index - y.index || x.e.eventId - y.e.eventId)
     .map(({ e }) => e);
-  return { caseId, entries };
+  return { caseId, entries: withClassificationBesideOverrides(entries) };
 }
 
 /** Whether a principal took part in the case (acted on it or was assigned it). */

@@ -83,6 +83,20 @@ export const classificationSchema = z
     rules: z.array(z.string()).describe('Ids of the rules that matched, strongest first'),
     rulesVersion: z.string(),
     needsTriage: z.boolean().describe('True when confidence was too low and an agent must triage'),
+    modelVersion: z
+      .string()
+      .optional()
+      .describe('The classification model that decided; absent when the rules alone decided'),
+    evidence: z
+      .array(
+        z.object({
+          kind: z.enum(['word', 'phrase', 'chars', 'rule']),
+          term: z.string(),
+          weight: z.number().describe("What the feature added to the category's score (log-odds)"),
+        }),
+      )
+      .optional()
+      .describe("The model's strongest evidence for the category, strongest first"),
   })
   .meta({ id: 'Classification' });
 export type ClassificationRecord = z.infer<typeof classificationSchema>;

@@ -83,6 +83,14 @@ export const elevationPolicySchema = z.object({
   /** A grant with all its extensions may not last longer than this. */
   maxTotalMinutes: z.int().positive().default(480),
   expiryWarningMinutes: z.int().positive().default(15),
+  /** No checked-out password stays set on the device longer than this (the seed's two hours). */
+  passwordMaxAgeMinutes: z.int().positive().default(120),
+  /** A rotation still failing after this long is notified (`elevation-rotation-failing`). */
+  rotationFailingAfterMinutes: z.int().positive().default(15),
+  /** A grant not settled after this long ends the elevation as grant-failed. */
+  grantTimeoutMinutes: z.int().positive().default(10),
+  /** A device's account owner with no lease finishes after this long. */
+  deviceIdleMinutes: z.int().positive().default(60),
 });
 export type ElevationPolicy = z.output<typeof elevationPolicySchema>;
 export const DEFAULT_ELEVATION_POLICY: ElevationPolicy = elevationPolicySchema.parse({});
@@ -175,7 +183,15 @@ export function evaluateRequest(
   return { refusals, notRecommended };
 }
 
-export const ELEVATION_STATUSES = ['pending-approval', 'active', 'denied', 'expired', 'ended'] as const;
+export const ELEVATION_STATUSES = [
+  'pending-approval',
+  'granting',
+  'active',
+  'denied',
+  'expired',
+  'grant-failed',
+  'ended',
+] as const;
 export type ElevationStatus = (typeof ELEVATION_STATUSES)[number];
 
 export interface ElevationLogEntry {
@@ -196,7 +212,11 @@ export interface ElevationLogEntry {
     | 'released'
     | 'revoked'
     | 'window-ended'
-    | 'rotated';
+    | 'rotated'
+    | 'grant-failed'
+    | 'end-requested'
+    | 'password-rotated'
+    | 'access-closed';
   actor: string;
   reason: string | null;
   text: string;
@@ -225,6 +245,13 @@ export interface ElevationRecord {
   endedReason: string | null;
   endedBy: string | null;
   rotatedAtMs: number | null;
+  /** Device-account leases: when the shared password rotates at the latest (its maximum age). */
+  passwordRotatesAtMs?: number | null;
+  /** An end (release, revoke, case over) that arrived while the grant was in flight. */
+  pendingEnd?: { type: 'released' | 'revoked'; actor: string; reason: string } | null;
+  grantFailure?: string | null;
+  /** When the vault stopped handing this lease the password. */
+  accessClosedAtMs?: number | null;
   firedEvents: string[];
   log: ElevationLogEntry[];
 }
@@ -233,7 +260,7 @@ export const SYSTEM = 'caseflow';
 const MINUTE_MS = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 export const elevationIsOver = (r: ElevationRecord) =>
-  r.status !== 'pending-approval' && r.status !== 'active';
+  r.status !== 'pending-approval' && r.status !== 'active' && r.status !== 'granting';
 
 function logged(r: ElevationRecord, nowMs: number, entry: Omit<ElevationLogEntry, 'at'>): ElevationRecord {
   return { ...r, log: [...r.log, { at: iso(nowMs), ...entry }] };
@@ -374,13 +401,6 @@ export function windowEndFor(r: ElevationRecord, approvedAtMs: number): number {
   return approvedAtMs + r.windowMinutes * MINUTE_MS;
 }
 
-export function decideCheckout(r: ElevationRecord, actor: string, nowMs: number): Decision {
-  if (actor !== r.requestedBy) return no('Only the approved requester can check out the password.', true);
-  if (r.status !== 'active' || r.endsAtMs === null)
-    return no(`The elevation is ${r.status}; there is nothing to check out.`);
-  return nowMs < r.endsAtMs ? ok : no('The access window has ended.');
-}
-
 export function checkedOut(r: ElevationRecord, actor: string, atMs: number, nowMs: number): ElevationRecord {
   return logged({ ...r, checkouts: [...r.checkouts, { by: actor, atMs }] }, nowMs, {
     type: 'checked-out',
@@ -403,6 +423,7 @@ export function decideExtensionRequest(
   nowMs: number,
 ): Decision {
   if (e.actor !== r.requestedBy) return no('Only the requester can ask to extend their access.', true);
+  if (r.pendingEnd) return no(`The access is ending (${r.pendingEnd.reason}); it cannot be extended.`);
   if (r.status !== 'active' || r.endsAtMs === null || nowMs >= r.endsAtMs)
     return no('An extension must be asked for before the window ends.');
   if (r.extension) return no('An extension is already waiting for approval.');
@@ -434,6 +455,7 @@ export function decideExtensionDecision(r: ElevationRecord, actor: string, nowMs
   if (actor === r.requestedBy)
     return no('Someone other than the requester must decide on an extension.', true);
   if (!r.extension) return no('No extension is waiting for approval.');
+  if (r.pendingEnd) return no(`The access is ending (${r.pendingEnd.reason}); it cannot be extended.`);
   if (r.status !== 'active' || r.endsAtMs === null || nowMs >= r.endsAtMs)
     return no('The window has already ended.');
   return ok;
@@ -472,7 +494,7 @@ export function extensionDenied(
 export function decideRelease(r: ElevationRecord, actor: string, actorIsAdmin: boolean): Decision {
   if (actor !== r.requestedBy && !actorIsAdmin)
     return no('Only the requester or an IT admin can end this access.', true);
-  return r.status === 'active' && !r.granting
+  return (r.status === 'active' && !r.granting) || r.status === 'granting'
     ? ok
     : no(`The elevation is ${r.status}; there is no access to end.`);
 }
@@ -525,6 +547,159 @@ export function remembered(
   return logged({ ...r, firedEvents: [...r.firedEvents, key] }, nowMs, entry);
 }
 
+// ---- timers: approval reminder and expiry, expiry warning and window end -------------------------
+
+/** What the elevation's clock says is due now, or until when it may wait. */
+export type ElevationDue =
+  | { type: 'expire' }
+  | { type: 'remind'; deadlineMs: number }
+  | { type: 'warn'; key: string; endsAtMs: number }
+  | { type: 'end-window' }
+  | { type: 'wait'; untilMs: number };
+
+/** Only for a request waiting on approval or an active grant; other states have no clock. */
+export function elevationDue(r: ElevationRecord, policy: ElevationPolicy, nowMs: number): ElevationDue {
+  if (r.status === 'pending-approval') {
+    const deadlineMs = r.requestedAtMs + policy.approvalTimeoutMinutes * MINUTE_MS;
+    const reminderAt = deadlineMs - policy.approvalReminderBeforeMinutes * MINUTE_MS;
+    const reminded = r.firedEvents.includes('approval-reminder');
+    if (nowMs >= deadlineMs) return { type: 'expire' };
+    if (nowMs >= reminderAt && !reminded) return { type: 'remind', deadlineMs };
+    return { type: 'wait', untilMs: nowMs < reminderAt && !reminded ? reminderAt : deadlineMs };
+  }
+  const endsAtMs = r.endsAtMs ?? nowMs;
+  const key = `expiry-warning@${endsAtMs}`;
+  const warnAt = endsAtMs - policy.expiryWarningMinutes * MINUTE_MS;
+  const warned = r.firedEvents.includes(key);
+  if (nowMs >= endsAtMs) return { type: 'end-window' };
+  if (nowMs >= warnAt && !warned) return { type: 'warn', key, endsAtMs };
+  return { type: 'wait', untilMs: nowMs < warnAt && !warned ? warnAt : endsAtMs };
+}
+
+/** The record after a due event, and the notice it sends (if any). */
+export function applyDue(
+  r: ElevationRecord,
+  due: Exclude<ElevationDue, { type: 'wait' }>,
+  policy: ElevationPolicy,
+  nowMs: number,
+): { record: ElevationRecord; notice: Notice | null } {
+  switch (due.type) {
+    case 'expire':
+      return { record: expired(r, nowMs, policy), notice: null };
+    case 'end-window':
+      return { record: ending(r, 'window-ended', SYSTEM, 'the access window ended', nowMs), notice: null };
+    case 'remind': {
+      const record = remembered(
+        r,
+        'approval-reminder',
+        { type: 'approval-reminder', actor: SYSTEM, reason: null, text: 'IT admins reminded to decide.' },
+        nowMs,
+      );
+      const summary = `Elevation ${r.id} awaits approval; it expires at ${iso(due.deadlineMs)}.`;
+      return {
+        record,
+        notice: elevationNotice(
+          record,
+          'elevation-approval-reminder',
+          'approval-reminder',
+          summary,
+          nowMs,
+          'it-admins',
+        ),
+      };
+    }
+    case 'warn': {
+      const record = remembered(
+        r,
+        due.key,
+        { type: 'expiry-warning', actor: SYSTEM, reason: null, text: `Access ends at ${iso(due.endsAtMs)}.` },
+        nowMs,
+      );
+      const summary = `Access to ${r.request.deviceSerial} ends in ${policy.expiryWarningMinutes} minutes.`;
+      return {
+        record,
+        notice: elevationNotice(record, 'elevation-expiring', due.key, summary, nowMs, 'case-team'),
+      };
+    }
+  }
+}
+
+// ---- leases on the device's account (the elevationLease workflow) -------------------------------
+
+/** Approved: the grant is asked of the device's owner; commands wait for it to settle. */
+export function approvedForGrant(r: ElevationRecord, a: Approval, nowMs: number): ElevationRecord {
+  return { ...approve(r, a, nowMs), status: 'granting' };
+}
+
+export function breakGlassForGrant(r: ElevationRecord, nowMs: number): ElevationRecord {
+  return { ...breakGlass(r, nowMs), status: 'granting' };
+}
+
+/** The device's owner granted the lease: the window runs from approval, the password rotates by rotatesAtMs. */
+export function leaseGranted(
+  r: ElevationRecord,
+  approvedAtMs: number,
+  rotatesAtMs: number,
+  nowMs: number,
+): ElevationRecord {
+  const next = granted(r, approvedAtMs, nowMs);
+  return { ...next, passwordRotatesAtMs: rotatesAtMs };
+}
+
+export function grantFailed(r: ElevationRecord, cause: string, nowMs: number): ElevationRecord {
+  return logged(
+    {
+      ...r,
+      status: 'grant-failed',
+      granting: false,
+      grantFailure: cause,
+      endedBy: SYSTEM,
+      endedReason: cause,
+    },
+    nowMs,
+    { type: 'grant-failed', actor: SYSTEM, reason: cause, text: `Access could not be granted: ${cause}.` },
+  );
+}
+
+/** An end that arrives while the grant is in flight is remembered and applied once it settles. */
+export function endRequested(
+  r: ElevationRecord,
+  end: { type: 'released' | 'revoked'; actor: string; reason: string },
+  nowMs: number,
+): ElevationRecord {
+  if (r.pendingEnd) return r;
+  return logged({ ...r, pendingEnd: end, extension: null }, nowMs, {
+    type: 'end-requested',
+    actor: end.actor,
+    reason: end.reason,
+    text: 'Access will end as soon as the grant in flight settles.',
+  });
+}
+
+export function passwordRotatedOnDevice(
+  r: ElevationRecord,
+  rotatesAtMs: number,
+  nowMs: number,
+): ElevationRecord {
+  return logged({ ...r, passwordRotatesAtMs: rotatesAtMs }, nowMs, {
+    type: 'password-rotated',
+    actor: SYSTEM,
+    reason: null,
+    text: `The device password reached its maximum age and was rotated; check out again (next rotation by ${iso(rotatesAtMs)}).`,
+  });
+}
+
+export function accessClosed(r: ElevationRecord, lastHolder: boolean, nowMs: number): ElevationRecord {
+  return logged({ ...r, accessClosedAtMs: nowMs, passwordRotatesAtMs: null }, nowMs, {
+    type: 'access-closed',
+    actor: SYSTEM,
+    reason: null,
+    text: lastHolder
+      ? 'The vault no longer hands out the password; nobody else holds the device, so it is rotated now.'
+      : 'The vault no longer hands out the password; others still hold this device, and the password rotates when the last of them leaves or at its maximum age.',
+  });
+}
+
 export function elevationNotice(
   r: ElevationRecord,
   type: Notice['type'],
@@ -564,6 +739,12 @@ export const elevationViewSchema = z
       .nullable(),
     endedReason: z.string().nullable(),
     rotatedAt: z.iso.datetime().nullable(),
+    nextRotationAt: z.iso
+      .datetime()
+      .nullable()
+      .describe('While active: when the shared device password rotates at the latest (check out again then)'),
+    accessClosedAt: z.iso.datetime().nullable(),
+    grantFailure: z.string().nullable(),
     policyVersion: z.string(),
     log: z.array(recordLogEntrySchema),
   })
@@ -599,6 +780,9 @@ export function elevationView(r: ElevationRecord): ElevationView {
       : null,
     endedReason: r.endedReason,
     rotatedAt: isoOrNull(r.rotatedAtMs),
+    nextRotationAt: r.status === 'active' ? isoOrNull(r.passwordRotatesAtMs ?? null) : null,
+    accessClosedAt: isoOrNull(r.accessClosedAtMs ?? null),
+    grantFailure: r.grantFailure ?? null,
     policyVersion: ELEVATION_POLICY_VERSION,
     log: r.log,
   };

@@ -14,6 +14,8 @@ export const NOTIFICATION_TYPES = [
   'elevation-extension-requested',
   'elevation-break-glass',
   'elevation-ended',
+  'elevation-grant-failed',
+  'elevation-rotation-failing',
   'escalation-approval-reminder',
   'escalation-overdue',
   'escalation-closed',

@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { decrypt, encrypt, type Keyring, type SealedSecret, VaultError } from './keyring';
@@ -47,6 +48,66 @@ export interface CredentialVault {
   /** Re-seals every secret not yet under the keyring's current key; returns how many were rewritten. */
   reencryptAll(): Promise<number>;
   describe(elevationId: string): Promise<GrantDescription | null>;
+
+  // Device accounts (one owner per device sets the password; elevations hold leases on it).
+  /**
+   * Seals password `version` of the device, not yet checkout-able (the device does not have it
+   * yet). Idempotent per version: a repeat keeps the first password, so a retried activity sends
+   * the device the password holders will check out. An older version than the stored one is refused.
+   */
+  sealDevicePassword(input: {
+    deviceSerial: string;
+    account: string;
+    version: number;
+    rotatesAtMs: number;
+    password: string;
+  }): Promise<void>;
+  /** The sealed password of this version, for the activity that sets it on the device. */
+  revealDevicePassword(deviceSerial: string, version: number): Promise<string>;
+  /** The device holds `version` now: holders may check it out until its rotation time. */
+  confirmDevicePassword(deviceSerial: string, version: number, setAtMs: number): Promise<void>;
+  /** The device is getting a password nobody may know: forget whatever is sealed for it. */
+  retireDevicePassword(deviceSerial: string, version: number): Promise<void>;
+  openLease(input: {
+    leaseId: string;
+    deviceSerial: string;
+    holder: string;
+    endsAtMs: number;
+    nowMs: number;
+  }): Promise<LeaseRecord>;
+  extendLease(leaseId: string, endsAtMs: number): Promise<LeaseRecord>;
+  /** Closes the lease (no more checkouts); a repeat, or an unknown lease, is a no-op. */
+  closeLease(leaseId: string, nowMs: number): Promise<void>;
+  /** The lease and the device password's state, without the secret. */
+  describeLease(leaseId: string): Promise<LeaseDescription | null>;
+  /** The password, only for an open lease inside its window and a confirmed password before its rotation. */
+  checkoutLease(
+    leaseId: string,
+    nowMs: number,
+  ): Promise<{ password: string; version: number; endsAtMs: number; rotatesAtMs: number }>;
+}
+
+export interface LeaseRecord {
+  leaseId: string;
+  deviceSerial: string;
+  holder: string;
+  endsAtMs: number;
+  openedAtMs: number;
+  closedAtMs: number | null;
+}
+
+export interface LeaseDescription {
+  lease: LeaseRecord;
+  /** The password holders may check out now, or null while none is confirmed on the device. */
+  password: { version: number; rotatesAtMs: number } | null;
+}
+
+/** Options of the file vault: a writer holds the file's lock; the API only reads. */
+export interface FileVaultOptions {
+  path: string;
+  keyring: Keyring;
+  /** 'reader' refuses every change; a 'writer' takes the lock file on its first change. */
+  access?: 'writer' | 'reader';
 }
 
 interface VaultEntry {
@@ -60,24 +121,50 @@ interface VaultEntry {
 
 type Entries = Map<string, VaultEntry>;
 
+interface DeviceEntry {
+  account: string;
+  version: number;
+  rotatesAtMs: number;
+  /** When the device got this version; null while it is sealed but not yet on the device. */
+  setAtMs: number | null;
+  sealed: SealedSecret | null;
+}
+
+/** Everything in the vault file: legacy per-elevation grants, device passwords and leases. */
+interface VaultState {
+  entries: Entries;
+  devices: Map<string, DeviceEntry>;
+  leases: Map<string, LeaseRecord>;
+}
+
 const FILE_FORMAT = 'caseflow-vault';
-const FILE_FORMAT_VERSION = 1;
+const FILE_FORMAT_VERSION = 2;
 const MAX_ID_LENGTH = 200;
 
-export function createFileVault(options: { path: string; keyring: Keyring }): CredentialVault {
+export function createFileVault(options: FileVaultOptions): CredentialVault {
   const file = path.resolve(options.path);
   const { keyring } = options;
+  const access = options.access ?? 'writer';
   const exclusive = <T>(operation: () => Promise<T>) => runExclusive(file, operation);
-
-  const load = () => readEntries(file);
-  const save = (entries: Entries) => writeEntriesAtomically(file, entries);
+  const load = () => readState(file);
+  /** Read-modify-write under the process lock, and only by the one writer process. */
+  const change = <T>(operation: (state: VaultState) => Promise<T> | T) =>
+    exclusive(async () => {
+      if (access !== 'writer') throw new VaultError('closed', 'this vault is opened read-only');
+      await holdWriterLock(file);
+      const state = await load();
+      const result = await operation(state);
+      await writeStateAtomically(file, state);
+      return result;
+    });
+  const read = <T>(operation: (state: VaultState) => T) => exclusive(async () => operation(await load()));
+  const deviceAad = (deviceSerial: string, version: number) => `device:${deviceSerial}:v${version}`;
 
   return {
     grant: (input) =>
-      exclusive(async () => {
+      change((state) => {
         checkGrantInput(input);
-        const entries = await load();
-        const existing = entries.get(input.elevationId);
+        const existing = state.entries.get(input.elevationId);
         if (existing) return sameGrantOrFail(input, existing);
         const entry: VaultEntry = {
           deviceSerial: input.deviceSerial,
@@ -87,30 +174,27 @@ export function createFileVault(options: { path: string; keyring: Keyring }): Cr
           revokedAtMs: null,
           sealed: encrypt(keyring, input.password, input.elevationId),
         };
-        entries.set(input.elevationId, entry);
-        await save(entries);
+        state.entries.set(input.elevationId, entry);
         return toRecord(input.elevationId, entry);
       }),
 
     extend: (elevationId, endsAtMs, nowMs = Date.now()) =>
-      exclusive(async () => {
+      change((state) => {
         checkTime(endsAtMs, 'endsAtMs');
         checkTime(nowMs, 'nowMs');
-        const entries = await load();
-        const entry = requireEntry(entries, elevationId);
+        const entry = requireEntry(state.entries, elevationId);
         if (entry.endsAtMs === endsAtMs && isOpen(entry, nowMs)) return toRecord(elevationId, entry);
         if (entry.revokedAtMs !== null) throw closed(elevationId, 'was revoked');
         if (!isOpen(entry, nowMs)) throw closed(elevationId, 'has already ended');
         const updated: VaultEntry = { ...entry, endsAtMs, version: entry.version + 1 };
-        entries.set(elevationId, updated);
-        await save(entries);
+        state.entries.set(elevationId, updated);
         return toRecord(elevationId, updated);
       }),
 
     checkout: (elevationId, nowMs) =>
-      exclusive(async () => {
+      read((state) => {
         checkTime(nowMs, 'nowMs');
-        const entry = requireEntry(await load(), elevationId);
+        const entry = requireEntry(state.entries, elevationId);
         if (entry.revokedAtMs !== null) throw new VaultError('revoked', `grant ${elevationId} was revoked`);
         if (!isOpen(entry, nowMs)) throw new VaultError('expired', `grant ${elevationId} has ended`);
         if (!entry.sealed) {
@@ -120,36 +204,197 @@ export function createFileVault(options: { path: string; keyring: Keyring }): Cr
       }),
 
     revoke: (elevationId, nowMs) =>
-      exclusive(async () => {
+      change((state) => {
         checkTime(nowMs, 'nowMs');
-        const entries = await load();
-        const entry = requireEntry(entries, elevationId);
+        const entry = requireEntry(state.entries, elevationId);
         if (entry.revokedAtMs !== null) return { revokedAtMs: entry.revokedAtMs, alreadyRevoked: true };
-        entries.set(elevationId, { ...entry, revokedAtMs: nowMs, sealed: null, version: entry.version + 1 });
-        await save(entries);
+        state.entries.set(elevationId, {
+          ...entry,
+          revokedAtMs: nowMs,
+          sealed: null,
+          version: entry.version + 1,
+        });
         return { revokedAtMs: nowMs, alreadyRevoked: false };
       }),
 
     reencryptAll: () =>
-      exclusive(async () => {
-        const entries = await load();
+      change((state) => {
         let rewritten = 0;
-        for (const [elevationId, entry] of entries) {
+        for (const [elevationId, entry] of state.entries) {
           if (!entry.sealed || entry.sealed.keyId === keyring.currentKeyId) continue;
           const password = decrypt(keyring, entry.sealed, elevationId);
-          entries.set(elevationId, { ...entry, sealed: encrypt(keyring, password, elevationId) });
+          state.entries.set(elevationId, { ...entry, sealed: encrypt(keyring, password, elevationId) });
           rewritten++;
         }
-        if (rewritten > 0) await save(entries);
+        for (const [serial, device] of state.devices) {
+          if (!device.sealed || device.sealed.keyId === keyring.currentKeyId) continue;
+          const aad = deviceAad(serial, device.version);
+          state.devices.set(serial, {
+            ...device,
+            sealed: encrypt(keyring, decrypt(keyring, device.sealed, aad), aad),
+          });
+          rewritten++;
+        }
         return rewritten;
       }),
 
     describe: (elevationId) =>
-      exclusive(async () => {
-        const entry = (await load()).get(elevationId);
+      read((state) => {
+        const entry = state.entries.get(elevationId);
         return entry ? { ...toRecord(elevationId, entry), revokedAtMs: entry.revokedAtMs } : null;
       }),
+
+    sealDevicePassword: (input) =>
+      change((state) => {
+        checkSerial(input.deviceSerial);
+        checkVersion(input.version);
+        checkTime(input.rotatesAtMs, 'rotatesAtMs');
+        if (input.account.trim() === '') throw new TypeError('account must not be empty');
+        if (input.password.length === 0) throw new TypeError('password must not be empty');
+        const existing = state.devices.get(input.deviceSerial);
+        if (existing && existing.version > input.version) {
+          throw new VaultError(
+            'closed',
+            `device ${input.deviceSerial} is already past version ${input.version}`,
+          );
+        }
+        if (existing && existing.version === input.version && existing.sealed) return;
+        state.devices.set(input.deviceSerial, {
+          account: input.account,
+          version: input.version,
+          rotatesAtMs: input.rotatesAtMs,
+          setAtMs: null,
+          sealed: encrypt(keyring, input.password, deviceAad(input.deviceSerial, input.version)),
+        });
+      }),
+
+    revealDevicePassword: (deviceSerial, version) =>
+      read((state) => {
+        const device = state.devices.get(deviceSerial);
+        if (!device || device.version !== version || !device.sealed) {
+          throw new VaultError(
+            'not-found',
+            `no sealed password version ${version} for device ${describeId(deviceSerial)}`,
+          );
+        }
+        return decrypt(keyring, device.sealed, deviceAad(deviceSerial, version));
+      }),
+
+    confirmDevicePassword: (deviceSerial, version, setAtMs) =>
+      change((state) => {
+        checkTime(setAtMs, 'setAtMs');
+        const device = state.devices.get(deviceSerial);
+        if (!device || device.version !== version || !device.sealed) {
+          throw new VaultError(
+            'not-found',
+            `no sealed password version ${version} for device ${describeId(deviceSerial)}`,
+          );
+        }
+        if (device.setAtMs === null) state.devices.set(deviceSerial, { ...device, setAtMs });
+      }),
+
+    retireDevicePassword: (deviceSerial, version) =>
+      change((state) => {
+        checkSerial(deviceSerial);
+        checkVersion(version);
+        const device = state.devices.get(deviceSerial);
+        if (device && device.version > version) return;
+        state.devices.set(deviceSerial, {
+          account: device?.account ?? '',
+          version,
+          rotatesAtMs: 0,
+          setAtMs: null,
+          sealed: null,
+        });
+      }),
+
+    openLease: (input) =>
+      change((state) => {
+        if (!isUsableId(input.leaseId)) throw new TypeError('leaseId must be 1-200 visible characters');
+        checkSerial(input.deviceSerial);
+        checkTime(input.endsAtMs, 'endsAtMs');
+        checkTime(input.nowMs, 'nowMs');
+        const existing = state.leases.get(input.leaseId);
+        if (existing) {
+          if (existing.deviceSerial !== input.deviceSerial || existing.holder !== input.holder) {
+            throw new Error(`lease ${input.leaseId} is already open for another device or holder`);
+          }
+          return existing;
+        }
+        const lease: LeaseRecord = {
+          leaseId: input.leaseId,
+          deviceSerial: input.deviceSerial,
+          holder: input.holder,
+          endsAtMs: input.endsAtMs,
+          openedAtMs: input.nowMs,
+          closedAtMs: null,
+        };
+        state.leases.set(input.leaseId, lease);
+        return lease;
+      }),
+
+    extendLease: (leaseId, endsAtMs) =>
+      change((state) => {
+        checkTime(endsAtMs, 'endsAtMs');
+        const lease = state.leases.get(leaseId);
+        if (!lease) throw new VaultError('not-found', `no lease ${describeId(leaseId)}`);
+        if (lease.closedAtMs !== null) throw closed(leaseId, 'was closed');
+        const updated = { ...lease, endsAtMs };
+        state.leases.set(leaseId, updated);
+        return updated;
+      }),
+
+    closeLease: (leaseId, nowMs) =>
+      change((state) => {
+        checkTime(nowMs, 'nowMs');
+        const lease = state.leases.get(leaseId);
+        if (!lease || lease.closedAtMs !== null) return;
+        state.leases.set(leaseId, { ...lease, closedAtMs: nowMs });
+      }),
+
+    describeLease: (leaseId) =>
+      read((state) => {
+        const lease = state.leases.get(leaseId);
+        if (!lease) return null;
+        const device = state.devices.get(lease.deviceSerial);
+        const usable = device && device.sealed && device.setAtMs !== null;
+        return {
+          lease,
+          password: usable ? { version: device.version, rotatesAtMs: device.rotatesAtMs } : null,
+        };
+      }),
+
+    checkoutLease: (leaseId, nowMs) =>
+      read((state) => {
+        checkTime(nowMs, 'nowMs');
+        const lease = state.leases.get(leaseId);
+        if (!lease) throw new VaultError('not-found', `no lease ${describeId(leaseId)}`);
+        if (lease.closedAtMs !== null) throw new VaultError('revoked', `lease ${leaseId} was closed`);
+        if (nowMs >= lease.endsAtMs) throw new VaultError('expired', `lease ${leaseId} has ended`);
+        const device = state.devices.get(lease.deviceSerial);
+        if (!device || !device.sealed || device.setAtMs === null || nowMs >= device.rotatesAtMs) {
+          throw new VaultError(
+            'closed',
+            `device ${lease.deviceSerial} has no password to hand out right now`,
+          );
+        }
+        return {
+          password: decrypt(keyring, device.sealed, deviceAad(lease.deviceSerial, device.version)),
+          version: device.version,
+          endsAtMs: lease.endsAtMs,
+          rotatesAtMs: device.rotatesAtMs,
+        };
+      }),
   };
+}
+
+function checkSerial(serial: string): void {
+  if (!isUsableId(serial)) throw new TypeError('deviceSerial must be 1-200 visible characters');
+}
+
+function checkVersion(version: number): void {
+  if (!Number.isSafeInteger(version) || version < 1)
+    throw new RangeError('version must be a positive integer');
 }
 
 /** Fail-closed: a NaN or missing time never counts as inside the window. */
@@ -236,18 +481,18 @@ function runExclusive<T>(file: string, operation: () => Promise<T>): Promise<T> 
 }
 
 /** Re-read on every operation: the API process reads the same file the worker writes. */
-async function readEntries(file: string): Promise<Entries> {
+async function readState(file: string): Promise<VaultState> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if (isErrno(error, 'ENOENT')) return new Map();
+    if (isErrno(error, 'ENOENT')) return { entries: new Map(), devices: new Map(), leases: new Map() };
     throw error;
   }
   return parseVaultFile(text, file);
 }
 
-function parseVaultFile(text: string, file: string): Entries {
+function parseVaultFile(text: string, file: string): VaultState {
   const corrupt = (why: string) => new VaultError('corrupt', `vault file ${file} ${why}`);
   let document: unknown;
   try {
@@ -257,7 +502,10 @@ function parseVaultFile(text: string, file: string): Entries {
     throw corrupt('is not valid JSON');
   }
   if (!isObject(document) || document.format !== FILE_FORMAT) throw corrupt('is not a caseflow vault');
-  if (document.version !== FILE_FORMAT_VERSION) throw corrupt('has an unsupported format version');
+  // Version 1 held only per-elevation grants; it reads as a version 2 file without devices.
+  if (document.version !== 1 && document.version !== FILE_FORMAT_VERSION) {
+    throw corrupt('has an unsupported format version');
+  }
   if (!isObject(document.entries)) throw corrupt('has no entries object');
   const entries: Entries = new Map();
   for (const [elevationId, raw] of Object.entries(document.entries)) {
@@ -266,7 +514,38 @@ function parseVaultFile(text: string, file: string): Entries {
       throw corrupt(`has a malformed entry for ${describeId(elevationId)}`);
     entries.set(elevationId, entry);
   }
-  return entries;
+  const devices = new Map<string, DeviceEntry>();
+  for (const [serial, raw] of Object.entries(isObject(document.devices) ? document.devices : {})) {
+    const device = parseDevice(raw);
+    if (!device || !isUsableId(serial)) throw corrupt(`has a malformed device ${describeId(serial)}`);
+    devices.set(serial, device);
+  }
+  const leases = new Map<string, LeaseRecord>();
+  for (const [leaseId, raw] of Object.entries(isObject(document.leases) ? document.leases : {})) {
+    const lease = parseLease(leaseId, raw);
+    if (!lease) throw corrupt(`has a malformed lease ${describeId(leaseId)}`);
+    leases.set(leaseId, lease);
+  }
+  return { entries, devices, leases };
+}
+
+function parseDevice(raw: unknown): DeviceEntry | undefined {
+  if (!isObject(raw)) return undefined;
+  const { account, version, rotatesAtMs, setAtMs, sealed } = raw;
+  if (typeof account !== 'string' || !isEpochMs(version) || !isEpochMs(rotatesAtMs)) return undefined;
+  if (setAtMs !== null && !isEpochMs(setAtMs)) return undefined;
+  const parsedSealed = sealed === null ? null : parseSealed(sealed);
+  if (parsedSealed === undefined) return undefined;
+  return { account, version, rotatesAtMs, setAtMs, sealed: parsedSealed };
+}
+
+function parseLease(leaseId: string, raw: unknown): LeaseRecord | undefined {
+  if (!isObject(raw) || !isUsableId(leaseId)) return undefined;
+  const { deviceSerial, holder, endsAtMs, openedAtMs, closedAtMs } = raw;
+  if (typeof deviceSerial !== 'string' || typeof holder !== 'string') return undefined;
+  if (!isEpochMs(endsAtMs) || !isEpochMs(openedAtMs)) return undefined;
+  if (closedAtMs !== null && !isEpochMs(closedAtMs)) return undefined;
+  return { leaseId, deviceSerial, holder, endsAtMs, openedAtMs, closedAtMs };
 }
 
 function parseEntry(raw: unknown): VaultEntry | undefined {
@@ -290,11 +569,13 @@ function parseSealed(raw: unknown): SealedSecret | undefined {
   return { keyId, iv, tag, ciphertext };
 }
 
-function serialise(entries: Entries): string {
+function serialise(state: VaultState): string {
   const document = {
     format: FILE_FORMAT,
     version: FILE_FORMAT_VERSION,
-    entries: Object.fromEntries(entries),
+    entries: Object.fromEntries(state.entries),
+    devices: Object.fromEntries(state.devices),
+    leases: Object.fromEntries(state.leases),
   };
   return `${JSON.stringify(document, null, 2)}\n`;
 }
@@ -303,7 +584,7 @@ function serialise(entries: Entries): string {
  * Temp file in the same directory, fsync, rename over the target, fsync the directory: a crash
  * leaves either the old file or the new one, never a torn one, and the rename itself survives.
  */
-async function writeEntriesAtomically(file: string, entries: Entries): Promise<void> {
+async function writeStateAtomically(file: string, state: VaultState): Promise<void> {
   const directory = path.dirname(file);
   await mkdir(directory, { recursive: true, mode: 0o700 });
   const temp = path.join(
@@ -313,7 +594,7 @@ async function writeEntriesAtomically(file: string, entries: Entries): Promise<v
   try {
     const handle = await open(temp, 'wx', 0o600);
     try {
-      await handle.writeFile(serialise(entries), 'utf8');
+      await handle.writeFile(serialise(state), 'utf8');
       await handle.sync();
     } finally {
       await handle.close();
@@ -335,6 +616,76 @@ async function syncDirectory(directory: string): Promise<void> {
     if (!isErrno(error, 'EINVAL') && !isErrno(error, 'EPERM') && !isErrno(error, 'EISDIR')) throw error;
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * The file vault has one writer process: a second one would read, change and write back the
+ * same file and lose the first one's updates. The writer holds `<file>.lock` (its pid); another
+ * live process holding it makes every change fail, and a lock left by a dead process is taken over.
+ */
+const heldLocks = new Set<string>();
+
+async function holdWriterLock(file: string): Promise<void> {
+  if (heldLocks.has(file)) return;
+  const lock = `${file}.lock`;
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = await open(lock, 'wx', 0o600);
+      try {
+        await handle.writeFile(`${process.pid}\n`, 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      heldLocks.add(file);
+      releaseLocksOnExit();
+      return;
+    } catch (error) {
+      if (!isErrno(error, 'EEXIST')) throw error;
+    }
+    const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+    if (holder === process.pid) {
+      heldLocks.add(file);
+      return;
+    }
+    if (Number.isSafeInteger(holder) && holder > 0 && processIsAlive(holder)) {
+      throw new VaultError(
+        'locked',
+        `the vault file is held by another writer process (pid ${holder}); the file vault allows one writer`,
+      );
+    }
+    // Left behind by a process that died: take it over.
+    await unlink(lock).catch(() => undefined);
+  }
+  throw new VaultError('locked', 'could not take the vault lock');
+}
+
+let releaseRegistered = false;
+
+/** One exit hook for every lock this process holds: the next writer need not wait for staleness. */
+function releaseLocksOnExit(): void {
+  if (releaseRegistered) return;
+  releaseRegistered = true;
+  process.once('exit', () => {
+    for (const file of heldLocks) {
+      const lock = `${file}.lock`;
+      try {
+        if (readFileSync(lock, 'utf8').trim() === String(process.pid)) unlinkSync(lock);
+      } catch {
+        // Gone already: nothing to release.
+      }
+    }
+  });
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return isErrno(error, 'EPERM');
   }
 }
 

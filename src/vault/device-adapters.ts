@@ -16,7 +16,7 @@ export interface PasswordChange {
   account: string;
   password: string;
   reason: PasswordChangeReason;
-  elevationId: string;
+  changeId: string;
 }
 
 export interface DeviceAccountAdapter {
@@ -45,7 +45,7 @@ export function createRecordingDeviceAdapter(options: { logPath: string }): Devi
       deviceSerial: change.deviceSerial,
       account: change.account,
       reason: change.reason,
-      elevationId: change.elevationId,
+      changeId: change.changeId,
       reference,
     };
     await appendFile(logPath, `${JSON.stringify(line)}\n`, { encoding: 'utf8', mode: 0o600 });
@@ -91,7 +91,7 @@ export interface WebhookDeviceAdapterOptions {
 
 /**
  * Posts the change, signed like caseflow's other webhooks, to the customer's automation. The
- * idempotency key is `<elevationId>:<reason>`, the same on every retry, so the receiver applies a
+ * idempotency key is `<changeId>:<reason>`, the same on every retry, so the receiver applies a
  * change once. The body carries a password, so plain http is accepted for loopback only.
  */
 export function createWebhookDeviceAdapter(options: WebhookDeviceAdapterOptions): DeviceAccountAdapter {
@@ -104,13 +104,13 @@ export function createWebhookDeviceAdapter(options: WebhookDeviceAdapterOptions)
   return {
     async setPassword(change) {
       checkChange(change);
-      const { deviceSerial, account, password, reason, elevationId } = change;
-      const body = JSON.stringify({ deviceSerial, account, password, reason, elevationId });
+      const { deviceSerial, account, password, reason, changeId } = change;
+      const body = JSON.stringify({ deviceSerial, account, password, reason, changeId });
       const headers = {
         'content-type': 'application/json',
         'user-agent': DEVICE_ADAPTER_USER_AGENT,
         [SIGNATURE_HEADER]: signPayload(options.secret, Math.floor(Date.now() / 1000), body),
-        [IDEMPOTENCY_HEADER]: `${elevationId}:${reason}`,
+        [IDEMPOTENCY_HEADER]: `${changeId}:${reason}`,
         [EVENT_HEADER]: DEVICE_PASSWORD_EVENT,
       };
       let response: Response;
@@ -215,8 +215,8 @@ function checkChange(change: PasswordChange): void {
   if (change.deviceSerial.trim() === '') throw new TypeError('deviceSerial must not be empty');
   if (change.account.trim() === '') throw new TypeError('account must not be empty');
   // It travels in the idempotency-key header: visible ASCII only, so no CR/LF to split headers with.
-  if (!/^[\x21-\x7e]{1,200}$/.test(change.elevationId)) {
-    throw new TypeError('elevationId must be 1-200 visible ASCII characters');
+  if (!/^[\x21-\x7e]{1,200}$/.test(change.changeId)) {
+    throw new TypeError('changeId must be 1-200 visible ASCII characters');
   }
   if (change.reason !== 'grant' && change.reason !== 'rotate')
     throw new TypeError('reason must be grant or rotate');

@@ -19,7 +19,7 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const CIPHER = 'aes-256-gcm';
 
-export type VaultErrorCode = 'not-found' | 'revoked' | 'expired' | 'closed' | 'corrupt' | 'key';
+export type VaultErrorCode = 'not-found' | 'revoked' | 'expired' | 'closed' | 'corrupt' | 'key' | 'locked';
 
 /** Lives here rather than in the vault so the keyring can raise it without an import cycle. */
 export class VaultError extends Error {

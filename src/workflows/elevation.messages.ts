@@ -53,3 +53,15 @@ export const caseEnded = defineSignal<[{ reason: string }]>('caseEnded');
 
 export const ELEVATION_REFUSED = 'ElevationRefused';
 export const ELEVATION_FORBIDDEN = 'ElevationForbidden';
+
+// From the device's account owner to the elevation holding a lease on it.
+/** The device holds a password the holder may check out; it rotates at rotatesAtMs at the latest. */
+export const leaseGranted =
+  defineSignal<[{ leaseId: string; version: number; rotatesAtMs: number }]>('leaseGranted');
+/** The owner could not grant (the cause says why); the elevation ends as grant-failed. */
+export const leaseRefused = defineSignal<[{ leaseId: string; reason: string }]>('leaseRefused');
+/** The password reached its maximum age and was replaced; holders check out again. */
+export const passwordRotated =
+  defineSignal<[{ leaseId: string; version: number; rotatesAtMs: number }]>('passwordRotated');
+/** The vault no longer hands this lease the password; `lastHolder`: the device rotates now. */
+export const leaseClosed = defineSignal<[{ leaseId: string; lastHolder: boolean }]>('leaseClosed');

@@ -14,8 +14,6 @@ import type { Notice } from '../domain/notifications';
 import { elevationSearchAttributes } from '../temporal/search-attributes';
 import * as m from './elevation.messages';
 
-const MINUTE_MS = 60_000;
-
 // Vault and device changes must land whatever happens to the workflow, so they retry until they do.
 const { grantAccess, extendAccess, revokeAccess } = proxyActivities<CaseActivities>({
   startToCloseTimeout: '1 minute',
@@ -28,6 +26,10 @@ const { notify } = proxyActivities<CaseActivities>({
 });
 
 /**
+ * Elevations started before device account owners existed (cases record which child they
+ * started, under `patched('elevation-device-leases')`): kept so those histories replay and such
+ * elevations finish as they began. New elevations run `elevationLease`.
+ *
  * One just-in-time elevation, a child of its case: request, approval (never by the requester),
  * a time-boxed grant in the credential vault, and a guaranteed rotation when the access ends —
  * by its timer, on release or revoke, or when the case ends (the parent cancels or signals).
@@ -211,89 +213,25 @@ export async function elevation(input: m.ElevationInput): Promise<m.ElevationRes
   }
 
   async function lifecycle() {
-    const approvalDeadline = r.requestedAtMs + policy.approvalTimeoutMinutes * MINUTE_MS;
-    const reminderAt = approvalDeadline - policy.approvalReminderBeforeMinutes * MINUTE_MS;
     for (;;) {
       const now = Date.now();
       const seen = changes;
-      if (r.status === 'pending-approval') {
-        if (r.granting) {
-          await condition(() => !r.granting);
-          continue;
-        }
-        if (now >= approvalDeadline) {
-          update(e.expired(r, now, policy));
-          continue;
-        }
-        if (now >= reminderAt && !r.firedEvents.includes('approval-reminder')) {
-          update(
-            e.remembered(
-              r,
-              'approval-reminder',
-              {
-                type: 'approval-reminder',
-                actor: e.SYSTEM,
-                reason: null,
-                text: 'IT admins reminded to decide.',
-              },
-              now,
-            ),
-          );
-          send(
-            e.elevationNotice(
-              r,
-              'elevation-approval-reminder',
-              'approval-reminder',
-              `Elevation ${r.id} awaits approval; it expires at ${new Date(approvalDeadline).toISOString()}.`,
-              now,
-              'it-admins',
-            ),
-          );
-          continue;
-        }
-        const wake =
-          now < reminderAt && !r.firedEvents.includes('approval-reminder') ? reminderAt : approvalDeadline;
-        await condition(() => changes !== seen, Math.max(1, wake - now));
-      } else if (r.status === 'active') {
-        const endsAt = r.endsAtMs ?? now;
-        const warnKey = `expiry-warning@${endsAt}`;
-        const warnAt = endsAt - policy.expiryWarningMinutes * MINUTE_MS;
-        if (now >= endsAt) {
-          update(e.ending(r, 'window-ended', e.SYSTEM, 'the access window ended', now));
-          continue;
-        }
-        if (now >= warnAt && !r.firedEvents.includes(warnKey)) {
-          update(
-            e.remembered(
-              r,
-              warnKey,
-              {
-                type: 'expiry-warning',
-                actor: e.SYSTEM,
-                reason: null,
-                text: `Access ends at ${new Date(endsAt).toISOString()}.`,
-              },
-              now,
-            ),
-          );
-          send(
-            e.elevationNotice(
-              r,
-              'elevation-expiring',
-              warnKey,
-              `Access to ${r.request.deviceSerial} ends in ${policy.expiryWarningMinutes} minutes.`,
-              now,
-              'case-team',
-            ),
-          );
-          continue;
-        }
-        const wake = now < warnAt && !r.firedEvents.includes(warnKey) ? warnAt : endsAt;
-        await condition(() => changes !== seen, Math.max(1, wake - now));
-      } else {
+      if (r.status === 'pending-approval' && r.granting) {
+        await condition(() => !r.granting);
+        continue;
+      }
+      if (r.status !== 'pending-approval' && r.status !== 'active') {
         await rotateIfNeeded();
         return;
       }
+      const due = e.elevationDue(r, policy, now);
+      if (due.type === 'wait') {
+        await condition(() => changes !== seen, Math.max(1, due.untilMs - now));
+        continue;
+      }
+      const outcome = e.applyDue(r, due, policy, now);
+      update(outcome.record);
+      if (outcome.notice) send(outcome.notice);
     }
   }
 }

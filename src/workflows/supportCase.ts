@@ -50,6 +50,7 @@ import { escalationPolicyOf } from '../domain/case-policy';
 import { openElevation } from '../domain/elevation';
 import { caseSearchAttributes, elevationSearchAttributes } from '../temporal/search-attributes';
 import { elevation } from './elevation';
+import { elevationLease } from './elevation-lease';
 import { caseEnded, elevationWorkflowId } from './elevation.messages';
 import { escalation } from './escalation';
 import { escalationApiId, escalationChanged, escalationWorkflowId } from './escalation.messages';
@@ -78,6 +79,7 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   let changes = 0;
   let notificationsInFlight = 0;
   let published = '';
+  const endSignalled = new Set<string>();
 
   const publish = () => {
     const attributes = caseSearchAttributes(record);
@@ -152,7 +154,6 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   handleCommand(m.resolve, (i) => ({ type: 'resolve', ...i }));
   handleCommand(m.reopen, (i) => ({ type: 'reopen', ...i }));
   // JIT elevations: child workflows, so none outlives the case.
-  const endSignalled = new Set<string>();
   setHandler(
     m.requestElevation,
     async ({ actor, request }) => {
@@ -181,12 +182,16 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
         ),
         notices: [],
       });
-      const child = await startChild(elevation, {
+      const childOptions = {
         workflowId,
-        args: [elevationInput],
-        parentClosePolicy: 'REQUEST_CANCEL',
+        args: [elevationInput] as [typeof elevationInput],
+        parentClosePolicy: 'REQUEST_CANCEL' as const,
         typedSearchAttributes: elevationSearchAttributes(openElevation(elevationInput, Date.now())),
-      });
+      };
+      // Elevations became leases on the device's account owner; cases from before keep the old child.
+      const child = patched('elevation-device-leases')
+        ? await startChild(elevationLease, childOptions)
+        : await startChild(elevation, childOptions);
       void child.result().then(
         (result) =>
           apply({ record: elevationFinished(record, elevationId, result.status, Date.now()), notices: [] }),
@@ -272,7 +277,8 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   );
 
   /** Once the case is resolved or over, every elevation still open must end (and rotate). */
-  const endElevationsIfDone = () => {
+  // A declaration, hoisted: a handler may run while setHandler delivers a buffered message.
+  function endElevationsIfDone() {
     if (record.status !== 'resolved' && !isFinished(record.status)) return;
     for (const e of activeElevations(record)) {
       if (endSignalled.has(e.id)) continue;
@@ -281,7 +287,7 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
         .signal(caseEnded, { reason: `the case was ${record.status}` })
         .catch(() => undefined);
     }
-  };
+  }
 
   setHandler(m.requesterReplied, (i) =>
     apply(applyFact(record, { type: 'requester-replied', ...i }, Date.now())),

@@ -7,7 +7,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { temporalCliPath } from '../../scripts/tools';
 import { createFileVault } from '../../src/vault/credential-vault';
-import { createRecordingDeviceAdapter } from '../../src/vault/device-adapters';
+import { createWebhookDeviceAdapter } from '../../src/vault/device-adapters';
 import { generateVaultKey, parseVaultKeys } from '../../src/vault/keyring';
 import { bundleWorkflows, createCaseflowWorker } from '../../src/worker';
 import { startTestDevServer } from '../support/dev-server';
@@ -33,7 +33,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const dir = mkdtempSync(join(tmpdir(), 'caseflow-browser-'));
   const vaultKeys = generateVaultKey('br1');
   const vaultFile = join(dir, 'vault.json');
-  const deviceLog = join(dir, 'device-rotations.jsonl');
+  const deviceSecret = randomBytes(24).toString('hex');
+  const deviceReceiver = await startWebhookReceiver(deviceSecret);
   const partySecret = randomBytes(24).toString('hex');
   const external = ['microsoft-channel', 'vendor'] as const;
   const parties = await Promise.all(external.map((name) => startPartyServer({ secret: partySecret, name })));
@@ -51,8 +52,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
       notifications: { webhooks: [{ url: `${receiver.url}/hooks/caseflow` }], secret: notifySecret },
       elevation: {
         vault: createFileVault({ path: vaultFile, keyring: parseVaultKeys(vaultKeys) }),
-        device: createRecordingDeviceAdapter({ logPath: deviceLog }),
+        device: createWebhookDeviceAdapter({ url: `${deviceReceiver.url}/device`, secret: deviceSecret }),
         account: 'caseflow-jit-admin',
+        client: archiveClient,
       },
       escalationTargets,
       archive: { client: archiveClient, archiveDir },
@@ -67,7 +69,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('webhookReceiverUrl', receiver.url);
   project.provide('vaultFile', vaultFile);
   project.provide('vaultKeys', vaultKeys);
-  project.provide('deviceLog', deviceLog);
+  project.provide('deviceReceiverUrl', deviceReceiver.url);
   project.provide('escalationTargets', JSON.stringify(escalationTargets));
   project.provide('archiveDir', archiveDir);
 
@@ -78,6 +80,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await archiveClient.connection.close();
     await server.stop();
     await receiver.close();
+    await deviceReceiver.close();
     await Promise.all(parties.map((p) => p.close()));
     rmSync(dir, { recursive: true, force: true });
   };

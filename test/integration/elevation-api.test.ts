@@ -1,8 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CaseView } from '../../src/domain/case';
 import type { ElevationView } from '../../src/domain/elevation';
 import { cliHistoryJson, type RunningApi, intake, startApi } from '../support/harness';
 import { searchableHistoryText } from '../support/secret-scan';
+import type { ReceivedHook } from '../support/webhook-receiver';
 
 let api: RunningApi;
 /** Every response body this test saw, to prove the password is in none but the checkout. */
@@ -51,6 +53,30 @@ const elevationRequest = (serial: string, actions = ['elevate-shell', 'device-ma
   actions,
 });
 
+interface DeviceChange {
+  deviceSerial: string;
+  password: string;
+  reason: string;
+  changeId: string;
+  key: string;
+}
+
+/** Every password change the device receiver accepted for this serial, each idempotency key once. */
+async function deviceChanges(serial: string): Promise<DeviceChange[]> {
+  const received = (await (await fetch(`${inject('deviceReceiverUrl')}/received`)).json()) as ReceivedHook[];
+  const applied: DeviceChange[] = [];
+  for (const hook of received) {
+    if (hook.path !== '/device' || !hook.signatureValid) continue;
+    const change = {
+      ...(JSON.parse(hook.body) as DeviceChange),
+      key: String(hook.headers['idempotency-key']),
+    };
+    if (change.deviceSerial === serial && !applied.some((a) => a.key === change.key)) applied.push(change);
+  }
+  return applied;
+}
+const passwordOnDevice = async (serial: string) => (await deviceChanges(serial)).at(-1)?.password;
+
 describe('JIT elevation over HTTP', () => {
   it('enforces roles and separation of duties, hands the password only to the requester, and rotates on release', async () => {
     const c = await openTriagedCase();
@@ -92,6 +118,8 @@ describe('JIT elevation over HTTP', () => {
     const password = checkout.json.password as string;
     expect(password.length).toBeGreaterThanOrEqual(20);
     expect(checkout.json.endsAt).toBe(approved.json.endsAt);
+    expect(checkout.json.rotatesAt).toBe(approved.json.nextRotationAt);
+    expect(await passwordOnDevice(c.device.serial)).toBe(password);
 
     await expect
       .poll(
@@ -104,11 +132,15 @@ describe('JIT elevation over HTTP', () => {
       reason: 'Driver fixed',
     });
     expect(released.status).toBe(200);
-    expect(released.json).toMatchObject({
-      status: 'ended',
-      endedReason: 'Driver fixed',
-      rotatedAt: expect.any(String),
-    });
+    expect(released.json).toMatchObject({ status: 'ended', endedReason: 'Driver fixed' });
+    await expect
+      .poll(
+        async () =>
+          (await call(`/v1/elevations/${e.id}`, api.as.auditor!.token)).json.accessClosedAt as unknown,
+      )
+      .toEqual(expect.any(String));
+    // The last holder left: the device gets a password nobody knows.
+    await expect.poll(() => passwordOnDevice(c.device.serial)).not.toBe(password);
     const after = await call(`/v1/elevations/${e.id}/checkout`, api.as.escalation!.token, {});
     expect(after.status).toBe(409);
     expect(after.headers.get('content-type')).toMatch(/problem\+json/);
@@ -144,6 +176,7 @@ describe('JIT elevation over HTTP', () => {
     const histories = [
       await cliHistoryJson(`case:${c.id}`),
       await cliHistoryJson(`case:${c.id}:elevation:1`),
+      await cliHistoryJson(`device:${c.device.serial}`),
     ];
     const searchable = histories.map(searchableHistoryText);
     // The scan itself works: decoded payloads do show what went into the workflow.
@@ -155,6 +188,55 @@ describe('JIT elevation over HTTP', () => {
     }
     expect(seen.filter((s) => s.text.includes(password))).toHaveLength(1);
     expect(histories[1]).toContain('WORKFLOW_EXECUTION_COMPLETED');
+  });
+
+  it('shares one device between two cases: each holder checks out what the device holds, until the last leaves', async () => {
+    const serial = `PF${randomUUID().slice(0, 8).toUpperCase()}`;
+    const first = await openTriagedCase({ device: { serial, group: 'broad' } });
+    const second = await openTriagedCase({ device: { serial, group: 'broad' } });
+    const request = async (c: CaseView, token: string) => {
+      const r = await call(`/v1/cases/${c.id}/elevations`, token, elevationRequest(serial));
+      expect(r.status).toBe(201);
+      const id = (r.json as ElevationView).id;
+      const approved = await call(`/v1/elevations/${id}/approve`, api.as.admin!.token, {
+        reason: 'Plan reviewed',
+      });
+      expect(approved.json, JSON.stringify(approved.json)).toMatchObject({ status: 'active' });
+      return id;
+    };
+    const checkout = async (id: string, token: string) => {
+      const r = await call(`/v1/elevations/${id}/checkout`, token, {});
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      return r.json.password as string;
+    };
+    const a = await request(first, api.as.escalation!.token);
+    const pa = await checkout(a, api.as.escalation!.token);
+    expect(await passwordOnDevice(serial)).toBe(pa);
+    const b = await request(second, api.as.escadmin!.token);
+    const pb = await checkout(b, api.as.escadmin!.token);
+    // The device holds the password each open holder last checked out: the same one.
+    expect(pb).toBe(pa);
+    expect(await passwordOnDevice(serial)).toBe(pa);
+    expect(await checkout(a, api.as.escalation!.token)).toBe(pa);
+
+    const releaseA = await call(`/v1/elevations/${a}/release`, api.as.escalation!.token, {
+      reason: 'Done here',
+    });
+    expect(releaseA.status).toBe(200);
+    await expect
+      .poll(
+        async () => (await call(`/v1/elevations/${a}`, api.as.auditor!.token)).json.accessClosedAt as unknown,
+      )
+      .toEqual(expect.any(String));
+    // One holder leaving leaves the other's password on the device.
+    expect(await passwordOnDevice(serial)).toBe(pa);
+    expect(await checkout(b, api.as.escadmin!.token)).toBe(pa);
+    expect((await call(`/v1/elevations/${a}/checkout`, api.as.escalation!.token, {})).status).toBe(409);
+
+    await call(`/v1/elevations/${b}/release`, api.as.escadmin!.token, { reason: 'Done too' });
+    await expect.poll(() => passwordOnDevice(serial)).not.toBe(pa);
+    const changes = await deviceChanges(serial);
+    expect(changes.map((c) => c.reason)).toEqual(['grant', 'rotate']);
   });
 
   it('refuses separation-of-duties violations even for someone holding both roles', async () => {

@@ -7,7 +7,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { temporalCliPath } from '../../scripts/tools';
 import { createFileVault } from '../../src/vault/credential-vault';
-import { createRecordingDeviceAdapter } from '../../src/vault/device-adapters';
+import { createWebhookDeviceAdapter } from '../../src/vault/device-adapters';
 import { generateVaultKey, parseVaultKeys } from '../../src/vault/keyring';
 import { bundleWorkflows, createCaseflowWorker } from '../../src/worker';
 import { startTestDevServer } from '../support/dev-server';
@@ -31,7 +31,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const vaultDir = mkdtempSync(join(tmpdir(), 'caseflow-it-vault-'));
   const vaultKeys = generateVaultKey('it1');
   const vaultFile = join(vaultDir, 'vault.json');
-  const deviceLog = join(vaultDir, 'device-rotations.jsonl');
+  // The device side of JIT passwords: a signed webhook to a receiver that records what it is told,
+  // so tests can compare the password on the device with what holders checked out.
+  const deviceSecret = randomBytes(24).toString('hex');
+  const deviceReceiver = await startWebhookReceiver(deviceSecret);
   // The parties escalations go to: real HTTP servers that verify signatures and record deliveries.
   const partySecret = randomBytes(24).toString('hex');
   const parties = await Promise.all(
@@ -57,8 +60,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
       notifications: { webhooks: [{ url: `${receiver.url}/hooks/caseflow` }], secret: notifySecret },
       elevation: {
         vault: createFileVault({ path: vaultFile, keyring: parseVaultKeys(vaultKeys) }),
-        device: createRecordingDeviceAdapter({ logPath: deviceLog }),
+        device: createWebhookDeviceAdapter({ url: `${deviceReceiver.url}/device`, secret: deviceSecret }),
         account: 'caseflow-jit-admin',
+        client: archiveClient,
       },
       escalationTargets,
       archive: { client: archiveClient, archiveDir },
@@ -73,7 +77,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('webhookReceiverUrl', receiver.url);
   project.provide('vaultFile', vaultFile);
   project.provide('vaultKeys', vaultKeys);
-  project.provide('deviceLog', deviceLog);
+  project.provide('deviceReceiverUrl', deviceReceiver.url);
   project.provide('escalationTargets', JSON.stringify(escalationTargets));
   project.provide('archiveDir', archiveDir);
 
@@ -84,6 +88,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await archiveClient.connection.close();
     await server.stop();
     await receiver.close();
+    await deviceReceiver.close();
     await Promise.all(parties.map((p) => p.close()));
     rmSync(vaultDir, { recursive: true, force: true });
   };

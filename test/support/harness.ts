@@ -22,7 +22,8 @@ declare module 'vitest' {
     webhookReceiverUrl: string;
     vaultFile: string;
     vaultKeys: string;
-    deviceLog: string;
+    /** The recording device-webhook receiver: GET /received lists every password change. */
+    deviceReceiverUrl: string;
     /** JSON of the shared worker's escalation targets ({target: {url, secret}}). */
     escalationTargets: string;
     /** Where the shared worker archives closed cases' audit bundles. */

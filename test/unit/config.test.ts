@@ -33,6 +33,14 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ port: 8080, supportModel: 'partner-led', timeZone: 'Europe/Stockholm' });
   });
 
+  it("lets a deployment shorten the JIT password age but never beyond the seed's two hours", () => {
+    expect(loadConfig({ CASEFLOW_ELEVATION_PASSWORD_MAX_AGE_MINUTES: '60' }).passwordMaxAgeMinutes).toBe(60);
+    expect(loadConfig({}).passwordMaxAgeMinutes).toBe(120);
+    expect(() => loadConfig({ CASEFLOW_ELEVATION_PASSWORD_MAX_AGE_MINUTES: '180' })).toThrow(
+      /CASEFLOW_ELEVATION_PASSWORD_MAX_AGE_MINUTES/,
+    );
+  });
+
   it('names the setting that is wrong', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);

@@ -24,7 +24,7 @@ const change = (overrides: Partial<PasswordChange> = {}): PasswordChange => ({
   account: 'jit-admin',
   password: PASSWORD,
   reason: 'grant',
-  elevationId: 'elev-1',
+  changeId: 'elev-1',
   ...overrides,
 });
 
@@ -61,7 +61,7 @@ describe('recording device adapter', () => {
         deviceSerial: 'PF3XK9Z',
         account: 'jit-admin',
         reason: 'grant',
-        elevationId: 'elev-1',
+        changeId: 'elev-1',
         reference: 'recorded:1',
       },
       expect.objectContaining({ reason: 'rotate', reference: 'recorded:2' }),
@@ -76,7 +76,7 @@ describe('recording device adapter', () => {
 
     const restarted = createRecordingDeviceAdapter({ logPath });
     const results = await Promise.all(
-      ['a', 'b', 'c'].map((id) => restarted.setPassword(change({ elevationId: `elev-${id}` }))),
+      ['a', 'b', 'c'].map((id) => restarted.setPassword(change({ changeId: `elev-${id}` }))),
     );
     expect(results.map((r) => r.reference)).toEqual(['recorded:2', 'recorded:3', 'recorded:4']);
     expect((await readFile(logPath, 'utf8')).trim().split('\n')).toHaveLength(4);
@@ -163,7 +163,7 @@ describe('webhook device adapter', () => {
       account: 'jit-admin',
       password: PASSWORD,
       reason: 'grant',
-      elevationId: 'elev-1',
+      changeId: 'elev-1',
     });
     expect(grant?.headers['content-type']).toBe('application/json');
     expect(grant?.headers[IDEMPOTENCY_HEADER]).toBe('elev-1:grant');

@@ -21,7 +21,6 @@ import {
   breakGlass,
   checkedOut,
   decideApproval,
-  decideCheckout,
   decideDenial,
   decideExtensionDecision,
   decideExtensionRequest,
@@ -38,6 +37,8 @@ import {
   type ElevationRequest,
   elevationRequestSchema,
   elevationNotice,
+  elevationDue,
+  applyDue,
   elevationView,
   elevationViewSchema,
   ending,
@@ -169,6 +170,10 @@ describe('elevation policy', () => {
       maxWindowMinutes: 240,
       maxTotalMinutes: 480,
       expiryWarningMinutes: 15,
+      passwordMaxAgeMinutes: 120,
+      rotationFailingAfterMinutes: 15,
+      grantTimeoutMinutes: 10,
+      deviceIdleMinutes: 60,
     });
   });
 });
@@ -670,46 +675,50 @@ describe('approve, grant, deny, expire, break-glass', () => {
 
 // ------------------------------------------------------------------------------------------------
 
-describe('decideCheckout and checkedOut', () => {
-  it('only the requester may check out (forbidden for anyone else)', () => {
-    expect(refusalOf(decideCheckout(active(), ADMIN, STARTS_AT + MINUTE))).toEqual({
-      reason: 'Only the approved requester can check out the password.',
-      forbidden: true,
+describe('elevationDue and applyDue: the clock of a request and a grant', () => {
+  const DEADLINE = T0 + 60 * MINUTE;
+
+  it('waits for the reminder, reminds once, then expires the request at the deadline', () => {
+    const r = open();
+    expect(elevationDue(r, policy, T0)).toEqual({ type: 'wait', untilMs: DEADLINE - 15 * MINUTE });
+    const due = elevationDue(r, policy, DEADLINE - 15 * MINUTE);
+    expect(due).toEqual({ type: 'remind', deadlineMs: DEADLINE });
+    if (due.type !== 'remind') throw new Error('not a reminder');
+    const { record, notice } = applyDue(r, due, policy, DEADLINE - 15 * MINUTE);
+    expect(notice).toMatchObject({ type: 'elevation-approval-reminder', audience: 'it-admins' });
+    expect(elevationDue(record, policy, DEADLINE - MINUTE)).toEqual({ type: 'wait', untilMs: DEADLINE });
+    const end = elevationDue(record, policy, DEADLINE);
+    expect(end).toEqual({ type: 'expire' });
+    if (end.type !== 'expire') throw new Error('not an expiry');
+    expect(applyDue(record, end, policy, DEADLINE)).toMatchObject({
+      record: { status: 'expired' },
+      notice: null,
     });
-    expect(refusalOf(decideCheckout(active(), AGENT, STARTS_AT + MINUTE))?.forbidden).toBe(true);
   });
 
-  it('lets the requester check out while the window is open', () => {
-    expect(decideCheckout(active(), REQUESTER, STARTS_AT)).toEqual({ ok: true });
-    expect(decideCheckout(active(), REQUESTER, ENDS_AT - 1)).toEqual({ ok: true });
-  });
-
-  it('refuses at and after the end of the window', () => {
-    expect(refusalOf(decideCheckout(active(), REQUESTER, ENDS_AT))).toEqual({
-      reason: 'The access window has ended.',
-      forbidden: false,
+  it('warns 15 minutes before the window ends, once per end, then ends the window', () => {
+    const r = active();
+    expect(elevationDue(r, policy, STARTS_AT)).toEqual({ type: 'wait', untilMs: ENDS_AT - 15 * MINUTE });
+    const warn = elevationDue(r, policy, ENDS_AT - 15 * MINUTE);
+    expect(warn).toEqual({ type: 'warn', key: `expiry-warning@${ENDS_AT}`, endsAtMs: ENDS_AT });
+    if (warn.type !== 'warn') throw new Error('not a warning');
+    const { record, notice } = applyDue(r, warn, policy, ENDS_AT - 15 * MINUTE);
+    expect(notice).toMatchObject({ type: 'elevation-expiring', audience: 'case-team' });
+    expect(elevationDue(record, policy, ENDS_AT - MINUTE)).toEqual({ type: 'wait', untilMs: ENDS_AT });
+    // An extension moves the end: a new warning is due for the new end.
+    const extended = { ...record, endsAtMs: ENDS_AT + HOUR };
+    expect(elevationDue(extended, policy, ENDS_AT + HOUR - 15 * MINUTE)).toMatchObject({ type: 'warn' });
+    const end = elevationDue(record, policy, ENDS_AT);
+    expect(end).toEqual({ type: 'end-window' });
+    if (end.type !== 'end-window') throw new Error('not an end');
+    expect(applyDue(record, end, policy, ENDS_AT).record).toMatchObject({
+      status: 'ended',
+      endedReason: 'the access window ended',
     });
-    expect(reasonOf(decideCheckout(active(), REQUESTER, ENDS_AT + HOUR))).toBe(
-      'The access window has ended.',
-    );
   });
+});
 
-  it('refuses when the elevation is not active', () => {
-    expect(reasonOf(decideCheckout(open(), REQUESTER, T0))).toBe(
-      'The elevation is pending-approval; there is nothing to check out.',
-    );
-    expect(reasonOf(decideCheckout(approve(open(), approval(), APPROVED_AT), REQUESTER, APPROVED_AT))).toBe(
-      'The elevation is pending-approval; there is nothing to check out.',
-    );
-    const ended = ending(active(), 'released', REQUESTER, 'done', STARTS_AT + HOUR);
-    expect(reasonOf(decideCheckout(ended, REQUESTER, STARTS_AT + HOUR))).toBe(
-      'The elevation is ended; there is nothing to check out.',
-    );
-    expect(reasonOf(decideCheckout(deny(open(), ADMIN, 'no', T0), REQUESTER, T0))).toBe(
-      'The elevation is denied; there is nothing to check out.',
-    );
-  });
-
+describe('checkedOut', () => {
   it('checkedOut records who and when', () => {
     const at = STARTS_AT + 10 * MINUTE;
     const r = checkedOut(active(), REQUESTER, at, at + 500);

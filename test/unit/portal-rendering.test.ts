@@ -87,7 +87,8 @@ describe('languages', () => {
   it('names statuses in words, and shows one it has no words for as it is', () => {
     expect(statusText(translator('sv'), 'waiting-on-requester')).toBe('Väntar på beställaren');
     expect(statusText(translator('en'), 'awaiting-approval')).toBe('Held for IT admin approval');
-    expect(statusText(translator('sv'), 'grant-failed')).toBe('grant-failed');
+    expect(statusText(translator('sv'), 'grant-failed')).toBe('Beviljandet misslyckades');
+    expect(statusText(translator('sv'), 'on-hold')).toBe('on-hold');
     expect(statusText(translator('en'), null)).toBe('—');
   });
 

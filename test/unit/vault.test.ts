@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
@@ -376,7 +376,8 @@ describe('file vault', () => {
   it('leaves no temp files behind', async () => {
     const vault = openVault();
     await Promise.all([vault.grant(grantInput('a')), vault.grant(grantInput('b')), vault.revoke('a', T0)]);
-    expect(await readdir(path.dirname(vaultPath))).toEqual(['vault.json']);
+    // The writer's lock file stays while the process lives.
+    expect((await readdir(path.dirname(vaultPath))).sort()).toEqual(['vault.json', 'vault.json.lock']);
   });
 });
 
@@ -396,5 +397,127 @@ describe('generatePassword', () => {
   it('does not repeat across 1000 draws', () => {
     const seen = new Set(Array.from({ length: 1000 }, () => generatePassword()));
     expect(seen.size).toBe(1000);
+  });
+});
+
+describe('file vault: device passwords and leases', () => {
+  const seal = (vault: CredentialVault, version: number, password = PASSWORD) =>
+    vault.sealDevicePassword({
+      deviceSerial: 'PF3XK9Z',
+      account: 'jit-admin',
+      version,
+      rotatesAtMs: T0 + 2 * HOUR,
+      password,
+    });
+  const lease = (leaseId: string, holder = 'esc-1') => ({
+    leaseId,
+    deviceSerial: 'PF3XK9Z',
+    holder,
+    endsAtMs: T0 + HOUR,
+    nowMs: T0,
+  });
+
+  it('hands the shared password to every open lease only after the device confirmed it', async () => {
+    const vault = openVault();
+    await seal(vault, 1);
+    await vault.openLease(lease('a'));
+    await vault.openLease(lease('b', 'esc-2'));
+    // Sealed but not on the device yet: nothing to hand out.
+    expect((await vaultError(vault.checkoutLease('a', T0))).code).toBe('closed');
+    await vault.confirmDevicePassword('PF3XK9Z', 1, T0);
+    expect(await vault.checkoutLease('a', T0 + 1)).toEqual({
+      password: PASSWORD,
+      version: 1,
+      endsAtMs: T0 + HOUR,
+      rotatesAtMs: T0 + 2 * HOUR,
+    });
+    expect((await vault.checkoutLease('b', T0 + 1)).password).toBe(PASSWORD);
+    await vault.closeLease('a', T0 + 2);
+    expect((await vaultError(vault.checkoutLease('a', T0 + 3))).code).toBe('revoked');
+    expect((await vault.checkoutLease('b', T0 + 3)).password).toBe(PASSWORD);
+    expect((await vaultError(vault.checkoutLease('b', T0 + HOUR))).code).toBe('expired');
+  });
+
+  it('keeps the first password of a version on a retry and refuses going back a version', async () => {
+    const vault = openVault();
+    await seal(vault, 1, 'first-password-1');
+    await seal(vault, 1, 'second-password-2');
+    expect(await vault.revealDevicePassword('PF3XK9Z', 1)).toBe('first-password-1');
+    await seal(vault, 2, 'newer-password-3');
+    expect((await vaultError(seal(vault, 1))).code).toBe('closed');
+  });
+
+  it('refuses checkout once the password passed its rotation time, and after a post-use rotation', async () => {
+    const vault = openVault();
+    await seal(vault, 1);
+    await vault.confirmDevicePassword('PF3XK9Z', 1, T0);
+    await vault.openLease({ ...lease('a'), endsAtMs: T0 + 3 * HOUR });
+    expect((await vaultError(vault.checkoutLease('a', T0 + 2 * HOUR))).code).toBe('closed');
+    await vault.retireDevicePassword('PF3XK9Z', 2);
+    expect((await vaultError(vault.checkoutLease('a', T0 + 1))).code).toBe('closed');
+    expect((await vault.describeLease('a'))?.password).toBeNull();
+  });
+
+  it('moves a lease end, and never reopens a closed lease', async () => {
+    const vault = openVault();
+    await vault.openLease(lease('a'));
+    expect((await vault.extendLease('a', T0 + 3 * HOUR)).endsAtMs).toBe(T0 + 3 * HOUR);
+    await vault.closeLease('a', T0 + 1);
+    await vault.closeLease('a', T0 + 2);
+    expect((await vault.describeLease('a'))?.lease.closedAtMs).toBe(T0 + 1);
+    expect((await vaultError(vault.extendLease('a', T0 + 4 * HOUR))).code).toBe('closed');
+    await expect(vault.openLease(lease('a', 'someone-else'))).rejects.toThrow(/another device or holder/);
+  });
+
+  it('re-encrypts device passwords under the newest key', async () => {
+    await seal(openVault(k1), 1);
+    const rotated = openVault(`${k2},${k1}`);
+    expect(await rotated.reencryptAll()).toBe(1);
+    expect(await openVault(k2).revealDevicePassword('PF3XK9Z', 1)).toBe(PASSWORD);
+    expect(await readFile(vaultPath, 'utf8')).not.toContain(PASSWORD);
+  });
+
+  it('reads a version 1 file (grants only) and writes version 2', async () => {
+    await openVault().grant(grantInput('old'));
+    const document = JSON.parse(await readFile(vaultPath, 'utf8')) as Record<string, unknown>;
+    await writeFile(
+      vaultPath,
+      JSON.stringify({ format: 'caseflow-vault', version: 1, entries: document.entries }),
+    );
+    const vault = openVault();
+    expect((await vault.checkout('old', T0)).password).toBe(PASSWORD);
+    await vault.openLease(lease('a'));
+    expect(JSON.parse(await readFile(vaultPath, 'utf8'))).toMatchObject({ version: 2 });
+  });
+});
+
+describe('file vault: one writer process', () => {
+  it('refuses every change while another live process holds the lock', async () => {
+    const file = path.join(dir, 'held', 'vault.json');
+    await mkdir(path.dirname(file), { recursive: true });
+    // A live process other than this one: the parent of the test runner.
+    await writeFile(`${file}.lock`, `${process.ppid}\n`);
+    const vault = createFileVault({ path: file, keyring: parseVaultKeys(k1) });
+    const error = await vaultError(vault.grant(grantInput('y')));
+    expect(error.code).toBe('locked');
+    expect(error.message).toMatch(/one writer/);
+    // Reading still works: nothing was written.
+    expect(await vault.describe('y')).toBeNull();
+  });
+
+  it('takes over a lock left by a process that died', async () => {
+    const file = path.join(dir, 'stale', 'vault.json');
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(`${file}.lock`, '2147483646\n');
+    const vault = createFileVault({ path: file, keyring: parseVaultKeys(k1) });
+    await vault.grant(grantInput('a'));
+    expect((await readFile(`${file}.lock`, 'utf8')).trim()).toBe(String(process.pid));
+  });
+
+  it('opened read-only, refuses changes but reads', async () => {
+    await openVault().grant(grantInput('a'));
+    const reader = createFileVault({ path: vaultPath, keyring: parseVaultKeys(k1), access: 'reader' });
+    expect((await reader.checkout('a', T0)).password).toBe(PASSWORD);
+    expect((await vaultError(reader.revoke('a', T0))).code).toBe('closed');
   });
 });

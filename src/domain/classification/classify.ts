@@ -25,6 +25,19 @@ export interface Classification {
   rules: string[];
   rulesVersion: string;
   needsTriage: boolean;
+  /** Set when the linear model decided: its version (the rules' version stays in `rulesVersion`). */
+  modelVersion?: string;
+  /** Set when the linear model decided: the features that raised the category's score most. */
+  evidence?: ClassificationEvidence[];
+}
+
+/** One feature's share in a model decision, e.g. `{ kind: 'word', term: 'skrivar', weight: 0.84 }`. */
+export interface ClassificationEvidence {
+  /** word: a stemmed word; phrase: two neighbouring words; chars: letters inside a word; rule: a rule id. */
+  kind: 'word' | 'phrase' | 'chars' | 'rule';
+  term: string;
+  /** What the feature added to the category's score (log-odds), two decimals. */
+  weight: number;
 }
 
 /** Below this confidence a person confirms the category before the case is routed. */

@@ -34,7 +34,7 @@ export interface RuleSet {
   readonly rules: readonly ClassificationRule[];
 }
 
-export const CLASSIFICATION_RULES_VERSION = '2026-11-23.1';
+export const CLASSIFICATION_RULES_VERSION = '2026-12-02.1';
 
 const WINDOWS_OS_RULES: readonly ClassificationRule[] = [
   {
@@ -645,6 +645,23 @@ const LINE_OF_BUSINESS_APP_RULES: readonly ClassificationRule[] = [
       'our own app*',
       'our own system',
       'custom app*',
+      'payroll*',
+      'invoicing system*',
+      'booking system*',
+      'warehouse system*',
+      'time reporting',
+      'time reporting system*',
+      'case management system*',
+      'order system*',
+      'hr system*',
+      'citrix',
+      'ora',
+      'medvind',
+      'timecare',
+      'procapita',
+      'lime crm',
+      'monitor erp',
+      'jeeves',
       'erp',
       'erp-system*',
       'crm',
@@ -661,6 +678,10 @@ const LINE_OF_BUSINESS_APP_RULES: readonly ClassificationRule[] = [
       'verksamhetsapp*',
       'ekonomisystem*',
       'lönesystem*',
+      'fakturasystem*',
+      'faktureringssystem*',
+      'bokföringssystem*',
+      'orderapp*',
       'personalsystem*',
       'hr-system*',
       'ärendesystem*',
@@ -764,6 +785,17 @@ const HARDWARE_RULES: readonly ClassificationRule[] = [
       'gångjärn* är trasig*',
       'trasig* fläkt*',
       'fläkt* är trasig*',
+      'dead pixel*',
+      'döda pixlar',
+      'line on the screen',
+      'lines on the screen',
+      'lines on screen',
+      'streck på skärmen',
+      'port is loose',
+      'port glappar',
+      'porten glappar',
+      'glappar',
+      'glapp',
     ],
   },
   {

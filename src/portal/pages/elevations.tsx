@@ -171,8 +171,8 @@ export function LeasePanel({ v, e }: { v: View; e: ElevationView }): Html {
         <dd>{e.endsAt ? `${v.fmt.dateTime(e.endsAt)} (${until(v, e.endsAt)})` : '—'}</dd>
         <dt>{v.t('elevation.rotates')}</dt>
         <dd>
-          {e.status === 'active' && e.endsAt
-            ? until(v, e.endsAt)
+          {e.status === 'active' && (e.nextRotationAt ?? e.endsAt)
+            ? `${v.fmt.dateTime(e.nextRotationAt ?? e.endsAt)} (${until(v, e.nextRotationAt ?? e.endsAt)})`
             : e.rotatedAt
               ? `${v.t('elevation.rotatedAt')} ${v.fmt.dateTime(e.rotatedAt)}`
               : '—'}
@@ -262,7 +262,11 @@ export function DecisionForms({
 function elevationPage(
   v: View,
   e: ElevationView,
-  o: { outcome?: FormOutcome; password?: { value: string; endsAtMs: number }; done?: string },
+  o: {
+    outcome?: FormOutcome;
+    password?: { value: string; endsAtMs: number; rotatesAtMs: number };
+    done?: string;
+  },
 ): Html {
   const own = v.principal?.principal === e.requestedBy;
   const active = e.status === 'active';
@@ -318,7 +322,8 @@ function elevationPage(
                 <button type="button" data-copy="password" data-copied={v.t('elevation.copied')} hidden>
                   {v.t('elevation.copy')}
                 </button>{' '}
-                {v.t('elevation.validUntil')} {v.fmt.dateTime(new Date(o.password.endsAtMs).toISOString())}
+                {v.t('elevation.validUntil')} {v.fmt.dateTime(new Date(o.password.endsAtMs).toISOString())},{' '}
+                {v.t('elevation.rotatesBy')} {v.fmt.dateTime(new Date(o.password.rotatesAtMs).toISOString())}
               </p>
             ) : (
               <form
@@ -523,7 +528,7 @@ export function elevationPages(router: Router, o: PortalOptions): void {
       sendPage(
         res,
         elevationPage(v, await o.elevations.get(id), {
-          password: { value: secret.password, endsAtMs: secret.endsAtMs },
+          password: { value: secret.password, endsAtMs: secret.endsAtMs, rotatesAtMs: secret.rotatesAtMs },
         }),
       );
     } catch (err) {

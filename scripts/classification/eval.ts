@@ -1,0 +1,69 @@
+/**
+ * Measures the classifier on the held-out split (never used for training or calibration): prints
+ * accuracy, triage and wrong shares, per-category precision and recall, the confusion matrix and
+ * the time per ticket, next to the rules alone for comparison, and writes the figures as JSON.
+ * Exits 1 when a target is missed.
+ *
+ *   npm run classify:eval [-- --out bench/results/classification-eval.json]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { classify, classifyTicket } from '../../src/domain/classification';
+import { DEFAULT_MODEL } from '../../src/domain/classification/default-model';
+import { readCorpus } from './corpus';
+import { TARGETS, evaluate, formatEvaluation, missedTargets } from './evaluation';
+
+const { values } = parseArgs({
+  options: { out: { type: 'string', default: join('bench', 'results', 'classification-eval.json') } },
+});
+
+const heldout = readCorpus('heldout');
+
+const rulesOnly = evaluate(heldout, (entry) => classify(entry));
+const combined = evaluate(heldout, (entry) => classifyTicket(entry, DEFAULT_MODEL));
+
+console.log(
+  formatEvaluation(`rules ${DEFAULT_MODEL.rulesVersion} alone (for comparison)`, rulesOnly)
+    .split('\n')
+    .slice(0, 5)
+    .join('\n'),
+);
+console.log('');
+console.log(
+  formatEvaluation(
+    `model ${DEFAULT_MODEL.version} with rules ${DEFAULT_MODEL.rulesVersion} (threshold ${DEFAULT_MODEL.triageThreshold})`,
+    combined,
+  ),
+);
+console.log('\n  not correct (wrong or left in triage):');
+for (const m of combined.mistakes) {
+  console.log(`    ${m.id}: ${m.actual} → ${m.predicted} (${m.confidence}) "${m.title}"`);
+}
+
+const missed = missedTargets(combined, { timing: true });
+const out = values.out;
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(
+  out,
+  `${JSON.stringify(
+    {
+      modelVersion: DEFAULT_MODEL.version,
+      rulesVersion: DEFAULT_MODEL.rulesVersion,
+      triageThreshold: DEFAULT_MODEL.triageThreshold,
+      corpus: 'test/fixtures/classification/heldout.jsonl',
+      targets: TARGETS,
+      missedTargets: missed,
+      combined,
+      rulesOnly: { ...rulesOnly, mistakes: undefined },
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log(`\nwrote ${out}`);
+if (missed.length > 0) {
+  console.error(`targets missed: ${missed.join('; ')}`);
+  process.exit(1);
+}
+console.log('all targets met');

@@ -1,0 +1,235 @@
+import { CATEGORIES, INFRASTRUCTURE_SUBCATEGORIES } from '../../src/domain/categories';
+import { DEFAULT_RULE_SET, classify } from '../../src/domain/classification';
+import {
+  type FeatureScale,
+  type FeatureValue,
+  type RuleHit,
+  type SoftmaxLayer,
+  argmax,
+  featureValues,
+  scoreLayer,
+} from '../../src/domain/classification/linear-model';
+import { extractTextFeatures } from '../../src/domain/classification/text-features';
+import { ruleHits } from '../../src/domain/classification/ticket-classifier';
+import type { CorpusEntry } from './corpus';
+
+/*
+ * Training the linear model: multinomial logistic regression with an L2 penalty, full-batch
+ * AdaGrad in a fixed order, so the same corpus and settings always give the same weights.
+ */
+
+export interface TrainingSettings extends FeatureScale {
+  readonly l2: number;
+}
+
+export const TRAINING = { iterations: 300, learningRate: 0.5 };
+/** A feature seen in fewer training tickets than this is noise (a name, a typo). */
+const MIN_DOCUMENT_FREQUENCY = 2;
+/** Weights this small change no decision; leaving them out keeps the artefact small. */
+const PRUNE_BELOW = 0.002;
+
+/** A ticket as the model reads it: its text features and the ids of the rules it matched. */
+export interface PreparedEntry {
+  readonly entry: CorpusEntry;
+  readonly textFeatures: readonly string[];
+  readonly ruleHits: readonly RuleHit[];
+}
+
+export function prepare(entry: CorpusEntry): PreparedEntry {
+  return {
+    entry,
+    textFeatures: extractTextFeatures(entry.title, entry.description),
+    ruleHits: ruleHits(
+      classify({ title: entry.title, description: entry.description }, DEFAULT_RULE_SET).rules,
+      DEFAULT_RULE_SET,
+    ),
+  };
+}
+
+interface Example {
+  readonly values: readonly FeatureValue[];
+  readonly label: number;
+}
+
+export function trainLayer(
+  examples: readonly Example[],
+  labels: readonly string[],
+  l2: number,
+): SoftmaxLayer {
+  const documentFrequency = new Map<string, number>();
+  for (const { values } of examples) {
+    for (const { feature } of values)
+      documentFrequency.set(feature, (documentFrequency.get(feature) ?? 0) + 1);
+  }
+  const vocabulary = [...documentFrequency]
+    .filter(([, count]) => count >= MIN_DOCUMENT_FREQUENCY)
+    .map(([feature]) => feature)
+    .sort();
+  const indexOf = new Map(vocabulary.map((feature, index) => [feature, index]));
+  const rows = examples.map(({ values, label }) => {
+    const known = values.filter(({ feature }) => indexOf.has(feature));
+    return {
+      label,
+      indices: Int32Array.from(known, ({ feature }) => indexOf.get(feature)!),
+      values: Float64Array.from(known, ({ value }) => value),
+    };
+  });
+
+  const labelCount = labels.length;
+  const weights = new Float64Array(vocabulary.length * labelCount);
+  const bias = new Float64Array(labelCount);
+  const squaredWeightGradients = new Float64Array(weights.length);
+  const squaredBiasGradients = new Float64Array(labelCount);
+  const weightGradient = new Float64Array(weights.length);
+  const biasGradient = new Float64Array(labelCount);
+  const logits = new Float64Array(labelCount);
+  const scale = 1 / rows.length;
+  for (let iteration = 0; iteration < TRAINING.iterations; iteration++) {
+    weightGradient.fill(0);
+    biasGradient.fill(0);
+    for (const row of rows) {
+      logits.set(bias);
+      for (let k = 0; k < row.indices.length; k++) {
+        const offset = row.indices[k]! * labelCount;
+        const value = row.values[k]!;
+        for (let label = 0; label < labelCount; label++) logits[label]! += weights[offset + label]! * value;
+      }
+      let max = -Infinity;
+      for (let label = 0; label < labelCount; label++) max = Math.max(max, logits[label]!);
+      let sum = 0;
+      for (let label = 0; label < labelCount; label++) {
+        logits[label] = Math.exp(logits[label]! - max);
+        sum += logits[label]!;
+      }
+      for (let label = 0; label < labelCount; label++) {
+        const error = (logits[label]! / sum - (label === row.label ? 1 : 0)) * scale;
+        biasGradient[label]! += error;
+        for (let k = 0; k < row.indices.length; k++) {
+          weightGradient[row.indices[k]! * labelCount + label]! += error * row.values[k]!;
+        }
+      }
+    }
+    for (let i = 0; i < weights.length; i++) {
+      const gradient = weightGradient[i]! + l2 * weights[i]!;
+      squaredWeightGradients[i]! += gradient * gradient;
+      weights[i]! -= (TRAINING.learningRate * gradient) / (Math.sqrt(squaredWeightGradients[i]!) + 1e-8);
+    }
+    for (let label = 0; label < labelCount; label++) {
+      const gradient = biasGradient[label]!;
+      squaredBiasGradients[label]! += gradient * gradient;
+      bias[label]! -= (TRAINING.learningRate * gradient) / (Math.sqrt(squaredBiasGradients[label]!) + 1e-8);
+    }
+  }
+
+  const round = (value: number) => Math.round(value * 10_000) / 10_000;
+  const kept: Record<string, number[]> = {};
+  vocabulary.forEach((feature, index) => {
+    const row = Array.from(weights.subarray(index * labelCount, (index + 1) * labelCount));
+    if (row.some((weight) => Math.abs(weight) >= PRUNE_BELOW)) kept[feature] = row.map(round);
+  });
+  return { labels: [...labels], bias: Array.from(bias, round), weights: kept };
+}
+
+const categoryLabels: readonly string[] = CATEGORIES;
+const subCategoryLabels: readonly string[] = INFRASTRUCTURE_SUBCATEGORIES;
+
+const valuesOf = (prepared: PreparedEntry, settings: TrainingSettings) =>
+  featureValues(prepared.textFeatures, prepared.ruleHits, settings);
+
+export function trainCategoryLayer(
+  entries: readonly PreparedEntry[],
+  settings: TrainingSettings,
+): SoftmaxLayer {
+  return trainLayer(
+    entries.map((prepared) => ({
+      values: valuesOf(prepared, settings),
+      label: categoryLabels.indexOf(prepared.entry.category),
+    })),
+    categoryLabels,
+    settings.l2,
+  );
+}
+
+export function trainSubCategoryLayer(
+  entries: readonly PreparedEntry[],
+  settings: TrainingSettings,
+): SoftmaxLayer {
+  return trainLayer(
+    entries
+      .filter((prepared) => prepared.entry.category === 'infrastructure')
+      .map((prepared) => ({
+        values: valuesOf(prepared, settings),
+        label: subCategoryLabels.indexOf(prepared.entry.subCategory ?? ''),
+      })),
+    subCategoryLabels,
+    settings.l2,
+  );
+}
+
+/**
+ * Tickets written from one template (ids differing only in the last number) stay in one fold, so
+ * a fold is never scored on near-copies of what it was trained on.
+ */
+export function foldOf(id: string, folds: number): number {
+  const group = id.replace(/-\d+$/, '');
+  let hash = 2166136261;
+  for (const character of group) hash = Math.imul(hash ^ character.charCodeAt(0), 16777619);
+  return (hash >>> 0) % folds;
+}
+
+export interface Prediction {
+  readonly entry: CorpusEntry;
+  readonly category: string;
+  readonly probability: number;
+}
+
+/** Each training ticket scored by a model trained on the other folds: honest figures for calibration. */
+export function crossValidatedPredictions(
+  entries: readonly PreparedEntry[],
+  settings: TrainingSettings,
+  folds: number,
+): Prediction[] {
+  const predictions: Prediction[] = [];
+  for (let fold = 0; fold < folds; fold++) {
+    const layer = trainCategoryLayer(
+      entries.filter((prepared) => foldOf(prepared.entry.id, folds) !== fold),
+      settings,
+    );
+    for (const prepared of entries.filter((p) => foldOf(p.entry.id, folds) === fold)) {
+      const { probabilities } = scoreLayer(layer, valuesOf(prepared, settings));
+      const best = argmax(probabilities);
+      predictions.push({
+        entry: prepared.entry,
+        category: layer.labels[best]!,
+        probability: probabilities[best]!,
+      });
+    }
+  }
+  return predictions;
+}
+
+export interface Calibration {
+  readonly threshold: number;
+  /** Shares of the calibration tickets at that threshold. */
+  readonly correct: number;
+  readonly wrong: number;
+  readonly triage: number;
+}
+
+/**
+ * The lowest threshold (0.30–0.95 in steps of 0.01) at which confident but wrong answers stay within
+ * `maxWrongShare`: the lowest such threshold leaves the fewest tickets to triage.
+ */
+export function calibrateThreshold(predictions: readonly Prediction[], maxWrongShare: number): Calibration {
+  let fallback: Calibration | null = null;
+  for (let step = 30; step <= 95; step++) {
+    const threshold = step / 100;
+    const confident = predictions.filter((p) => Math.round(p.probability * 100) / 100 >= threshold);
+    const correct = confident.filter((p) => p.category === p.entry.category).length / predictions.length;
+    const wrong = confident.filter((p) => p.category !== p.entry.category).length / predictions.length;
+    const calibration = { threshold, correct, wrong, triage: 1 - correct - wrong };
+    if (wrong <= maxWrongShare) return calibration;
+    fallback = calibration;
+  }
+  return fallback!;
+}

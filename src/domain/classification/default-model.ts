@@ -1,0 +1,9 @@
+import type { LinearModel } from './linear-model';
+import trainedModel from './trained-model.json';
+
+/**
+ * The model shipped with this build (scripts/classification/train.ts writes it). Only activities,
+ * scripts and tests load it: workflow code never imports this module, it receives the
+ * classification record from the activity.
+ */
+export const DEFAULT_MODEL: LinearModel = trainedModel;
