@@ -18,6 +18,7 @@ import type { Worker } from '@temporalio/worker';
 import type { ArchiveResult } from '../src/activities/archive';
 import type { EscalationDelivery, EscalationReceipt } from '../src/activities/escalation-delivery';
 import type { CaseView } from '../src/domain/case';
+import { DEFAULT_CASE_POLICY } from '../src/domain/case-policy';
 import type { ElevationRequest, ElevationView } from '../src/domain/elevation';
 import type { EscalationView, IncomingCallback } from '../src/domain/escalation';
 import { createFileVault, type CredentialVault } from '../src/vault/credential-vault';
@@ -170,7 +171,7 @@ async function openCase(
   policy: Parameters<typeof caseInput>[1] = {},
 ): Promise<{ handle: CaseHandle; serial: string }> {
   const input = caseInput(intake, {
-    escalation: { adminContacts: CONTACTS, approvalReminderMinutes: 30, vendorFollowUpHours: 24 },
+    escalation: { ...DEFAULT_CASE_POLICY.escalation, adminContacts: CONTACTS },
     ...policy,
   });
   const handle = await env.client.workflow.start(supportCase, {

@@ -4,7 +4,7 @@ import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { caseIntakeSchema, caseSchema, type CaseView, tierSchema } from '../domain/case';
 import { categorySchema, severitySchema, subCategorySchema } from '../domain/categories';
-import type { Permission } from '../domain/roles';
+import type { Permission, Role } from '../domain/roles';
 import { caseListFiltersSchema } from '../temporal/case-list-query';
 import * as m from '../workflows/supportCase.messages';
 import { actorOf, requirePermission, sha256Hex } from './auth';
@@ -41,7 +41,13 @@ interface CaseAction<B extends z.ZodType> {
   body: B;
   permission: Permission;
   conflicts: string;
-  run: (gateway: CaseGateway, id: string, body: z.infer<B>, actor: string) => Promise<CaseView>;
+  run: (
+    gateway: CaseGateway,
+    id: string,
+    body: z.infer<B>,
+    actor: string,
+    roles: readonly Role[],
+  ) => Promise<CaseView>;
 }
 const action = <B extends z.ZodType>(a: CaseAction<B>) => a;
 
@@ -57,11 +63,14 @@ const CASE_ACTIONS = [
   }),
   action({
     path: 'severity',
-    summary: 'Change the severity; SLA deadlines are recomputed, paused time kept',
+    summary:
+      'Change the severity with a reason; SLA deadlines are recomputed, paused time kept. Lowering a Sev A/B case to C takes an IT admin',
     body: z.object({ severity: severitySchema, reason }).strict(),
-    permission: 'case:work',
-    conflicts: 'Same severity, or the case is resolved or closed',
-    run: (g, id, b, actor) => g.command(id, m.changeSeverity, { actor, ...b }),
+    permission: 'case:severity',
+    conflicts:
+      'Same severity, a Sev A/B case lowered to C by someone other than an IT admin, or the case is resolved or closed',
+    run: (g, id, b, actor, roles) =>
+      g.command(id, m.changeSeverity, { actor, ...b, actorIsAdmin: roles.includes('it-admin') }),
   }),
   action({
     path: 'category',
@@ -246,7 +255,10 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
     router.post(`/v1/cases/:id/${a.path}`, requirePermission(a.permission), async (req, res) => {
       const id = idOf(req);
       const body: unknown = parseRequestPart(a.body, req.body ?? {}, 'body');
-      res.json(await (a.run as CaseAction<z.ZodType>['run'])(gateway, id, body, actorOf(req).principal));
+      const actor = actorOf(req);
+      res.json(
+        await (a.run as CaseAction<z.ZodType>['run'])(gateway, id, body, actor.principal, actor.roles),
+      );
     });
   }
 

@@ -20,6 +20,7 @@ import {
   escalationRefusals,
   type EscalationStatus,
 } from './escalation';
+import { type FilerRole, severityChangeRefusal } from './escalation-gate';
 import { type Notice, noticeFrom } from './notifications';
 import { type EscalationTarget, type Route, routeFor } from './routing';
 import {
@@ -130,7 +131,14 @@ export interface Outcome {
 
 export type CaseCommand =
   | { type: 'assign'; actor: string; tier: Tier; assignee: string; reason: string }
-  | { type: 'change-severity'; actor: string; severity: Severity; reason: string }
+  | {
+      type: 'change-severity';
+      actor: string;
+      severity: Severity;
+      reason: string;
+      /** Lowering a Sev A/B case to C needs an IT admin (absent on commands from before the rule). */
+      actorIsAdmin?: boolean;
+    }
   | {
       type: 'override-category';
       actor: string;
@@ -267,9 +275,15 @@ export function decide(record: CaseRecord, command: CaseCommand): Decision {
     }
     case 'change-severity':
       if (record.status === 'resolved') return refuse('Reopen the case before changing its severity.');
-      return command.severity === record.severity
-        ? refuse(`The case is already Sev ${record.severity}.`)
-        : ALLOW;
+      if (command.severity === record.severity) return refuse(`The case is already Sev ${record.severity}.`);
+      {
+        const refusal = severityChangeRefusal(
+          record.severity,
+          command.severity,
+          command.actorIsAdmin === true,
+        );
+        return refusal === null ? ALLOW : refuse(refusal);
+      }
     case 'override-category':
       if (
         command.category === 'infrastructure' &&
@@ -297,6 +311,8 @@ export function decide(record: CaseRecord, command: CaseCommand): Decision {
 function communicated(sla: SlaClockState, nowMs: number): SlaClockState {
   return recordUpdate(recordFirstResponse(sla, nowMs), nowMs);
 }
+
+const lowered = (from: Severity, to: Severity): boolean => from < to;
 
 function tierMove(from: Tier, to: Tier): string {
   const [a, b] = [TIERS.indexOf(from), TIERS.indexOf(to)];
@@ -378,7 +394,7 @@ export function applyCommand(record: CaseRecord, command: CaseCommand, nowMs: nu
           type: 'severity-changed',
           actor: command.actor,
           reason: command.reason,
-          text: `Severity changed from ${record.severity} to ${command.severity}; SLA deadlines recomputed.`,
+          text: `Severity ${lowered(record.severity, command.severity) ? 'lowered' : 'changed'} from ${record.severity} to ${command.severity}; SLA deadlines recomputed.`,
         }),
       );
     }
@@ -671,6 +687,7 @@ export function decideEscalationFiling(
   record: CaseRecord,
   request: EscalationRequest,
   policy: EscalationPolicy,
+  filer: FilerRole = 'escalation-team',
 ): Decision {
   const refusals = escalationRefusals(
     request,
@@ -680,6 +697,7 @@ export function decideEscalationFiling(
       recommendedTarget: record.route.target,
       ownerSeverity: record.severity,
       openEscalation: openEscalationOf(record)?.id ?? null,
+      filer,
     },
     policy,
   );

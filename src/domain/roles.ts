@@ -19,6 +19,8 @@ export const PERMISSIONS = {
   'case:read': ['agent', 'escalation-team', 'it-admin', 'auditor'],
   /** Working a case: assignment, severity, category, questions, notes, resolution, relayed requester answers. */
   'case:work': ['agent', 'escalation-team'],
+  /** Severity: agents set it; only an IT admin may lower a Sev A/B case to C (it opens the Sev C gate). */
+  'case:severity': ['agent', 'escalation-team', 'it-admin'],
   'elevation:request': ['escalation-team'],
   'elevation:read': ['agent', 'escalation-team', 'it-admin', 'auditor'],
   'elevation:decide': ['it-admin'],

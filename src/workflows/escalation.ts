@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
@@ -30,7 +31,8 @@ export async function escalation(
   input: m.EscalationInput,
 ): Promise<{ id: string; status: x.EscalationStatus }> {
   const { policy } = input;
-  let r = x.openEscalation(input, Date.now());
+  // Escalations filed before the gate followed the case keep the gate they were filed under.
+  let r = x.openEscalation(input, Date.now(), patched('gate-follows-case') ? 2 : 1);
   let changes = 0;
   let told: string | null = null;
   let inFlight = 0;

@@ -118,6 +118,7 @@ export async function incident(
         owner,
         target: 'service-ops',
         severity: input.severity,
+        caseSeverity: input.severity,
         request: {
           requestType: 'incident',
           category: 'devices',

@@ -103,6 +103,21 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
       .catch(() => undefined);
   };
 
+  // Everything a handler touches is declared before the first setHandler: a message that arrives
+  // with the run's first workflow task is handled as soon as its handler is set.
+  const endSignalled = new Set<string>();
+  /** Once the case is resolved or over, every elevation still open must end (and rotate). */
+  const endElevationsIfDone = () => {
+    if (record.status !== 'resolved' && !isFinished(record.status)) return;
+    for (const e of activeElevations(record)) {
+      if (endSignalled.has(e.id)) continue;
+      endSignalled.add(e.id);
+      void getExternalWorkflowHandle(e.workflowId)
+        .signal(caseEnded, { reason: `the case was ${record.status}` })
+        .catch(() => undefined);
+    }
+  };
+
   const apply = (outcome: Outcome) => {
     record = outcome.record;
     changes++;
@@ -152,7 +167,6 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   handleCommand(m.resolve, (i) => ({ type: 'resolve', ...i }));
   handleCommand(m.reopen, (i) => ({ type: 'reopen', ...i }));
   // JIT elevations: child workflows, so none outlives the case.
-  const endSignalled = new Set<string>();
   setHandler(
     m.requestElevation,
     async ({ actor, request }) => {
@@ -246,6 +260,8 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
             owner,
             target,
             severity: request.severity ?? record.severity,
+            // The gate follows the case, whatever severity is typed on the escalation.
+            caseSeverity: record.severity,
             request,
             adminContact: policy.escalation.adminContacts[request.category] ?? '',
             filedBy: actor,
@@ -257,8 +273,15 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
       return { escalationId, workflowId };
     },
     {
-      validator: ({ request }: m.FileEscalationInput) =>
-        reject(decideEscalationFiling(record, request, escalationPolicyOf(policy))),
+      validator: ({ request, actorIsAdmin }: m.FileEscalationInput) =>
+        reject(
+          decideEscalationFiling(
+            record,
+            request,
+            escalationPolicyOf(policy),
+            actorIsAdmin ? 'it-admin' : 'escalation-team',
+          ),
+        ),
     },
   );
   setHandler(escalationChanged, (change) =>
@@ -270,18 +293,6 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   setHandler(m.incidentResolved, ({ incidentId, message }) =>
     apply(incidentResolved(record, incidentId, message, Date.now())),
   );
-
-  /** Once the case is resolved or over, every elevation still open must end (and rotate). */
-  const endElevationsIfDone = () => {
-    if (record.status !== 'resolved' && !isFinished(record.status)) return;
-    for (const e of activeElevations(record)) {
-      if (endSignalled.has(e.id)) continue;
-      endSignalled.add(e.id);
-      void getExternalWorkflowHandle(e.workflowId)
-        .signal(caseEnded, { reason: `the case was ${record.status}` })
-        .catch(() => undefined);
-    }
-  };
 
   setHandler(m.requesterReplied, (i) =>
     apply(applyFact(record, { type: 'requester-replied', ...i }, Date.now())),
