@@ -17,6 +17,7 @@ import { EVENT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signPayload } from 
 export const ESCALATION_TARGETS_VARIABLE = 'CASEFLOW_ESCALATION_TARGETS';
 export const ESCALATION_USER_AGENT = 'caseflow-escalations';
 export const ESCALATION_EVENT = 'escalation';
+export const ESCALATION_WITHDRAWN_EVENT = 'escalation-withdrawn';
 const DEFAULT_TIMEOUT_MS = 10_000;
 const MIN_SECRET_LENGTH = 16;
 /** Matches what a callback may carry as externalReference, so the two sides agree on a ticket id. */
@@ -33,6 +34,8 @@ export interface EscalationDelivery {
   escalationId: string;
   target: EscalationTarget;
   payload: Record<string, unknown>;
+  /** What is delivered: the escalation itself (default), or its withdrawal. */
+  event?: typeof ESCALATION_EVENT | typeof ESCALATION_WITHDRAWN_EVENT;
 }
 
 export interface EscalationReceipt {
@@ -81,8 +84,11 @@ export function createEscalationDeliveryActivities(deps: EscalationDeliveryDeps)
         'content-type': 'application/json',
         'user-agent': ESCALATION_USER_AGENT,
         [SIGNATURE_HEADER]: signPayload(endpoint.secret, Math.floor(now() / 1000), body),
-        [IDEMPOTENCY_HEADER]: delivery.escalationId,
-        [EVENT_HEADER]: ESCALATION_EVENT,
+        [IDEMPOTENCY_HEADER]:
+          delivery.event === ESCALATION_WITHDRAWN_EVENT
+            ? `${delivery.escalationId}:withdrawn`
+            : delivery.escalationId,
+        [EVENT_HEADER]: delivery.event ?? ESCALATION_EVENT,
       };
       const where = publicUrl(endpoint.url);
       const cancellation = context?.cancellationSignal;

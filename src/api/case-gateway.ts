@@ -7,7 +7,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
-import type { CaseIntake, CaseView, SupportModel } from '../domain/case';
+import type { CaseIntake, CaseUpdateView, CaseView, SupportModel } from '../domain/case';
 import { openCase } from '../domain/case-lifecycle';
 import type { CasePolicy } from '../domain/case-policy';
 import { buildCaseListQuery, type CaseListFilters } from '../temporal/case-list-query';
@@ -81,7 +81,7 @@ export class CaseGateway {
   }
 
   /** Runs an agent command; a command the case's state refuses becomes a 409 with the reason. */
-  async command<I>(id: string, update: UpdateDefinition<CaseView, [I]>, input: I): Promise<CaseView> {
+  async command<I, R = CaseUpdateView>(id: string, update: UpdateDefinition<R, [I]>, input: I): Promise<R> {
     const handle = this.options.client.workflow.getHandle(caseWorkflowId(id));
     try {
       return await handle.executeUpdate(update, { args: [input] });

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
-import { caseIntakeSchema, caseSchema, type CaseView, tierSchema } from '../domain/case';
+import {
+  caseIntakeSchema,
+  caseSchema,
+  caseUpdateSchema,
+  type CaseUpdateView,
+  type CaseView,
+  tierSchema,
+} from '../domain/case';
 import { categorySchema, severitySchema, subCategorySchema } from '../domain/categories';
 import type { Permission, Role } from '../domain/roles';
 import { caseListFiltersSchema } from '../temporal/case-list-query';
@@ -47,7 +54,7 @@ interface CaseAction<B extends z.ZodType> {
     body: z.infer<B>,
     actor: string,
     roles: readonly Role[],
-  ) => Promise<CaseView>;
+  ) => Promise<CaseUpdateView | CaseView>;
 }
 const action = <B extends z.ZodType>(a: CaseAction<B>) => a;
 
@@ -245,8 +252,8 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
       request: { params: caseIdParams, body: jsonBody(a.body) },
       responses: {
         200: {
-          description: 'The case after the action',
-          content: { 'application/json': { schema: caseSchema } },
+          description: 'The case after the action, without its log (GET /v1/cases/{id}/log pages it)',
+          content: { 'application/json': { schema: caseUpdateSchema } },
         },
         ...standardProblems,
         ...problemResponses({ 404: 'No such case', 409: a.conflicts }),

@@ -45,6 +45,17 @@ export const casePolicySchema = z
       .default(5 * 24),
     /** History length past which the case continues as a new run, carrying its state. */
     continueAsNewAfterEvents: z.int().min(100).max(50_000).default(10_000),
+    /**
+     * Also continue as new after this many actions (commands and facts) in one run, or once the
+     * run's history passes continueAsNewAfterBytes: update results are stored in the history, so
+     * the event count alone does not bound its size (budget: 500 actions under 1 MB per run).
+     */
+    continueAsNewAfterActions: z.int().min(10).max(10_000).default(200),
+    continueAsNewAfterBytes: z
+      .int()
+      .min(64 * 1024)
+      .max(16 * 1024 * 1024)
+      .default(256 * 1024),
     /** Write the case's audit bundle to the archive when it closes. */
     archiveOnClose: z.boolean().default(true),
     elevation: elevationPolicySchema.default(DEFAULT_ELEVATION_POLICY),

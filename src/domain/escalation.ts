@@ -64,10 +64,11 @@ export const ESCALATION_STATUSES = [
   'declined',
   'resolved',
   'closed-unresponsive',
+  'withdrawn',
 ] as const;
 export type EscalationStatus = (typeof ESCALATION_STATUSES)[number];
 export const escalationIsOver = (s: EscalationStatus) =>
-  s === 'declined' || s === 'resolved' || s === 'closed-unresponsive';
+  s === 'declined' || s === 'resolved' || s === 'closed-unresponsive' || s === 'withdrawn';
 
 /**
  * The gate of a new escalation. `rules` 1 is the gate escalations were filed under before it
@@ -374,6 +375,45 @@ export function applyCallback(r: EscalationRecord, cb: IncomingCallback, nowMs: 
   }
 }
 
+/**
+ * The case withdraws the escalation (resolved with `withdrawEscalation`, or closed): it ends at
+ * once, and a party it was delivered to must be told (`deliveredWithdrawal`).
+ */
+export function withdraw(
+  r: EscalationRecord,
+  actor: string,
+  reason: string,
+  nowMs: number,
+): EscalationRecord {
+  return logged(
+    { ...r, status: 'withdrawn', needsInfo: null, clock: r.clock ? recordResolution(r.clock, nowMs) : null },
+    nowMs,
+    'withdrawn',
+    actor,
+    reason,
+    r.delivery ? `Withdrawn; ${r.target} is told.` : 'Withdrawn before it was filed.',
+  );
+}
+
+export function withdrawalDelivered(r: EscalationRecord, to: string, nowMs: number): EscalationRecord {
+  return logged(r, nowMs, 'withdrawal-delivered', SYSTEM, null, `Withdrawal delivered to ${to}.`);
+}
+
+export function withdrawalUndelivered(r: EscalationRecord, failure: string, nowMs: number): EscalationRecord {
+  return logged(
+    r,
+    nowMs,
+    'withdrawal-undelivered',
+    SYSTEM,
+    failure,
+    `The withdrawal could not be delivered to ${r.target}.`,
+  );
+}
+
+/** When an unanswered request for action closes the escalation. */
+export const needsInfoClosesAt = (r: EscalationRecord, policy: EscalationPolicy): number | null =>
+  r.needsInfo ? r.needsInfo.atMs + policy.unresponsiveCloseHours * HOUR_MS : null;
+
 export function decideAnswer(r: EscalationRecord): Decision {
   return r.needsInfo ? { ok: true } : { ok: false, reason: 'The receiving team has not asked for anything.' };
 }
@@ -625,7 +665,7 @@ export const escalationViewSchema = z
       .nullable(),
     initialResponseDue: z.string().nullable(),
     nextUpdateDue: z.string().nullable(),
-    needsInfo: z.object({ message: z.string(), at: z.string() }).nullable(),
+    needsInfo: z.object({ message: z.string(), at: z.string(), closesAt: z.string() }).nullable(),
     resolution: z.object({ message: z.string(), at: z.string() }).nullable(),
     log: z.array(recordLogEntrySchema),
   })
@@ -663,7 +703,13 @@ export function escalationView(r: EscalationRecord, policy: EscalationPolicy, no
       : null,
     initialResponseDue: isoOrNull(d?.firstResponseDue),
     nextUpdateDue: isoOrNull(d?.nextUpdateDue),
-    needsInfo: r.needsInfo ? { message: r.needsInfo.message, at: iso(r.needsInfo.atMs) } : null,
+    needsInfo: r.needsInfo
+      ? {
+          message: r.needsInfo.message,
+          at: iso(r.needsInfo.atMs),
+          closesAt: iso(r.needsInfo.atMs + policy.unresponsiveCloseHours * HOUR_MS),
+        }
+      : null,
     resolution: r.resolution ? { message: r.resolution.message, at: iso(r.resolution.atMs) } : null,
     log: r.log,
   };

@@ -1529,7 +1529,7 @@ describe('case side: escalationStatusChanged', () => {
     const requested = withEscalation(newCaseRecord({}, 'hardware'), 'vendor', T0);
     const resolved = run(
       requested,
-      { type: 'resolve', actor: AGENT, resolution: 'Worked around it' },
+      { type: 'resolve', actor: AGENT, resolution: 'Worked around it', withdrawEscalation: true },
       T0 + HOUR,
     );
     const filed = escalationStatusChanged(resolved, change('filed'), T0 + 2 * HOUR);
@@ -1582,7 +1582,11 @@ describe('case side: escalationStatusChanged', () => {
     expect(escalationStatusChanged(requested, change('filed', { escalationId: 'case-1.e9' }), T0)).toBe(
       requested,
     );
-    const resolved = run(requested, { type: 'resolve', actor: AGENT, resolution: 'Done' }, T0 + HOUR);
+    const resolved = run(
+      requested,
+      { type: 'resolve', actor: AGENT, resolution: 'Done', withdrawEscalation: true },
+      T0 + HOUR,
+    );
     const closed = applyFact(
       resolved,
       { type: 'requester-confirmed', actor: 'u-1001', accepted: true, comment: null },
