@@ -4,6 +4,7 @@ import { type Request, Router } from 'express';
 import { z } from 'zod';
 import {
   caseIntakeSchema,
+  caseLogPageSchema,
   caseSchema,
   caseUpdateSchema,
   type CaseUpdateView,
@@ -21,7 +22,7 @@ import { problems } from './problem';
 import { parseRequestPart } from './validation';
 
 const caseIdParams = z.object({ id: z.uuid({ message: 'a case id is a UUID' }) });
-const idempotencyKeySchema = z
+export const idempotencyKeySchema = z
   .string()
   .regex(/^[A-Za-z0-9._:-]{8,200}$/, '8-200 letters, digits, dot, underscore, colon or dash')
   .optional();
@@ -37,7 +38,12 @@ const assignee = z
  * first attempt created; the id is a name-based UUID from the principal and the key.
  */
 export function caseIdForKey(principal: string, key: string): string {
-  const h = sha256Hex(`caseflow:case:${principal}\n${key}`);
+  return uuidForKey('case', principal, key);
+}
+
+/** A name-based UUID for what a principal created with an idempotency key (cases, incidents). */
+export function uuidForKey(kind: 'case' | 'incident', principal: string, key: string): string {
+  const h = sha256Hex(`caseflow:${kind}:${principal}\n${key}`);
   const variant = ((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }
@@ -107,10 +113,22 @@ const CASE_ACTIONS = [
   }),
   action({
     path: 'resolve',
-    summary: 'Resolve with a resolution note; the requester is asked to confirm',
-    body: z.object({ resolution: longText }).strict(),
+    summary:
+      'Resolve with a resolution note; the requester is asked to confirm. An open escalation is refused, or withdrawn with `withdrawEscalation` (its party is told)',
+    body: z
+      .object({
+        resolution: longText,
+        withdrawEscalation: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Withdraw the open escalation: the receiving party gets a signed escalation-withdrawn delivery',
+          ),
+      })
+      .strict(),
     permission: 'case:work',
-    conflicts: 'The case is already resolved, or closed',
+    conflicts:
+      'The case is already resolved, or closed, or has an open escalation (without withdrawEscalation)',
     run: (g, id, b, actor) => g.command(id, m.resolve, { actor, ...b }),
   }),
   action({
@@ -172,6 +190,17 @@ const caseSummarySchema = z
   })
   .meta({ id: 'CaseSummary' });
 
+const logQuerySchema = z.object({
+  cursor: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .optional()
+    .describe('nextCursor of the previous page'),
+  limit: z.coerce.number().int().min(1).max(200).default(100),
+});
+
 const caseResponse = { description: 'The case', content: { 'application/json': { schema: caseSchema } } };
 
 export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Router {
@@ -231,6 +260,25 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
   router.get('/v1/cases', requirePermission('case:read'), async (req, res) => {
     const { limit, cursor, ...filters } = parseRequestPart(listQuerySchema, req.query, 'query');
     res.json(await gateway.list(filters, limit, cursor));
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/cases/{id}/log',
+    summary: "Page through the current run's log, oldest first",
+    request: { params: caseIdParams, query: logQuerySchema },
+    responses: {
+      200: {
+        description: 'A page of the log',
+        content: { 'application/json': { schema: caseLogPageSchema } },
+      },
+      ...standardProblems,
+      ...problemResponses({ 404: 'No such case' }),
+    },
+  });
+  router.get('/v1/cases/:id/log', requirePermission('case:read'), async (req, res) => {
+    const { cursor, limit } = parseRequestPart(logQuerySchema, req.query, 'query');
+    res.json(await gateway.log(idOf(req), cursor ?? 0, limit));
   });
 
   registry.registerPath({

@@ -8,6 +8,9 @@ import type { EscalationRequest } from '../domain/escalation';
 /** Every support case is one workflow with this ID, so the case id alone finds its history. */
 export const caseWorkflowId = (caseId: string): string => `case:${caseId}`;
 
+/** Memo field with the case's creation time; every run carries it over, so lists show it. */
+export const CREATED_AT_MEMO = 'caseCreatedAt';
+
 export interface SupportCaseInput extends NewCase {
   policy: CasePolicy;
   /** Set only by continue-as-new: the state the previous run handed over. */

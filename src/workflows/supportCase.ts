@@ -4,7 +4,7 @@ import {
   CancelledFailure,
   ChildWorkflowFailure,
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   patched,
   proxySinks,
   getExternalWorkflowHandle,
@@ -450,7 +450,8 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
       draining = true;
       await condition(() => allHandlersFinished() && notificationsInFlight === 0);
       if (mayHandOver()) {
-        return continueAsNew<typeof supportCase>({
+        // The memo (the case's creation time) goes along, so lists keep showing it.
+        return makeContinueAsNewFunc<typeof supportCase>({ memo: workflowInfo().memo })({
           ...input,
           resume: handOverSummary(record, policy, Date.now()),
         });
