@@ -39,7 +39,7 @@ export interface EscalationDelivery {
 }
 
 export interface EscalationReceipt {
-  /** Origin and path only: a query string may carry an access token. */
+  /** The receiver's name (the target), never its URL: URLs may carry access tokens. */
   deliveredTo: string;
   status: number;
   /** The party's own id for the escalation (a vendor ticket, for instance), when it answered one. */
@@ -106,7 +106,7 @@ export function createEscalationDeliveryActivities(deps: EscalationDeliveryDeps)
         }
         throw new EscalationDeliveryError(delivery.target, where, describeFetchError(error, timeoutMs));
       }
-      return { deliveredTo: where, ...outcome, attempt };
+      return { deliveredTo: delivery.target, ...outcome, attempt };
     },
   };
 }

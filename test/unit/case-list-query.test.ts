@@ -56,7 +56,7 @@ describe('buildCaseListQuery', () => {
         breached: 'false',
       }),
     ).toBe(
-      "WorkflowType = 'supportCase' AND CaseStatus = 'resolved' AND CaseSeverity = 'B'" +
+      "WorkflowType = 'supportCase' AND ExecutionStatus != 'ContinuedAsNew' AND CaseStatus = 'resolved' AND CaseSeverity = 'B'" +
         " AND CaseCategory = 'hardware' AND CaseTier = 'tier-2' AND CaseAssignee = 'agent-2'" +
         " AND RequesterId = 'u-1001' AND DeviceSerial = 'SN-1.2_3' AND SlaBreached = false",
     );

@@ -11,7 +11,7 @@ import {
   Worker,
 } from '@temporalio/worker';
 import { afterAll, describe, expect, it } from 'vitest';
-import { WORKFLOWS_PATH } from '../../src/worker';
+import { WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
 
 /**
  * The determinism guard: every golden history (recorded from real runs by
