@@ -21,6 +21,8 @@ import * as xm from '../workflows/escalation.messages';
 import * as im from '../workflows/incident.messages';
 import { caseWorkflowId, fileEscalation, INVALID_COMMAND } from '../workflows/supportCase.messages';
 import { actorOf, requirePermission } from './auth';
+import { fingerprint } from './case-gateway';
+import { idempotencyKeySchema, uuidForKey } from './cases';
 import { jsonBody, problemResponses, standardProblems } from './openapi';
 import { problems } from './problem';
 import { parseRequestPart } from './validation';
@@ -203,14 +205,24 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
     method: 'post',
     path: '/v1/incidents',
     summary: 'Open a multi-user incident (IT admin): one escalation for all linked cases',
-    request: { body: jsonBody(incidentRequestSchema) },
+    description:
+      'With an `Idempotency-Key`, a repeat of the same request returns the incident the first one opened ' +
+      '(and files no second escalation).',
+    request: {
+      headers: z.object({ 'Idempotency-Key': idempotencyKeySchema }),
+      body: jsonBody(incidentRequestSchema),
+    },
     responses: {
       201: { description: 'The incident' },
       ...standardProblems,
-      ...problemResponses({ 409: 'No devices admin contact configured' }),
+      ...problemResponses({
+        409: 'No devices admin contact configured',
+        422: 'Idempotency-Key reused with a different request',
+      }),
     },
   });
   router.post('/v1/incidents', requirePermission('incident:manage'), async (req, res) => {
+    const key = parseRequestPart(idempotencyKeySchema, req.get('idempotency-key'), 'headers');
     const body = parseRequestPart(incidentRequestSchema, req.body, 'body');
     const actor = actorOf(req).principal;
     const contact = o.policy.escalation.adminContacts.devices;
@@ -224,17 +236,24 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
         'No endpoint is configured for service-ops (CASEFLOW_ESCALATION_TARGETS.service-ops).',
       );
     }
-    const id = `inc-${randomUUID()}`;
+    // A key names one incident per principal: a retried POST finds the one the first opened.
+    const id = `inc-${key ? uuidForKey('incident', actor, key) : randomUUID()}`;
+    const requestFingerprint = fingerprint(body);
     try {
       await o.client.workflow.start(incident, {
         workflowId: im.incidentWorkflowId(id),
         taskQueue: o.taskQueue,
-        args: [{ id, ...body, openedBy: actor, contact, policy: o.policy }],
+        args: [{ id, ...body, openedBy: actor, contact, policy: o.policy, requestFingerprint }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
     const view = await o.client.workflow.getHandle(im.incidentWorkflowId(id)).query(im.getIncident);
+    if (key && view.requestFingerprint !== requestFingerprint) {
+      throw problems.unprocessable('This Idempotency-Key was already used with a different request.');
+    }
     res.status(201).location(`/v1/incidents/${id}`).json(view);
   });
 

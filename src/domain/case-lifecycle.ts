@@ -3,7 +3,9 @@ import { INFRASTRUCTURE_SUBCATEGORIES } from './categories';
 import {
   type Breach,
   type CaseLogEntry,
+  type CaseLogPage,
   type CaseStatus,
+  type CaseUpdateView,
   type CaseView,
   type ClassificationRecord,
   type NewCase,
@@ -20,6 +22,7 @@ import {
   escalationRefusals,
   type EscalationStatus,
 } from './escalation';
+import { type FilerRole, severityChangeRefusal } from './escalation-gate';
 import { type Notice, noticeFrom } from './notifications';
 import { type EscalationTarget, type Route, routeFor } from './routing';
 import {
@@ -98,6 +101,25 @@ export interface CaseRecord {
   /** The multi-user incident this case is linked to, if any. */
   incidentId: string | null;
   log: CaseLogEntry[];
+  /** Log entries of earlier runs not carried over (they are in those runs' histories). */
+  logCarried?: number;
+}
+
+/**
+ * How a child workflow ended when it did not end by its own rules: the case maps a failed,
+ * terminated, cancelled or timed-out child to that terminal status, so nothing waits on it.
+ */
+export const CHILD_ENDINGS = ['failed', 'terminated', 'cancelled', 'timed-out'] as const;
+export type ChildEnding = (typeof CHILD_ENDINGS)[number];
+export type CaseEscalationStatus = EscalationStatus | ChildEnding;
+export const caseEscalationIsOver = (s: CaseEscalationStatus): boolean =>
+  (CHILD_ENDINGS as readonly string[]).includes(s) || escalationIsOver(s as EscalationStatus);
+
+/** What the receiving party of an escalation asked for, and when its 48 h run out. */
+export interface EscalationAsk {
+  message: string;
+  atMs: number;
+  closesAtMs: number;
 }
 
 /** An escalation filed from this case (its own child workflow holds the details). */
@@ -105,8 +127,14 @@ export interface CaseEscalation {
   id: string;
   workflowId: string;
   target: EscalationTarget;
-  status: EscalationStatus;
+  status: CaseEscalationStatus;
   externalReference: string | null;
+  /** Absent on records from before the case showed it. */
+  needsInfo?: EscalationAsk | null;
+  /** Started with a parent-close policy that survives continue-as-new, so it may be handed over. */
+  survivesHandOver?: boolean;
+  /** The case asked it to withdraw (resolved with withdrawEscalation, or closed). */
+  withdrawalRequested?: boolean;
 }
 
 /** A JIT elevation started from this case (its own child workflow holds the details). */
@@ -130,7 +158,14 @@ export interface Outcome {
 
 export type CaseCommand =
   | { type: 'assign'; actor: string; tier: Tier; assignee: string; reason: string }
-  | { type: 'change-severity'; actor: string; severity: Severity; reason: string }
+  | {
+      type: 'change-severity';
+      actor: string;
+      severity: Severity;
+      reason: string;
+      /** Lowering a Sev A/B case to C needs an IT admin (absent on commands from before the rule). */
+      actorIsAdmin?: boolean;
+    }
   | {
       type: 'override-category';
       actor: string;
@@ -140,7 +175,13 @@ export type CaseCommand =
     }
   | { type: 'request-info'; actor: string; question: string }
   | { type: 'add-note'; actor: string; text: string; visibleToRequester: boolean }
-  | { type: 'resolve'; actor: string; resolution: string }
+  | {
+      type: 'resolve';
+      actor: string;
+      resolution: string;
+      /** Withdraw the open escalation (the party is told) instead of being refused. */
+      withdrawEscalation?: boolean;
+    }
   | { type: 'reopen'; actor: string; reason: string };
 
 export type CaseFact =
@@ -258,6 +299,12 @@ export function decide(record: CaseRecord, command: CaseCommand): Decision {
         : refuse(`Only a resolved case can be reopened; it is ${record.status}.`);
     case 'resolve': {
       if (record.status === 'resolved') return refuse('The case is already resolved.');
+      const open = openEscalationOf(record);
+      if (open && command.withdrawEscalation !== true) {
+        return refuse(
+          `Escalation ${open.id} to ${open.target} is still ${open.status}: wait for it, or resolve with withdrawEscalation to withdraw it (${open.target} is told).`,
+        );
+      }
       const unreviewed = unreviewedBreakGlass(record);
       return unreviewed.length > 0
         ? refuse(
@@ -267,9 +314,15 @@ export function decide(record: CaseRecord, command: CaseCommand): Decision {
     }
     case 'change-severity':
       if (record.status === 'resolved') return refuse('Reopen the case before changing its severity.');
-      return command.severity === record.severity
-        ? refuse(`The case is already Sev ${record.severity}.`)
-        : ALLOW;
+      if (command.severity === record.severity) return refuse(`The case is already Sev ${record.severity}.`);
+      {
+        const refusal = severityChangeRefusal(
+          record.severity,
+          command.severity,
+          command.actorIsAdmin === true,
+        );
+        return refusal === null ? ALLOW : refuse(refusal);
+      }
     case 'override-category':
       if (
         command.category === 'infrastructure' &&
@@ -297,6 +350,8 @@ export function decide(record: CaseRecord, command: CaseCommand): Decision {
 function communicated(sla: SlaClockState, nowMs: number): SlaClockState {
   return recordUpdate(recordFirstResponse(sla, nowMs), nowMs);
 }
+
+const lowered = (from: Severity, to: Severity): boolean => from < to;
 
 function tierMove(from: Tier, to: Tier): string {
   const [a, b] = [TIERS.indexOf(from), TIERS.indexOf(to)];
@@ -378,7 +433,7 @@ export function applyCommand(record: CaseRecord, command: CaseCommand, nowMs: nu
           type: 'severity-changed',
           actor: command.actor,
           reason: command.reason,
-          text: `Severity changed from ${record.severity} to ${command.severity}; SLA deadlines recomputed.`,
+          text: `Severity ${lowered(record.severity, command.severity) ? 'lowered' : 'changed'} from ${record.severity} to ${command.severity}; SLA deadlines recomputed.`,
         }),
       );
     }
@@ -445,8 +500,12 @@ export function applyCommand(record: CaseRecord, command: CaseCommand, nowMs: nu
       );
     }
     case 'resolve': {
+      const open = command.withdrawEscalation === true ? openEscalationOf(record) : undefined;
+      const withdrawing = open
+        ? withdrawalRequested(record, open.id, command.actor, command.resolution, nowMs)
+        : record;
       const next: CaseRecord = {
-        ...record,
+        ...withdrawing,
         status: 'resolved',
         sla: recordResolution(communicated(record.sla, nowMs), nowMs),
         infoRequest: null,
@@ -634,6 +693,10 @@ export function elevationFinished(
   });
 }
 
+/** An elevation still counted as open although its workflow ended by itself: nothing to do. */
+export const elevationIsOpen = (record: CaseRecord, id: string): boolean =>
+  record.elevations.some((e) => e.id === id && !e.finished);
+
 export function decideBreakGlassReview(record: CaseRecord, elevationId: string, actor: string): Decision {
   const e = record.elevations.find((x) => x.id === elevationId);
   if (!e) return refuse(`No elevation ${elevationId} on this case.`);
@@ -665,12 +728,85 @@ export function breakGlassReviewed(
 // Escalations and incidents
 
 export const openEscalationOf = (record: CaseRecord): CaseEscalation | undefined =>
-  record.escalations.find((e) => !escalationIsOver(e.status));
+  record.escalations.find((e) => !caseEscalationIsOver(e.status));
+
+/** Open escalations the case has asked to withdraw, or must (it closed): each gets one end signal. */
+export const escalationsToWithdraw = (record: CaseRecord): CaseEscalation[] =>
+  record.escalations.filter(
+    (e) => !caseEscalationIsOver(e.status) && (e.withdrawalRequested === true || isFinished(record.status)),
+  );
+
+/** The case withdraws an open escalation: recorded now; the escalation tells its party and ends. */
+export function withdrawalRequested(
+  record: CaseRecord,
+  escalationId: string,
+  actor: string,
+  reason: string,
+  nowMs: number,
+): CaseRecord {
+  const entry = record.escalations.find((e) => e.id === escalationId);
+  if (!entry || caseEscalationIsOver(entry.status) || entry.withdrawalRequested) return record;
+  const escalations = record.escalations.map((e) =>
+    e.id === escalationId ? { ...e, withdrawalRequested: true, needsInfo: null } : e,
+  );
+  return logged({ ...record, escalations }, nowMs, {
+    type: 'escalation-withdrawn',
+    actor,
+    reason,
+    text: `Escalation ${entry.id} to ${entry.target} withdrawn${entry.status === 'awaiting-approval' ? ' before it was filed' : `; ${entry.target} is told`}.`,
+  });
+}
+
+/**
+ * A child escalation's workflow ended: by its own rules (its status), or failed, terminated,
+ * cancelled or timed out. Either way the case stops waiting on it.
+ */
+export function escalationEnded(
+  record: CaseRecord,
+  escalationId: string,
+  ending: CaseEscalationStatus,
+  detail: string | null,
+  nowMs: number,
+): CaseRecord {
+  const entry = record.escalations.find((e) => e.id === escalationId);
+  if (!entry || caseEscalationIsOver(entry.status)) return record;
+  const escalations = record.escalations.map((e) =>
+    e.id === escalationId ? { ...e, status: ending, needsInfo: null } : e,
+  );
+  let next: CaseRecord = { ...record, escalations };
+  if (!isFinished(record.status) && isWaitingOnEscalation(record.status)) {
+    next = { ...next, status: 'in-progress', sla: resumeClock(next.sla, nowMs) };
+  }
+  return logged(next, nowMs, {
+    type: 'escalation-changed',
+    actor: SYSTEM_ACTOR,
+    reason: detail,
+    text: `Escalation ${entry.id} ended: ${ending}.`,
+  });
+}
+
+const isWaitingOnEscalation = (status: CaseStatus): boolean =>
+  status === 'waiting-on-vendor' || status === 'waiting-on-escalation' || status === 'escalation-needs-info';
+
+/** Maps how a child workflow failed to the terminal status the case records. */
+export function childEndingOf(failureName: string | undefined): ChildEnding {
+  switch (failureName) {
+    case 'TerminatedFailure':
+      return 'terminated';
+    case 'CancelledFailure':
+      return 'cancelled';
+    case 'TimeoutFailure':
+      return 'timed-out';
+    default:
+      return 'failed';
+  }
+}
 
 export function decideEscalationFiling(
   record: CaseRecord,
   request: EscalationRequest,
   policy: EscalationPolicy,
+  filer: FilerRole = 'escalation-team',
 ): Decision {
   const refusals = escalationRefusals(
     request,
@@ -680,6 +816,7 @@ export function decideEscalationFiling(
       recommendedTarget: record.route.target,
       ownerSeverity: record.severity,
       openEscalation: openEscalationOf(record)?.id ?? null,
+      filer,
     },
     policy,
   );
@@ -717,16 +854,28 @@ export function escalationStatusChanged(
     status: EscalationStatus;
     message: string | null;
     externalReference: string | null;
+    /** Absent from escalations that predate it: then the case does not show asks. */
+    needsInfo?: { message: string; atMs: number; closesAtMs: number } | null;
   },
   nowMs: number,
 ): CaseRecord {
   const entry = record.escalations.find((e) => e.id === change.escalationId);
-  if (!entry || isFinished(record.status)) return record;
+  if (!entry || isFinished(record.status) || caseEscalationIsOver(entry.status)) return record;
+  const asked = change.needsInfo === undefined ? (entry.needsInfo ?? null) : change.needsInfo;
+  const askChanged = (asked?.atMs ?? null) !== (entry.needsInfo?.atMs ?? null);
+  if (askChanged && !escalationIsOver(change.status)) {
+    return escalationAskChanged(record, entry, change, asked, nowMs);
+  }
   const statusChanged = entry.status !== change.status;
   if (!statusChanged && entry.externalReference === change.externalReference) return record;
   const escalations = record.escalations.map((e) =>
     e.id === change.escalationId
-      ? { ...e, status: change.status, externalReference: change.externalReference }
+      ? {
+          ...e,
+          status: change.status,
+          externalReference: change.externalReference,
+          needsInfo: escalationIsOver(change.status) ? null : asked,
+        }
       : e,
   );
   let next: CaseRecord = { ...record, escalations };
@@ -740,7 +889,7 @@ export function escalationStatusChanged(
     });
   }
   const waiting = change.status === 'filed' || change.status === 'acknowledged';
-  const caseIsWaiting = record.status === 'waiting-on-vendor' || record.status === 'waiting-on-escalation';
+  const caseIsWaiting = isWaitingOnEscalation(record.status);
   if (waiting && record.status !== 'resolved') {
     const vendor = entry.target === 'vendor';
     next = {
@@ -758,6 +907,48 @@ export function escalationStatusChanged(
     reason: null,
     text: `Escalation ${entry.id} is ${change.status}${change.externalReference ? ` (ref ${change.externalReference})` : ''}${detail}.`,
   });
+}
+
+/**
+ * The receiving party asked for something (needs-info), or its ask was answered: the case shows
+ * it in `escalation-needs-info` until then, and goes back to waiting on the escalation after.
+ */
+function escalationAskChanged(
+  record: CaseRecord,
+  entry: CaseEscalation,
+  change: { status: EscalationStatus; externalReference: string | null },
+  asked: EscalationAsk | null,
+  nowMs: number,
+): CaseRecord {
+  const escalations = record.escalations.map((e) =>
+    e.id === entry.id
+      ? { ...e, status: change.status, externalReference: change.externalReference, needsInfo: asked }
+      : e,
+  );
+  const resolved = record.status === 'resolved';
+  if (asked) {
+    return logged(
+      { ...record, escalations, status: resolved ? record.status : 'escalation-needs-info' },
+      nowMs,
+      {
+        type: 'escalation-needs-info',
+        actor: entry.target,
+        reason: null,
+        text: `${entry.target} needs information on escalation ${entry.id}: ${asked.message} (unanswered, it is closed at ${iso(asked.closesAtMs)}).`,
+      },
+    );
+  }
+  const back: CaseStatus = entry.target === 'vendor' ? 'waiting-on-vendor' : 'waiting-on-escalation';
+  return logged(
+    { ...record, escalations, status: record.status === 'escalation-needs-info' ? back : record.status },
+    nowMs,
+    {
+      type: 'escalation-changed',
+      actor: SYSTEM_ACTOR,
+      reason: null,
+      text: `What ${entry.target} asked for on escalation ${entry.id} was answered.`,
+    },
+  );
 }
 
 export function incidentLinked(
@@ -816,7 +1007,7 @@ export interface DueEvent {
 const downgradeOneLevel = (severity: Severity): Severity => (severity === 'A' ? 'B' : 'C');
 
 /** Every timed event the case is waiting for, fired or not yet; `advance` and `nextWakeAt` filter. */
-function scheduledEvents(record: CaseRecord, policy: CasePolicy, nowMs: number): DueEvent[] {
+function everyScheduledEvent(record: CaseRecord, policy: CasePolicy, nowMs: number): DueEvent[] {
   if (isFinished(record.status)) return [];
   const events: DueEvent[] = [];
   for (const target of SLA_TARGETS) {
@@ -859,8 +1050,14 @@ function scheduledEvents(record: CaseRecord, policy: CasePolicy, nowMs: number):
       kind: 'auto-close',
     });
   }
-  return events.filter((e) => !record.firedEvents.includes(e.key));
+  return events;
 }
+
+const scheduledEvents = (record: CaseRecord, policy: CasePolicy, nowMs: number): DueEvent[] =>
+  everyScheduledEvent(record, policy, nowMs).filter((e) => !record.firedEvents.includes(e.key));
+
+const allScheduledKeys = (record: CaseRecord, policy: CasePolicy, nowMs: number): string[] =>
+  everyScheduledEvent(record, policy, nowMs).map((e) => e.key);
 
 const TARGET_NAMES: Record<SlaTarget, string> = {
   firstResponse: 'first response',
@@ -1006,6 +1203,26 @@ export function continuedAsNew(record: CaseRecord, nowMs: number): CaseRecord {
   });
 }
 
+/** How many log entries a hand-over carries: the rest is in the run's history (the timeline). */
+export const HANDED_OVER_LOG_TAIL = 20;
+
+/**
+ * What continue-as-new hands to the next run: the current state, open clocks, children and
+ * counters, but not the log (the history is the record; the timeline reads it) and only the fired
+ * event keys that can still come due, so the hand-over stays the same size however long the case.
+ */
+export function handOverSummary(record: CaseRecord, policy: CasePolicy, nowMs: number): CaseRecord {
+  const marked = continuedAsNew(record, nowMs);
+  const pending = new Set(allScheduledKeys(record, policy, nowMs));
+  return {
+    ...marked,
+    firedEvents: record.firedEvents.filter((key) => pending.has(key)),
+    logCarried:
+      (record.logCarried ?? 0) + marked.log.length - Math.min(marked.log.length, HANDED_OVER_LOG_TAIL),
+    log: marked.log.slice(-HANDED_OVER_LOG_TAIL),
+  };
+}
+
 /** Records how a notification went: delivered (to whom) or given up on after its retries. */
 export function recordDelivery(
   record: CaseRecord,
@@ -1101,8 +1318,42 @@ export function caseView(record: CaseRecord, policy: CasePolicy, nowMs: number):
       status: e.status,
       externalReference: e.externalReference,
     })),
+    escalationNeedsInfo: escalationAskOf(record),
     incidentId: record.incidentId,
-    log: record.log,
+    log: record.log.slice(-VIEW_LOG_TAIL),
+    logEntries: record.log.length,
     requestFingerprint: record.requestFingerprint,
+  };
+}
+
+/** The most recent log entries the case view shows; the log endpoint pages through all of them. */
+export const VIEW_LOG_TAIL = 50;
+
+function escalationAskOf(record: CaseRecord): CaseView['escalationNeedsInfo'] {
+  const e = record.escalations.find((x) => x.needsInfo && !caseEscalationIsOver(x.status));
+  if (!e?.needsInfo) return null;
+  return {
+    escalationId: e.id,
+    target: e.target,
+    message: e.needsInfo.message,
+    askedAt: iso(e.needsInfo.atMs),
+    closesAt: iso(e.needsInfo.closesAtMs),
+  };
+}
+
+/** The case as a command returns it: everything but the log. */
+export function caseUpdateView(record: CaseRecord, policy: CasePolicy, nowMs: number): CaseUpdateView {
+  const { log: _log, ...rest } = caseView(record, policy, nowMs);
+  return rest;
+}
+
+/** A page of the current run's log, oldest first; the cursor is the index of the next entry. */
+export function logPage(record: CaseRecord, cursor: number, limit: number): CaseLogPage {
+  const entries = record.log.slice(cursor, cursor + limit);
+  const next = cursor + entries.length;
+  return {
+    entries,
+    nextCursor: next < record.log.length ? String(next) : null,
+    earlierRuns: (record.logCarried ?? 0) > 0,
   };
 }

@@ -471,7 +471,20 @@ describe('decide', () => {
       reasonOf(decide(openB24(), { type: 'change-severity', actor: LEAD, severity: 'B', reason: 'same' })),
     ).toBe('The case is already Sev B.');
     expect(
+      decide(openB24(), { type: 'change-severity', actor: LEAD, severity: 'A', reason: 'more users' }).ok,
+    ).toBe(true);
+    // Lowering B to C opens the Sev C gate: only an IT admin may.
+    expect(
       decide(openB24(), { type: 'change-severity', actor: LEAD, severity: 'C', reason: 'minor' }).ok,
+    ).toBe(false);
+    expect(
+      decide(openB24(), {
+        type: 'change-severity',
+        actor: 'admin-1',
+        severity: 'C',
+        reason: 'minor',
+        actorIsAdmin: true,
+      }).ok,
     ).toBe(true);
   });
 
