@@ -146,6 +146,8 @@ export interface CaseElevation {
   finished: boolean;
   outcome: string | null;
   review: { by: string; atMs: number; findings: string } | null;
+  /** The client's Idempotency-Key and a fingerprint of its request: a retry gets this elevation. */
+  requestKey?: { key: string; fingerprint: string };
 }
 
 /** What the rules want told to the outside world; the workflow hands it to the notifier activity. */
@@ -656,9 +658,30 @@ export function decideElevationRequest(
 
 export const nextElevationId = (record: CaseRecord): string => `${record.id}.${record.elevations.length + 1}`;
 
+/**
+ * An earlier request under the same Idempotency-Key: `same` when it asked for the same thing (the
+ * retry gets that elevation), `conflict` when the key was used for another request.
+ */
+export function elevationForKey(
+  record: CaseRecord,
+  requestKey: { key: string; fingerprint: string } | undefined,
+): { same: CaseElevation } | { conflict: true } | null {
+  if (!requestKey) return null;
+  const earlier = record.elevations.find((e) => e.requestKey?.key === requestKey.key);
+  if (!earlier) return null;
+  return earlier.requestKey?.fingerprint === requestKey.fingerprint ? { same: earlier } : { conflict: true };
+}
+
 export function elevationStarted(
   record: CaseRecord,
-  e: { id: string; workflowId: string; requestedBy: string; breakGlass: boolean; reason: string },
+  e: {
+    id: string;
+    workflowId: string;
+    requestedBy: string;
+    breakGlass: boolean;
+    reason: string;
+    requestKey?: { key: string; fingerprint: string };
+  },
   nowMs: number,
 ): CaseRecord {
   const entry: CaseElevation = {
@@ -669,6 +692,7 @@ export function elevationStarted(
     finished: false,
     outcome: null,
     review: null,
+    ...(e.requestKey ? { requestKey: e.requestKey } : {}),
   };
   return logged({ ...record, elevations: [...record.elevations, entry] }, nowMs, {
     type: 'elevation-requested',

@@ -59,6 +59,8 @@ export const requestElevation = defineUpdate<
 export interface RequestElevationInput {
   actor: string;
   request: ElevationRequest;
+  /** From the client's Idempotency-Key: a retry returns the elevation the first request started. */
+  requestKey?: { key: string; fingerprint: string };
 }
 /** An IT admin's post-incident review of a break-glass grant; the case cannot close without it. */
 export const reviewBreakGlass = defineUpdate<
@@ -99,6 +101,9 @@ export interface ChildEndedInput {
 // Facts from the requester (relayed by the helpdesk): signals, always recorded.
 export const requesterReplied = defineSignal<[RequesterReplyInput]>('requesterReplied');
 export const requesterConfirmed = defineSignal<[RequesterConfirmationInput]>('requesterConfirmed');
+
+/** An Idempotency-Key already used for a different request (the API answers 422). */
+export const IDEMPOTENCY_KEY_REUSED = 'IdempotencyKeyReused';
 
 /** The failure type an update validator uses for a command the case's state does not allow. */
 export const INVALID_COMMAND = 'InvalidCaseCommand';

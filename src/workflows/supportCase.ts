@@ -49,6 +49,7 @@ import {
   incidentResolved,
   type Decision,
   elevationFinished,
+  elevationForKey,
   elevationStarted,
   isFinished,
   nextElevationId,
@@ -241,8 +242,11 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   // it does not continue as new while one is open (they last hours at most).
   setHandler(
     m.requestElevation,
-    async ({ actor, request }) => {
+    async ({ actor, request, requestKey }) => {
       counted(request);
+      const earlier = elevationForKey(record, requestKey);
+      if (earlier && 'same' in earlier)
+        return { elevationId: earlier.same.id, workflowId: earlier.same.workflowId };
       const elevationId = nextElevationId(record);
       const n = record.elevations.length + 1;
       const workflowId = elevationWorkflowId(record.id, n);
@@ -263,6 +267,7 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
             requestedBy: actor,
             breakGlass: request.breakGlass !== undefined,
             reason: request.planOfAction,
+            ...(requestKey ? { requestKey } : {}),
           },
           Date.now(),
         ),
@@ -298,7 +303,17 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
       return { elevationId, workflowId };
     },
     {
-      validator: ({ request }: m.RequestElevationInput) => {
+      validator: ({ request, requestKey }: m.RequestElevationInput) => {
+        const earlier = elevationForKey(record, requestKey);
+        if (earlier && 'conflict' in earlier) {
+          throw ApplicationFailure.create({
+            type: m.IDEMPOTENCY_KEY_REUSED,
+            message: 'This Idempotency-Key was already used with a different request.',
+            nonRetryable: true,
+          });
+        }
+        // A retry of a request that was accepted gets its elevation back, whatever the case is now.
+        if (earlier) return;
         refuseWhileDraining();
         reject(decideElevationRequest(record, request, policy.elevation));
       },
