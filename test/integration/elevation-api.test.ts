@@ -250,7 +250,7 @@ describe('JIT elevation over HTTP', () => {
       });
       const text = await res.text();
       seen.push({ path, text });
-      return { status: res.status, json: JSON.parse(text) as Json };
+      return { status: res.status, json: JSON.parse(text) };
     };
     const key = `retry-${randomUUID()}`;
     const first = await post(elevationRequest(c.device.serial), key);
