@@ -47,6 +47,8 @@ const CONTACTS = { devices: 'it-devices@example.org', other: 'it@example.org' };
 const PAYLOAD_MARKERS: Record<string, string> = {
   supportCase: 'erik.lund@example.org',
   elevation: 'Repair the print spooler',
+  elevationLease: 'Repair the print spooler',
+  deviceAccount: 'esc-1',
   escalation: 'Service policy removes the VPN profile',
 };
 
@@ -200,22 +202,26 @@ async function requestElevation(
 /** What the API does on checkout: read the vault, then tell the elevation who took the password. */
 async function checkout(elevationId: string, handle: WorkflowHandle): Promise<void> {
   const atMs = await env.currentTimeMs();
-  const { password } = await vault.checkout(elevationId, atMs);
+  const { password } = await vault.checkoutLease(elevationId, atMs);
   if (password.length < 20) throw new Error(`${elevationId}: implausible password from the vault`);
   passwords.push(password);
   await handle.signal(em.passwordCheckedOut, { actor: 'esc-1', atMs });
   await untilElevation(handle, (v) => v.log.some((l) => l.type === 'checked-out'));
 }
 
+/** A device of its own per elevation path, so each device owner's history tells one story. */
+let devices = 0;
+const ownDevice = () => ({ device: { serial: `GOLDEN${++devices}`, group: 'broad' } });
+
 async function elevationWindowEnded() {
-  const { handle, serial } = await openCase();
+  const { handle, serial } = await openCase(ownDevice());
   const e = await requestElevation(handle, serial);
   await e.handle.executeUpdate(em.approveElevation, {
     args: [{ actor: 'admin-1', reason: 'Plan reviewed', acknowledgeNotRecommended: false }],
   });
   await checkout(e.elevationId, e.handle);
   await env.sleep(2 * HOUR + MINUTE);
-  await untilElevation(e.handle, (v) => v.rotatedAt !== null);
+  await untilElevation(e.handle, (v) => v.accessClosedAt !== null);
   await e.handle.result();
   await untilCase(handle, (c) => c.elevations[0]?.finished === true);
   await capture(
@@ -224,14 +230,54 @@ async function elevationWindowEnded() {
     e.handle,
   );
   await capture(
+    'device-account-post-use-rotation',
+    'Device account owner (running, idle): one lease granted with a fresh password, the lease closed in the vault when its window ended, the password rotated at once after use.',
+    env.client.workflow.getHandle(`device:${serial}`),
+  );
+  await capture(
     'elevation-window-ended-rotated-case',
     'The case of that elevation (still running): the requestElevation update starts the child, which reports back when it ends.',
     handle,
   );
 }
 
+async function deviceSharedRotated() {
+  const first = await openCase(ownDevice());
+  const second = await openCase({ device: { serial: first.serial, group: 'broad' } });
+  const a = await requestElevation(first.handle, first.serial, { durationMinutes: 180 });
+  const b = await requestElevation(second.handle, first.serial);
+  for (const e of [a, b]) {
+    await e.handle.executeUpdate(em.approveElevation, {
+      args: [{ actor: 'admin-1', reason: 'Plan reviewed', acknowledgeNotRecommended: false }],
+    });
+    await checkout(e.elevationId, e.handle);
+  }
+  await b.handle.executeUpdate(em.releaseElevation, {
+    args: [{ actor: 'esc-1', reason: 'Done on my side', actorIsAdmin: false }],
+  });
+  await untilElevation(b.handle, (v) => v.accessClosedAt !== null);
+  await env.sleep(2 * HOUR + MINUTE);
+  await untilElevation(a.handle, (v) => v.log.some((l) => l.type === 'password-rotated'));
+  await checkout(a.elevationId, a.handle);
+  await a.handle.executeUpdate(em.releaseElevation, {
+    args: [{ actor: 'esc-1', reason: 'Done', actorIsAdmin: false }],
+  });
+  await untilElevation(a.handle, (v) => v.accessClosedAt !== null);
+  await a.handle.result();
+  await capture(
+    'device-account-shared-rotated',
+    'Device account owner (running): two cases lease one device and share its password; one leaves (lease closed, no rotation); the password reaches 2 h with a 3 h lease open and is rotated (holder checks out again); the last leaves, post-use rotation.',
+    env.client.workflow.getHandle(`device:${first.serial}`),
+  );
+  await capture(
+    'elevation-lease-rotated-at-two-hours',
+    'Elevation holding a 3 h lease: shares the device, told of the 2 h rotation, checks out again, released.',
+    a.handle,
+  );
+}
+
 async function elevationReleased() {
-  const { handle, serial } = await openCase();
+  const { handle, serial } = await openCase(ownDevice());
   const e = await requestElevation(handle, serial);
   await e.handle.executeUpdate(em.approveElevation, {
     args: [{ actor: 'admin-1', reason: 'Plan reviewed', acknowledgeNotRecommended: false }],
@@ -253,7 +299,7 @@ async function elevationReleased() {
 }
 
 async function elevationExpired() {
-  const { handle, serial } = await openCase();
+  const { handle, serial } = await openCase(ownDevice());
   const e = await requestElevation(handle, serial);
   await env.sleep(61 * MINUTE);
   await untilElevation(e.handle, (v) => v.status === 'expired');
@@ -266,7 +312,7 @@ async function elevationExpired() {
 }
 
 async function elevationBreakGlass() {
-  const { handle, serial } = await openCase({ severity: 'A' });
+  const { handle, serial } = await openCase({ severity: 'A', ...ownDevice() });
   const e = await requestElevation(handle, serial, {
     breakGlass: { reason: 'Production line down, no admin reachable' },
   });
@@ -690,7 +736,7 @@ async function main(): Promise<void> {
     const created = await testWorker(
       env,
       { ...notifier.activities, deliverEscalation, archiveCase },
-      { elevation: { vault, device, account: 'jit-admin' } },
+      { elevation: { vault, device, account: 'jit-admin', client: env.client } },
     );
     taskQueue = created.taskQueue;
     worker = created.worker;
@@ -712,6 +758,7 @@ async function main(): Promise<void> {
       ['escalation: declined', escalationDeclined],
       ['elevation: expired', elevationExpired],
       ['elevation: window ended, rotated', elevationWindowEnded],
+      ['device: shared, rotated at 2 h', deviceSharedRotated],
       ['case: unresponsive close', caseUnresponsiveClose],
       ['case: auto-close', caseAutoClose],
       ['escalation: vendor direct', escalationVendorDirect],
