@@ -13,7 +13,12 @@ import type { TargetEndpoints } from '../activities/escalation-delivery';
 import { callbackSchema, verifyCallback } from '../domain/callbacks';
 import type { CasePolicy } from '../domain/case-policy';
 import { severitySchema } from '../domain/categories';
-import { escalationRequestSchema, escalationViewSchema, type EscalationView } from '../domain/escalation';
+import {
+  ESCALATION_STATUSES,
+  escalationRequestSchema,
+  escalationViewSchema,
+  type EscalationView,
+} from '../domain/escalation';
 import { ESCALATION_TARGETS } from '../domain/routing';
 import type { Logger } from '../logger';
 import { incident } from '../workflows';
@@ -51,6 +56,17 @@ const incidentRequestSchema = z
   })
   .strict()
   .meta({ id: 'IncidentRequest' });
+const escalationListQuerySchema = z
+  .object({
+    status: z.enum(ESCALATION_STATUSES).optional(),
+    target: z.enum(ESCALATION_TARGETS).optional(),
+    limit: z.coerce.number().int().min(1).max(50).default(25),
+    cursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,4096}$/, 'a cursor from a previous page')
+      .optional(),
+  })
+  .strict();
 const linkCasesSchema = z.object({ caseIds: z.array(z.uuid()).min(1).max(500) }).strict();
 
 export interface EscalationRoutesOptions {
@@ -131,6 +147,56 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
     );
     const view = await viewOf(workflowId);
     res.status(201).location(`/v1/escalations/${view.id}`).json(view);
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/escalations',
+    summary:
+      'Open escalations, newest first: IT admins filter status=awaiting-approval for the Sev A/B escalations they must decide; service operations see what is filed with them',
+    request: { query: escalationListQuerySchema },
+    responses: {
+      200: {
+        description: 'A page of open escalations (a page may hold fewer than limit when filtered)',
+        content: {
+          'application/json': {
+            schema: z.object({ items: z.array(escalationViewSchema), nextCursor: z.string().nullable() }),
+          },
+        },
+      },
+      ...standardProblems,
+    },
+  });
+  router.get('/v1/escalations', requirePermission('escalation:read'), async (req, res) => {
+    const { status, target, limit, cursor } = parseRequestPart(escalationListQuerySchema, req.query, 'query');
+    // From visibility: running escalation workflows (the open ones). Their status and target live
+    // in the workflow, not in search attributes (the namespace's Keyword attributes are spent), so
+    // each row is read with a query and the filters apply to the page.
+    const page = await o.client.workflowService.listWorkflowExecutions({
+      namespace: o.client.options.namespace,
+      query: `WorkflowType = 'escalation' AND ExecutionStatus = 'Running'`,
+      pageSize: limit,
+      nextPageToken: cursor ? Buffer.from(cursor, 'base64url') : undefined,
+    });
+    const views = await Promise.all(
+      (page.executions ?? []).map((e) =>
+        o.client.workflow
+          .getHandle(e.execution?.workflowId ?? '')
+          .query(xm.getEscalation)
+          .catch(() => null),
+      ),
+    );
+    const items = views.filter(
+      (v): v is EscalationView =>
+        v !== null &&
+        (status === undefined || v.status === status) &&
+        (target === undefined || v.target === target),
+    );
+    const token = page.nextPageToken;
+    res.json({
+      items,
+      nextCursor: token && token.length > 0 ? Buffer.from(token).toString('base64url') : null,
+    });
   });
 
   registry.registerPath({

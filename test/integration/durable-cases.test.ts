@@ -87,7 +87,7 @@ async function call(
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : null };
 }
-const token = (who: 'agent' | 'escalation' | 'admin' | 'auditor') => api.as[who]!.token;
+const token = (who: 'agent' | 'escalation' | 'admin' | 'auditor' | 'ops') => api.as[who]!.token;
 const getCase = async (id: string) => (await call(`/v1/cases/${id}`, token('agent'))).json as CaseView;
 const getEscalation = async (id: string) =>
   (await call(`/v1/escalations/${id}`, token('admin'))).json as EscalationView;
@@ -220,6 +220,37 @@ describe('children end on the record, however they end', () => {
 });
 
 describe('lists and retries', () => {
+  it('lists the Sev A/B escalations waiting for an IT admin, and the open ones for service operations', async () => {
+    const c = await serviceOpsCase();
+    const held = await call(`/v1/cases/${c.id}/escalations`, token('escalation'), {
+      requestType: 'incident',
+      category: 'devices',
+      subCategory: 'compliance',
+      title: 'Service policy locks out a whole floor',
+      description: 'The compliance policy applied by the service locks out every device on floor 3.',
+      contact: 'anna.berg@example.org',
+      severity: 'B',
+    });
+    expect(held.status).toBe(201);
+    expect(held.json.status).toBe('awaiting-approval');
+    const heldId = (held.json as EscalationView).id;
+    await expect
+      .poll(async () => {
+        const list = await call('/v1/escalations?status=awaiting-approval&limit=50', token('admin'));
+        return (list.json.items as EscalationView[]).map((e) => e.id);
+      }, POLL)
+      .toContain(heldId);
+    const other = await serviceOpsCase();
+    const filed = await fileFiled(other.id);
+    await expect
+      .poll(async () => {
+        const list = await call('/v1/escalations?target=service-ops&status=filed&limit=50', token('ops'));
+        return (list.json.items as EscalationView[]).map((e) => e.id);
+      }, POLL)
+      .toContain(filed.id);
+    expect((await call('/v1/escalations?status=nonsense', token('admin'))).status).toBe(400);
+  }, 90_000);
+
   it('lists a case that continued as new once, with its creation time', async () => {
     const c = await serviceOpsCase();
     for (let i = 0; i < 14; i++) {

@@ -47,7 +47,9 @@ beforeAll(async () => {
     {
       notify: async (notice: CaseNotice) => {
         sent.push(notice);
-        if (slowNotices.has(notice.type)) await new Promise((r) => setTimeout(r, 4_000));
+        // Long enough for the test to ask for an elevation while the hand-over waits on the
+        // notice, even on a busy machine.
+        if (slowNotices.has(notice.type)) await new Promise((r) => setTimeout(r, 8_000));
         return { deliveredTo: ['http://receiver.test/hook'], attempt: 1 };
       },
       // eslint-disable-next-line @typescript-eslint/require-await
