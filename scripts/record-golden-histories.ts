@@ -18,8 +18,10 @@ import type { Worker } from '@temporalio/worker';
 import type { ArchiveResult } from '../src/activities/archive';
 import type { EscalationDelivery, EscalationReceipt } from '../src/activities/escalation-delivery';
 import type { CaseView } from '../src/domain/case';
+import { DEFAULT_CASE_POLICY } from '../src/domain/case-policy';
 import type { ElevationRequest, ElevationView } from '../src/domain/elevation';
 import type { EscalationView, IncomingCallback } from '../src/domain/escalation';
+import type { EscalationTarget } from '../src/domain/routing';
 import { createFileVault, type CredentialVault } from '../src/vault/credential-vault';
 import { createRecordingDeviceAdapter } from '../src/vault/device-adapters';
 import { generateVaultKey, parseVaultKeys } from '../src/vault/keyring';
@@ -45,6 +47,8 @@ const CONTACTS = { devices: 'it-devices@example.org', other: 'it@example.org' };
 const PAYLOAD_MARKERS: Record<string, string> = {
   supportCase: 'erik.lund@example.org',
   elevation: 'Repair the print spooler',
+  elevationLease: 'Repair the print spooler',
+  deviceAccount: 'esc-1',
   escalation: 'Service policy removes the VPN profile',
 };
 
@@ -170,7 +174,7 @@ async function openCase(
   policy: Parameters<typeof caseInput>[1] = {},
 ): Promise<{ handle: CaseHandle; serial: string }> {
   const input = caseInput(intake, {
-    escalation: { adminContacts: CONTACTS, approvalReminderMinutes: 30, vendorFollowUpHours: 24 },
+    escalation: { ...DEFAULT_CASE_POLICY.escalation, adminContacts: CONTACTS },
     ...policy,
   });
   const handle = await env.client.workflow.start(supportCase, {
@@ -198,22 +202,26 @@ async function requestElevation(
 /** What the API does on checkout: read the vault, then tell the elevation who took the password. */
 async function checkout(elevationId: string, handle: WorkflowHandle): Promise<void> {
   const atMs = await env.currentTimeMs();
-  const { password } = await vault.checkout(elevationId, atMs);
+  const { password } = await vault.checkoutLease(elevationId, atMs);
   if (password.length < 20) throw new Error(`${elevationId}: implausible password from the vault`);
   passwords.push(password);
   await handle.signal(em.passwordCheckedOut, { actor: 'esc-1', atMs });
   await untilElevation(handle, (v) => v.log.some((l) => l.type === 'checked-out'));
 }
 
+/** A device of its own per elevation path, so each device owner's history tells one story. */
+let devices = 0;
+const ownDevice = () => ({ device: { serial: `GOLDEN${++devices}`, group: 'broad' } });
+
 async function elevationWindowEnded() {
-  const { handle, serial } = await openCase();
+  const { handle, serial } = await openCase(ownDevice());
   const e = await requestElevation(handle, serial);
   await e.handle.executeUpdate(em.approveElevation, {
     args: [{ actor: 'admin-1', reason: 'Plan reviewed', acknowledgeNotRecommended: false }],
   });
   await checkout(e.elevationId, e.handle);
   await env.sleep(2 * HOUR + MINUTE);
-  await untilElevation(e.handle, (v) => v.rotatedAt !== null);
+  await untilElevation(e.handle, (v) => v.accessClosedAt !== null);
   await e.handle.result();
   await untilCase(handle, (c) => c.elevations[0]?.finished === true);
   await capture(
@@ -222,14 +230,54 @@ async function elevationWindowEnded() {
     e.handle,
   );
   await capture(
+    'device-account-post-use-rotation',
+    'Device account owner (running, idle): one lease granted with a fresh password, the lease closed in the vault when its window ended, the password rotated at once after use.',
+    env.client.workflow.getHandle(`device:${serial}`),
+  );
+  await capture(
     'elevation-window-ended-rotated-case',
     'The case of that elevation (still running): the requestElevation update starts the child, which reports back when it ends.',
     handle,
   );
 }
 
+async function deviceSharedRotated() {
+  const first = await openCase(ownDevice());
+  const second = await openCase({ device: { serial: first.serial, group: 'broad' } });
+  const a = await requestElevation(first.handle, first.serial, { durationMinutes: 180 });
+  const b = await requestElevation(second.handle, first.serial);
+  for (const e of [a, b]) {
+    await e.handle.executeUpdate(em.approveElevation, {
+      args: [{ actor: 'admin-1', reason: 'Plan reviewed', acknowledgeNotRecommended: false }],
+    });
+    await checkout(e.elevationId, e.handle);
+  }
+  await b.handle.executeUpdate(em.releaseElevation, {
+    args: [{ actor: 'esc-1', reason: 'Done on my side', actorIsAdmin: false }],
+  });
+  await untilElevation(b.handle, (v) => v.accessClosedAt !== null);
+  await env.sleep(2 * HOUR + MINUTE);
+  await untilElevation(a.handle, (v) => v.log.some((l) => l.type === 'password-rotated'));
+  await checkout(a.elevationId, a.handle);
+  await a.handle.executeUpdate(em.releaseElevation, {
+    args: [{ actor: 'esc-1', reason: 'Done', actorIsAdmin: false }],
+  });
+  await untilElevation(a.handle, (v) => v.accessClosedAt !== null);
+  await a.handle.result();
+  await capture(
+    'device-account-shared-rotated',
+    'Device account owner (running): two cases lease one device and share its password; one leaves (lease closed, no rotation); the password reaches 2 h with a 3 h lease open and is rotated (holder checks out again); the last leaves, post-use rotation.',
+    env.client.workflow.getHandle(`device:${first.serial}`),
+  );
+  await capture(
+    'elevation-lease-rotated-at-two-hours',
+    'Elevation holding a 3 h lease: shares the device, told of the 2 h rotation, checks out again, released.',
+    a.handle,
+  );
+}
+
 async function elevationReleased() {
-  const { handle, serial } = await openCase();
+  const { handle, serial } = await openCase(ownDevice());
   const e = await requestElevation(handle, serial);
   await e.handle.executeUpdate(em.approveElevation, {
     args: [{ actor: 'admin-1', reason: 'Plan reviewed', acknowledgeNotRecommended: false }],
@@ -251,7 +299,7 @@ async function elevationReleased() {
 }
 
 async function elevationExpired() {
-  const { handle, serial } = await openCase();
+  const { handle, serial } = await openCase(ownDevice());
   const e = await requestElevation(handle, serial);
   await env.sleep(61 * MINUTE);
   await untilElevation(e.handle, (v) => v.status === 'expired');
@@ -264,7 +312,7 @@ async function elevationExpired() {
 }
 
 async function elevationBreakGlass() {
-  const { handle, serial } = await openCase({ severity: 'A' });
+  const { handle, serial } = await openCase({ severity: 'A', ...ownDevice() });
   const e = await requestElevation(handle, serial, {
     breakGlass: { reason: 'Production line down, no admin reachable' },
   });
@@ -302,9 +350,9 @@ const ESCALATION_CASE = {
   description: 'Compliance policy från tjänsten tar bort VPN-profilen.',
 };
 
-async function fileEscalation(handle: CaseHandle) {
+async function fileEscalation(handle: CaseHandle, overrides: Parameters<typeof escalationRequest>[0] = {}) {
   const { escalationId, workflowId } = await handle.executeUpdate(m.fileEscalation, {
-    args: [{ actor: 'esc-1', actorIsAdmin: false, request: escalationRequest() }],
+    args: [{ actor: 'esc-1', actorIsAdmin: false, request: escalationRequest(overrides) }],
   });
   return { escalationId, handle: env.client.workflow.getHandle(workflowId) };
 }
@@ -314,9 +362,10 @@ const callback = (
   callbackId: string,
   kind: IncomingCallback['kind'],
   message: string,
+  target: EscalationTarget = 'service-ops',
 ) =>
   e.handle.executeUpdate(xm.receiveCallback, {
-    args: [{ target: 'service-ops', callback: { callbackId, kind, message } }],
+    args: [{ target, callback: { callbackId, kind, message } }],
   });
 
 async function escalationSevCResolved() {
@@ -343,6 +392,111 @@ async function escalationSevCResolved() {
     'escalation-sev-c-filed-resolved-case',
     'Its case: files the escalation, waits on it, back in progress on its resolution, resolved, confirmed, closed.',
     handle,
+  );
+}
+
+const HARDWARE_CASE = {
+  title: 'Skärmen är sprucken',
+  description: 'Skärmen sprack när datorn föll i golvet.',
+};
+
+async function escalationVendorDirect() {
+  const { handle } = await openCase({ ...HARDWARE_CASE, severity: 'A' });
+  const e = await fileEscalation(handle, { target: 'vendor', category: 'security', reason: undefined });
+  await untilEscalation(e.handle, (x) => x.delivery !== null);
+  await untilCase(handle, (c) => c.status === 'waiting-on-vendor');
+  await capture(
+    'escalation-vendor-direct',
+    "Escalation (still running): a Sev A hardware hand-off by the escalation team, filed at once (gate vendor-direct, patched('gate-follows-case')), no admin-area contact, on the vendor's response table.",
+    e.handle,
+  );
+  await capture(
+    'escalation-vendor-direct-case',
+    "Its case (still running): the escalation started under patched('durable-children') (abandoned at continue-as-new), waiting on the vendor.",
+    handle,
+  );
+}
+
+async function escalationWithdrawn() {
+  const { handle } = await openCase({ ...ESCALATION_CASE, severity: 'C' });
+  const e = await fileEscalation(handle);
+  await untilEscalation(e.handle, (x) => x.delivery !== null);
+  await handle.executeUpdate(m.resolve, {
+    args: [{ actor: 'kim', resolution: 'Worked around it locally.', withdrawEscalation: true }],
+  });
+  await e.handle.result();
+  await untilCase(handle, (c) => c.escalations[0]?.status === 'withdrawn');
+  await capture(
+    'escalation-withdrawn',
+    'Escalation: Sev C filed and delivered; its case resolves with withdrawEscalation, the escalation ends withdrawn and the party gets a signed escalation-withdrawn delivery.',
+    e.handle,
+  );
+  await capture(
+    'escalation-withdrawn-case',
+    'Its case (still running, resolved): resolve with withdrawEscalation signals the withdrawal; the escalation reports withdrawn and its result is awaited.',
+    handle,
+  );
+}
+
+async function escalationNeedsInfo() {
+  const { handle } = await openCase({ ...ESCALATION_CASE, severity: 'C' });
+  const e = await fileEscalation(handle);
+  await untilEscalation(e.handle, (x) => x.delivery !== null);
+  await callback(e, 'cb-ni-1', 'needs-info', 'Which policy version do the devices report?');
+  await untilCase(handle, (c) => c.status === 'escalation-needs-info');
+  await e.handle.executeUpdate(xm.answerNeedsInfo, { args: [{ actor: 'kim', message: 'Version 4.2' }] });
+  await untilCase(handle, (c) => c.status === 'waiting-on-escalation');
+  await capture(
+    'escalation-needs-info',
+    "Escalation (still running): needs-info from service operations under patched('needs-info-visible'): the case and the IT admins are notified; answered.",
+    e.handle,
+  );
+  await capture(
+    'escalation-needs-info-case',
+    'Its case (still running): escalation-needs-info with the deadline, back to waiting on the escalation once answered.',
+    handle,
+  );
+}
+
+async function escalationCancelled() {
+  const { handle } = await openCase({ ...ESCALATION_CASE, severity: 'C' });
+  const e = await fileEscalation(handle);
+  await untilEscalation(e.handle, (x) => x.delivery !== null);
+  await e.handle.cancel();
+  await untilCase(handle, (c) => c.escalations[0]?.status === 'cancelled');
+  await capture(
+    'escalation-cancelled-case',
+    "Case (still running): its escalation's workflow is cancelled; the awaited child result maps it to cancelled and the case is back in progress.",
+    handle,
+  );
+}
+
+async function caseHandsOverEscalation() {
+  const { handle } = await openCase(HARDWARE_CASE, { continueAsNewAfterActions: 10 });
+  const firstRunId = (await handle.describe()).runId;
+  const e = await fileEscalation(handle, { target: 'vendor', reason: undefined });
+  await untilEscalation(e.handle, (x) => x.delivery !== null);
+  await untilCase(handle, (c) => c.status === 'waiting-on-vendor');
+  for (let i = 0; i < 10; i++) {
+    await handle.executeUpdate(m.addNote, {
+      args: [{ actor: 'kim', text: `Waiting on the vendor ${i}`, visibleToRequester: false }],
+    });
+  }
+  const latest = env.client.workflow.getHandle(handle.workflowId);
+  await untilCase(latest, (c) => c.log.some((l) => l.type === 'continued-as-new'));
+  if ((await latest.describe()).runId === firstRunId) throw new Error('the case did not continue as new');
+  await callback(e, 'cb-v-resolved', 'resolved', 'Panel replaced', 'vendor');
+  await e.handle.result();
+  await untilCase(latest, (c) => c.status === 'in-progress');
+  await capture(
+    'case-hands-over-escalation',
+    "Case, first run (policy continueAsNewAfterActions 10, patched('bounded-history')): a vendor escalation open, 10 notes, continue-as-new with a bounded summary; the escalation is handed over.",
+    env.client.workflow.getHandle(handle.workflowId, firstRunId),
+  );
+  await capture(
+    'case-hands-over-escalation-second-run',
+    "The same case, second run (still running): the handed-over escalation's resolution reaches it by signal.",
+    latest,
   );
 }
 
@@ -544,6 +698,9 @@ function checkSecretsAndWrite(): void {
       're-recording (see the README, "Changing a workflow safely").',
       '',
       'Histories marked "running" were fetched mid-life, as a worker would find an open case.',
+      '`recorded-2026-11/` keeps the histories recorded before the escalation gate followed the case,',
+      'children became durable state and histories were bounded: they stand for cases opened then and',
+      'replay through the `patched()` branches that keep the old behaviour. The recorder never rewrites them.',
       'The recorder checked every decoded payload for the vault passwords it checked out: none is here.',
       '',
       '| file | workflow | state | path it covers |',
@@ -579,14 +736,14 @@ async function main(): Promise<void> {
     const created = await testWorker(
       env,
       { ...notifier.activities, deliverEscalation, archiveCase },
-      { elevation: { vault, device, account: 'jit-admin' } },
+      { elevation: { vault, device, account: 'jit-admin', client: env.client } },
     );
     taskQueue = created.taskQueue;
     worker = created.worker;
     running = worker.run();
 
-    // Workflows left running (mid-life paths) are not terminated, and the archive-on-close path
-    // comes last: a case that closes while a child of it is still open (cancelled, or abandoned like
+    // Workflows left running (mid-life paths) are not terminated, and the paths that leave a child
+    // open past its parent's run (hand-over, archive-on-close) come last, after every long sleep: a case that closes while a child of it is still open (cancelled, or abandoned like
     // the archiver) can leave the Java test server's time skipping locked, and a later env.sleep would
     // then wait in real time.
     const paths: [string, () => Promise<void>][] = [
@@ -601,8 +758,14 @@ async function main(): Promise<void> {
       ['escalation: declined', escalationDeclined],
       ['elevation: expired', elevationExpired],
       ['elevation: window ended, rotated', elevationWindowEnded],
+      ['device: shared, rotated at 2 h', deviceSharedRotated],
       ['case: unresponsive close', caseUnresponsiveClose],
       ['case: auto-close', caseAutoClose],
+      ['escalation: vendor direct', escalationVendorDirect],
+      ['escalation: withdrawn', escalationWithdrawn],
+      ['escalation: needs-info', escalationNeedsInfo],
+      ['escalation: cancelled', escalationCancelled],
+      ['case: hands over an escalation', caseHandsOverEscalation],
       ['case: closed and archived', caseClosedArchived],
     ];
     for (const [title, record] of paths) {

@@ -3,8 +3,9 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { type CasePolicy, casePolicySchema } from './domain/case-policy';
 import { SEVERITIES } from './domain/categories';
+import { DEFAULT_MICROSOFT_CHANNEL_RESPONSE, DEFAULT_VENDOR_RESPONSE } from './domain/escalation';
 import { roleSchema } from './domain/roles';
-import { DEFAULT_SLA_POLICY, severityTargetsOverrideSchema } from './domain/sla';
+import { DEFAULT_SLA_POLICY, severityTargetsOverrideSchema, type SlaPolicy } from './domain/sla';
 
 /**
  * caseflow's own settings. Each comes from an environment variable or, under its key, from the
@@ -29,6 +30,8 @@ export const SETTINGS = {
   businessHours: 'CASEFLOW_BUSINESS_HOURS',
   holidays: 'CASEFLOW_HOLIDAYS',
   sla: 'CASEFLOW_SLA',
+  vendorResponse: 'CASEFLOW_VENDOR_RESPONSE',
+  microsoftChannelResponse: 'CASEFLOW_MICROSOFT_CHANNEL_RESPONSE',
   unresponsiveCloseHours: 'CASEFLOW_UNRESPONSIVE_CLOSE_HOURS',
   infoReminderBeforeCloseHours: 'CASEFLOW_INFO_REMINDER_BEFORE_CLOSE_HOURS',
   sevAEngagementMinutes: 'CASEFLOW_SEV_A_ENGAGEMENT_MINUTES',
@@ -131,6 +134,10 @@ export const configSchema = z
     holidays: commaList(z.iso.date()).default([]),
     /** Per-severity overrides of the service's SLA table (JSON), e.g. {"B":{"resolutionMinutes":960}}. */
     sla: z.preprocess(parseJsonText, slaOverridesSchema).default({}),
+    /** The vendor's response expectations per severity (same shape as CASEFLOW_SLA). */
+    vendorResponse: z.preprocess(parseJsonText, slaOverridesSchema).default({}),
+    /** The organisation's Microsoft channel contract per severity (same shape as CASEFLOW_SLA). */
+    microsoftChannelResponse: z.preprocess(parseJsonText, slaOverridesSchema).default({}),
     unresponsiveCloseHours: z.coerce.number().positive().default(48),
     infoReminderBeforeCloseHours: z.coerce.number().positive().default(24),
     sevAEngagementMinutes: z.coerce.number().int().positive().default(120),
@@ -238,7 +245,7 @@ const POLICY_SETTING: Record<string, string> = {
   sevAEngagementMinutes: 'CASEFLOW_SEV_A_ENGAGEMENT_MINUTES',
   autoCloseAfterResolutionHours: 'CASEFLOW_AUTO_CLOSE_DAYS',
   elevation: 'CASEFLOW_ELEVATION_*',
-  escalation: 'CASEFLOW_ADMIN_CONTACTS',
+  escalation: 'CASEFLOW_ADMIN_CONTACTS / CASEFLOW_VENDOR_RESPONSE / CASEFLOW_MICROSOFT_CHANNEL_RESPONSE',
 };
 
 export function casePolicyFrom(config: Config): CasePolicy {
@@ -249,6 +256,14 @@ export function casePolicyFrom(config: Config): CasePolicy {
     return `${POLICY_SETTING[field] ?? field} (${issue.path.join('.')}): ${issue.message}`;
   });
   throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+}
+
+function tableWith(base: SlaPolicy, overrides: Config['sla']): SlaPolicy {
+  return {
+    A: { ...base.A, ...overrides.A },
+    B: { ...base.B, ...overrides.B },
+    C: { ...base.C, ...overrides.C },
+  };
 }
 
 function buildCasePolicy(config: Config) {
@@ -270,7 +285,14 @@ function buildCasePolicy(config: Config) {
     infoReminderBeforeCloseHours: config.infoReminderBeforeCloseHours,
     sevAEngagementMinutes: config.sevAEngagementMinutes,
     autoCloseAfterResolutionHours: config.autoCloseDays * 24,
-    escalation: { adminContacts: config.adminContacts },
+    escalation: {
+      adminContacts: config.adminContacts,
+      vendorResponse: tableWith(DEFAULT_VENDOR_RESPONSE, config.vendorResponse),
+      microsoftChannelResponse: tableWith(
+        DEFAULT_MICROSOFT_CHANNEL_RESPONSE,
+        config.microsoftChannelResponse,
+      ),
+    },
     elevation: {
       approvalTimeoutMinutes: config.elevationApprovalMinutes,
       defaultWindowMinutes: config.elevationWindowMinutes,

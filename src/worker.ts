@@ -1,11 +1,4 @@
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  type NativeConnection,
-  Worker,
-  type WorkflowBundleOption,
-} from '@temporalio/worker';
-import { join } from 'node:path';
+import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
 import { parseTargetEndpoints } from './activities/escalation-delivery';
 import { parseWebhookUrls } from './activities/notifications';
@@ -13,11 +6,9 @@ import { archiveDirOf, ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { elevationActivityDeps } from './vault-setup';
 import { connectClient, connectWorkerConnection, loadTemporalTarget } from './temporal/connection';
+import { LIVE_SINKS, WORKFLOWS_PATH } from './temporal/workflow-bundle';
 
-export const WORKFLOWS_PATH = join(__dirname, 'workflows');
-
-/** State reports matter only when an auditor replays a history (src/audit/as-of.ts). */
-export const LIVE_SINKS = { caseAudit: { state: { fn: () => undefined, callDuringReplay: false } } };
+export { bundleWorkflows, LIVE_SINKS, WORKFLOWS_PATH } from './temporal/workflow-bundle';
 
 export interface CaseflowWorkerOptions {
   connection: NativeConnection;
@@ -39,10 +30,6 @@ export async function createCaseflowWorker(options: CaseflowWorkerOptions): Prom
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
   });
-}
-
-export async function bundleWorkflows(): Promise<{ code: string }> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
 }
 
 async function main(): Promise<void> {

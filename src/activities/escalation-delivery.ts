@@ -17,6 +17,7 @@ import { EVENT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signPayload } from 
 export const ESCALATION_TARGETS_VARIABLE = 'CASEFLOW_ESCALATION_TARGETS';
 export const ESCALATION_USER_AGENT = 'caseflow-escalations';
 export const ESCALATION_EVENT = 'escalation';
+export const ESCALATION_WITHDRAWN_EVENT = 'escalation-withdrawn';
 const DEFAULT_TIMEOUT_MS = 10_000;
 const MIN_SECRET_LENGTH = 16;
 /** Matches what a callback may carry as externalReference, so the two sides agree on a ticket id. */
@@ -51,10 +52,12 @@ export interface EscalationDelivery {
   escalationId: string;
   target: EscalationTarget;
   payload: Record<string, unknown>;
+  /** What is delivered: the escalation itself (default), or its withdrawal. */
+  event?: typeof ESCALATION_EVENT | typeof ESCALATION_WITHDRAWN_EVENT;
 }
 
 export interface EscalationReceipt {
-  /** Origin and path only: a query string may carry an access token. */
+  /** The receiver's name (the target), never its URL: URLs may carry access tokens. */
   deliveredTo: string;
   status: number;
   /** The party's own id for the escalation (a vendor ticket, for instance), when it answered one. */
@@ -103,8 +106,11 @@ export function createEscalationDeliveryActivities(deps: EscalationDeliveryDeps)
         'content-type': 'application/json',
         'user-agent': ESCALATION_USER_AGENT,
         [SIGNATURE_HEADER]: signPayload(endpoint.secret, Math.floor(now() / 1000), body),
-        [IDEMPOTENCY_HEADER]: delivery.escalationId,
-        [EVENT_HEADER]: ESCALATION_EVENT,
+        [IDEMPOTENCY_HEADER]:
+          delivery.event === ESCALATION_WITHDRAWN_EVENT
+            ? `${delivery.escalationId}:withdrawn`
+            : delivery.escalationId,
+        [EVENT_HEADER]: delivery.event ?? ESCALATION_EVENT,
       };
       const where = publicUrl(endpoint.url);
       const cancellation = context?.cancellationSignal;
@@ -122,7 +128,7 @@ export function createEscalationDeliveryActivities(deps: EscalationDeliveryDeps)
         }
         throw new EscalationDeliveryError(delivery.target, where, describeFetchError(error, timeoutMs));
       }
-      return { deliveredTo: where, ...outcome, attempt };
+      return { deliveredTo: delivery.target, ...outcome, attempt };
     },
   };
 }

@@ -37,7 +37,8 @@ export interface NotificationDelivery {
 }
 
 export interface NotificationDeps {
-  webhooks: { url: string }[];
+  /** `name` is what records show: a webhook URL often carries its secret (Teams, Slack). */
+  webhooks: { url: string; name?: string }[];
   secret: string | undefined;
   fetchImpl?: typeof fetch;
   /** Milliseconds since the epoch; the signature carries it in seconds. */
@@ -107,24 +108,41 @@ export function createNotificationActivities(deps: NotificationDeps) {
 
       const failures = outcomes.filter((o): o is DeliveryProblem => o.problem !== undefined);
       if (failures.length > 0) throw new WebhookDeliveryError(notification.id, failures);
-      return { deliveredTo: deps.webhooks.map(({ url }) => publicUrl(url)), attempt };
+      return { deliveredTo: deps.webhooks.map((w, i) => receiverName(w, i)), attempt };
     },
   };
 }
 
 export type NotificationActivities = ReturnType<typeof createNotificationActivities>;
 
+/** The name a receiver is recorded by: its configured name, or its position; never its URL. */
+export const receiverName = (webhook: { name?: string }, index: number): string =>
+  webhook.name ?? `receiver-${index + 1}`;
+
+const RECEIVER_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
 /**
- * Parses `CASEFLOW_NOTIFY_URLS`: comma-separated http(s) URLs; empty entries are skipped.
- * A bad entry is named by position, not echoed, because webhook URLs often embed tokens.
+ * Parses `CASEFLOW_NOTIFY_URLS`: comma-separated http(s) URLs, each optionally named
+ * (`teams=https://…`); empty entries are skipped. Records show the name (or `receiver-<n>`),
+ * never the URL. A bad entry is named by position, not echoed, because webhook URLs often embed
+ * tokens.
  */
-export function parseWebhookUrls(value: string | undefined): { url: string }[] {
+export function parseWebhookUrls(value: string | undefined): { url: string; name: string }[] {
   if (value === undefined) return [];
   const entries = value
     .split(',')
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '');
-  return entries.map((entry, index) => ({ url: checkWebhookUrl(entry, index + 1) }));
+  return entries.map((entry, index) => {
+    const named = /^([^=:/]+)=(.*)$/.exec(entry);
+    const name = named?.[1]?.trim() ?? `receiver-${index + 1}`;
+    if (!RECEIVER_NAME.test(name)) {
+      throw new Error(
+        `CASEFLOW_NOTIFY_URLS: entry ${index + 1} has a bad name (lower-case letters, digits, dash)`,
+      );
+    }
+    return { name, url: checkWebhookUrl(named?.[2]?.trim() ?? entry, index + 1) };
+  });
 }
 
 function checkWebhookUrl(entry: string, position: number): string {
@@ -203,9 +221,4 @@ function describeFetchError(error: unknown, timeoutMs: number): string {
 function describeTarget(url: string): string {
   const parsed = new URL(url);
   return `${parsed.host}${parsed.pathname}`;
-}
-
-function publicUrl(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}`;
 }

@@ -2,14 +2,22 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { isAllowed, type Permission, PERMISSIONS, type Principal, roleSchema } from '../domain/roles';
+import {
+  isAllowed,
+  isSystemActorName,
+  type Permission,
+  PERMISSIONS,
+  type Principal,
+  roleSchema,
+} from '../domain/roles';
 import { problems } from './problem';
 
 const keyEntrySchema = z
   .object({
     principal: z
       .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/, 'letters, digits, dot, underscore, @ or dash (max 128)'),
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/, 'letters, digits, dot, underscore, @ or dash (max 128)')
+      .refine((name) => !isSystemActorName(name), 'a name the system records as its own actor'),
     roles: z.array(roleSchema).min(1),
     keySha256: z
       .string()

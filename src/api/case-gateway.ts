@@ -5,15 +5,26 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
-import { ApplicationFailure, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  defaultPayloadConverter,
+  type SignalDefinition,
+  type UpdateDefinition,
+} from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
-import type { CaseIntake, CaseView, SupportModel } from '../domain/case';
+import type { CaseIntake, CaseLogPage, CaseUpdateView, CaseView, SupportModel } from '../domain/case';
 import { openCase } from '../domain/case-lifecycle';
 import type { CasePolicy } from '../domain/case-policy';
 import { buildCaseListQuery, type CaseListFilters } from '../temporal/case-list-query';
 import * as sa from '../temporal/search-attributes';
 import { supportCase } from '../workflows';
-import { caseWorkflowId, getCase, INVALID_COMMAND } from '../workflows/supportCase.messages';
+import {
+  CREATED_AT_MEMO,
+  caseWorkflowId,
+  getCase,
+  getLog,
+  INVALID_COMMAND,
+} from '../workflows/supportCase.messages';
 import { problems } from './problem';
 
 export interface CaseGatewayOptions {
@@ -69,6 +80,8 @@ export class CaseGateway {
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: sa.caseSearchAttributes(openCase(input, Date.now())),
+        // Lists show when the case was created, not when its current run started.
+        memo: { [CREATED_AT_MEMO]: new Date().toISOString() },
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -80,8 +93,12 @@ export class CaseGateway {
     return this.options.client.workflow.getHandle(caseWorkflowId(id)).query(getCase);
   }
 
+  async log(id: string, cursor: number, limit: number): Promise<CaseLogPage> {
+    return this.options.client.workflow.getHandle(caseWorkflowId(id)).query(getLog, { cursor, limit });
+  }
+
   /** Runs an agent command; a command the case's state refuses becomes a 409 with the reason. */
-  async command<I>(id: string, update: UpdateDefinition<CaseView, [I]>, input: I): Promise<CaseView> {
+  async command<I, R = CaseUpdateView>(id: string, update: UpdateDefinition<R, [I]>, input: I): Promise<R> {
     const handle = this.options.client.workflow.getHandle(caseWorkflowId(id));
     try {
       return await handle.executeUpdate(update, { args: [input] });
@@ -131,6 +148,8 @@ export class CaseGateway {
       const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
       const workflowId = execution.execution?.workflowId ?? '';
       const startMs = execution.startTime?.seconds ? Number(execution.startTime.seconds) * 1000 : null;
+      const created = execution.memo?.fields?.[CREATED_AT_MEMO];
+      const createdAt = created ? defaultPayloadConverter.fromPayload<unknown>(created) : null;
       return {
         id: workflowId.replace(/^case:/, ''),
         status: attributes.get(sa.CaseStatus) ?? null,
@@ -141,7 +160,12 @@ export class CaseGateway {
         requesterId: attributes.get(sa.RequesterId) ?? null,
         deviceSerial: attributes.get(sa.DeviceSerial) ?? null,
         slaBreached: attributes.get(sa.SlaBreached) ?? false,
-        createdAt: startMs === null ? null : new Date(startMs).toISOString(),
+        createdAt:
+          typeof createdAt === 'string'
+            ? createdAt
+            : startMs === null
+              ? null
+              : new Date(startMs).toISOString(),
       };
     });
     const token = response.nextPageToken;

@@ -2,9 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
-import { caseIntakeSchema, caseSchema, type CaseView, tierSchema } from '../domain/case';
+import {
+  caseIntakeSchema,
+  caseLogPageSchema,
+  caseSchema,
+  caseUpdateSchema,
+  type CaseUpdateView,
+  type CaseView,
+  tierSchema,
+} from '../domain/case';
 import { categorySchema, severitySchema, subCategorySchema } from '../domain/categories';
-import type { Permission } from '../domain/roles';
+import type { Permission, Role } from '../domain/roles';
 import { caseListFiltersSchema } from '../temporal/case-list-query';
 import * as m from '../workflows/supportCase.messages';
 import { actorOf, requirePermission, sha256Hex } from './auth';
@@ -14,7 +22,7 @@ import { problems } from './problem';
 import { parseRequestPart } from './validation';
 
 const caseIdParams = z.object({ id: z.uuid({ message: 'a case id is a UUID' }) });
-const idempotencyKeySchema = z
+export const idempotencyKeySchema = z
   .string()
   .regex(/^[A-Za-z0-9._:-]{8,200}$/, '8-200 letters, digits, dot, underscore, colon or dash')
   .optional();
@@ -30,7 +38,12 @@ const assignee = z
  * first attempt created; the id is a name-based UUID from the principal and the key.
  */
 export function caseIdForKey(principal: string, key: string): string {
-  const h = sha256Hex(`caseflow:case:${principal}\n${key}`);
+  return uuidForKey('case', principal, key);
+}
+
+/** A name-based UUID for what a principal created with an idempotency key (cases, incidents). */
+export function uuidForKey(kind: 'case' | 'incident', principal: string, key: string): string {
+  const h = sha256Hex(`caseflow:${kind}:${principal}\n${key}`);
   const variant = ((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }
@@ -41,7 +54,13 @@ export interface CaseAction<B extends z.ZodType> {
   body: B;
   permission: Permission;
   conflicts: string;
-  run: (gateway: CaseGateway, id: string, body: z.infer<B>, actor: string) => Promise<CaseView>;
+  run: (
+    gateway: CaseGateway,
+    id: string,
+    body: z.infer<B>,
+    actor: string,
+    roles: readonly Role[],
+  ) => Promise<CaseUpdateView | CaseView>;
 }
 const action = <B extends z.ZodType>(a: CaseAction<B>) => a;
 
@@ -60,11 +79,14 @@ export const CASE_ACTIONS = [
   }),
   action({
     path: 'severity',
-    summary: 'Change the severity; SLA deadlines are recomputed, paused time kept',
+    summary:
+      'Change the severity with a reason; SLA deadlines are recomputed, paused time kept. Lowering a Sev A/B case to C takes an IT admin',
     body: z.object({ severity: severitySchema, reason }).strict(),
-    permission: 'case:work',
-    conflicts: 'Same severity, or the case is resolved or closed',
-    run: (g, id, b, actor) => g.command(id, m.changeSeverity, { actor, ...b }),
+    permission: 'case:severity',
+    conflicts:
+      'Same severity, a Sev A/B case lowered to C by someone other than an IT admin, or the case is resolved or closed',
+    run: (g, id, b, actor, roles) =>
+      g.command(id, m.changeSeverity, { actor, ...b, actorIsAdmin: roles.includes('it-admin') }),
   }),
   action({
     path: 'category',
@@ -94,10 +116,22 @@ export const CASE_ACTIONS = [
   }),
   action({
     path: 'resolve',
-    summary: 'Resolve with a resolution note; the requester is asked to confirm',
-    body: z.object({ resolution: longText }).strict(),
+    summary:
+      'Resolve with a resolution note; the requester is asked to confirm. An open escalation is refused, or withdrawn with `withdrawEscalation` (its party is told)',
+    body: z
+      .object({
+        resolution: longText,
+        withdrawEscalation: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Withdraw the open escalation: the receiving party gets a signed escalation-withdrawn delivery',
+          ),
+      })
+      .strict(),
     permission: 'case:work',
-    conflicts: 'The case is already resolved, or closed',
+    conflicts:
+      'The case is already resolved, or closed, or has an open escalation (without withdrawEscalation)',
     run: (g, id, b, actor) => g.command(id, m.resolve, { actor, ...b }),
   }),
   action({
@@ -158,6 +192,17 @@ const caseSummarySchema = z
     createdAt: z.string().nullable(),
   })
   .meta({ id: 'CaseSummary' });
+
+const logQuerySchema = z.object({
+  cursor: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .optional()
+    .describe('nextCursor of the previous page'),
+  limit: z.coerce.number().int().min(1).max(200).default(100),
+});
 
 const caseResponse = { description: 'The case', content: { 'application/json': { schema: caseSchema } } };
 
@@ -222,6 +267,25 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
 
   registry.registerPath({
     method: 'get',
+    path: '/v1/cases/{id}/log',
+    summary: "Page through the current run's log, oldest first",
+    request: { params: caseIdParams, query: logQuerySchema },
+    responses: {
+      200: {
+        description: 'A page of the log',
+        content: { 'application/json': { schema: caseLogPageSchema } },
+      },
+      ...standardProblems,
+      ...problemResponses({ 404: 'No such case' }),
+    },
+  });
+  router.get('/v1/cases/:id/log', requirePermission('case:read'), async (req, res) => {
+    const { cursor, limit } = parseRequestPart(logQuerySchema, req.query, 'query');
+    res.json(await gateway.log(idOf(req), cursor ?? 0, limit));
+  });
+
+  registry.registerPath({
+    method: 'get',
     path: '/v1/cases/{id}',
     summary: 'Read a case (live state from its workflow)',
     request: { params: caseIdParams },
@@ -239,8 +303,8 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
       request: { params: caseIdParams, body: jsonBody(a.body) },
       responses: {
         200: {
-          description: 'The case after the action',
-          content: { 'application/json': { schema: caseSchema } },
+          description: 'The case after the action, without its log (GET /v1/cases/{id}/log pages it)',
+          content: { 'application/json': { schema: caseUpdateSchema } },
         },
         ...standardProblems,
         ...problemResponses({ 404: 'No such case', 409: a.conflicts }),
@@ -249,7 +313,10 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
     router.post(`/v1/cases/:id/${a.path}`, requirePermission(a.permission), async (req, res) => {
       const id = idOf(req);
       const body: unknown = parseRequestPart(a.body, req.body ?? {}, 'body');
-      res.json(await (a.run as CaseAction<z.ZodType>['run'])(gateway, id, body, actorOf(req).principal));
+      const actor = actorOf(req);
+      res.json(
+        await (a.run as CaseAction<z.ZodType>['run'])(gateway, id, body, actor.principal, actor.roles),
+      );
     });
   }
 

@@ -7,11 +7,13 @@ import * as sa from '../temporal/search-attributes';
 import * as em from '../workflows/elevation.messages';
 import {
   caseWorkflowId,
+  IDEMPOTENCY_KEY_REUSED,
   INVALID_COMMAND,
   requestElevation,
   reviewBreakGlass,
 } from '../workflows/supportCase.messages';
 import type { CaseView } from '../domain/case';
+import { fingerprint } from './case-gateway';
 import { problems } from './problem';
 
 const safeValue = z
@@ -46,6 +48,7 @@ function refusal(err: unknown): unknown {
     if (err.cause.type === em.ELEVATION_REFUSED || err.cause.type === INVALID_COMMAND) {
       return problems.conflict(err.cause.message);
     }
+    if (err.cause.type === IDEMPOTENCY_KEY_REUSED) return problems.unprocessable(err.cause.message);
   }
   return err;
 }
@@ -60,12 +63,26 @@ export class ElevationGateway {
     return { ...ids, handle: this.client.workflow.getHandle(ids.workflowId) };
   }
 
-  async request(caseId: string, actor: string, request: ElevationRequest): Promise<ElevationView> {
+  /**
+   * Asks the case for an elevation. With an idempotency key (scoped to the principal) a retry
+   * returns the elevation the first request started; the same key for another body is refused.
+   */
+  async request(
+    caseId: string,
+    actor: string,
+    request: ElevationRequest,
+    idempotencyKey?: string,
+  ): Promise<ElevationView> {
     let started: { elevationId: string };
+    const requestKey = idempotencyKey
+      ? { key: `${actor}\n${idempotencyKey}`, fingerprint: fingerprint(request) }
+      : undefined;
     try {
-      started = await this.client.workflow
-        .getHandle(caseWorkflowId(caseId))
-        .executeUpdate(requestElevation, { args: [{ actor, request }] });
+      started = await this.client.workflow.getHandle(caseWorkflowId(caseId)).executeUpdate(requestElevation, {
+        args: [{ actor, request, ...(requestKey ? { requestKey } : {}) }],
+        // The server also folds a repeat of the same update id into the first, within a run.
+        ...(requestKey ? { updateId: `elevation-request:${fingerprint(requestKey)}` } : {}),
+      });
     } catch (err) {
       throw refusal(err);
     }

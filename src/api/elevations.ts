@@ -8,6 +8,7 @@ import { VaultError } from '../vault/credential-vault';
 import { decideLeaseCheckout } from '../domain/device-account';
 import * as em from '../workflows/elevation.messages';
 import { actorOf, requirePermission } from './auth';
+import { idempotencyKeySchema } from './cases';
 import { type ElevationGateway, elevationListFiltersSchema } from './elevation-gateway';
 import { jsonBody, problemResponses, standardProblems } from './openapi';
 import { HttpProblem, problems } from './problem';
@@ -198,18 +199,27 @@ export function elevationsRouter(
     summary: 'Request JIT admin access to the case device (escalation team)',
     description:
       'Unsupported actions and Test-group devices are refused (409, naming the rule). Break-glass (Sev A only) ' +
-      'self-approves at once.',
-    request: { params: caseIdParams, body: jsonBody(elevationRequestSchema) },
+      'self-approves at once. With an `Idempotency-Key`, a retry returns the elevation the first request started.',
+    request: {
+      params: caseIdParams,
+      headers: z.object({ 'Idempotency-Key': idempotencyKeySchema }),
+      body: jsonBody(elevationRequestSchema),
+    },
     responses: {
       201: elevationResponse,
       ...standardProblems,
-      ...problemResponses({ 404: 'No such case', 409: 'Refused by policy or case state' }),
+      ...problemResponses({
+        404: 'No such case',
+        409: 'Refused by policy or case state',
+        422: 'Idempotency-Key reused with a different request',
+      }),
     },
   });
   router.post('/v1/cases/:id/elevations', requirePermission('elevation:request'), async (req, res) => {
     const { id } = parseRequestPart(caseIdParams, req.params, 'params');
+    const key = parseRequestPart(idempotencyKeySchema, req.get('idempotency-key'), 'headers');
     const body = parseRequestPart(elevationRequestSchema, req.body, 'body');
-    const view = await gateway.request(id, actorOf(req).principal, body);
+    const view = await gateway.request(id, actorOf(req).principal, body, key);
     res.status(201).location(`/v1/elevations/${view.id}`).json(view);
   });
 

@@ -14,6 +14,7 @@ import { type Callback, callbackSchema, verifyCallback } from '../domain/callbac
 import type { CasePolicy } from '../domain/case-policy';
 import { severitySchema } from '../domain/categories';
 import {
+  ESCALATION_STATUSES,
   type EscalationRequest,
   escalationRequestSchema,
   escalationViewSchema,
@@ -29,6 +30,8 @@ import * as im from '../workflows/incident.messages';
 import type { IncidentView } from '../workflows/incident.messages';
 import { caseWorkflowId, fileEscalation, INVALID_COMMAND } from '../workflows/supportCase.messages';
 import { actorOf, requirePermission } from './auth';
+import { fingerprint } from './case-gateway';
+import { idempotencyKeySchema, uuidForKey } from './cases';
 import { jsonBody, problemResponses, standardProblems } from './openapi';
 import { problems } from './problem';
 import { parseRequestPart } from './validation';
@@ -57,6 +60,17 @@ export const incidentRequestSchema = z
   })
   .strict()
   .meta({ id: 'IncidentRequest' });
+const escalationListQuerySchema = z
+  .object({
+    status: z.enum(ESCALATION_STATUSES).optional(),
+    target: z.enum(ESCALATION_TARGETS).optional(),
+    limit: z.coerce.number().int().min(1).max(50).default(25),
+    cursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,4096}$/, 'a cursor from a previous page')
+      .optional(),
+  })
+  .strict();
 export const linkCasesSchema = z.object({ caseIds: z.array(z.uuid()).min(1).max(500) }).strict();
 
 export interface EscalationRoutesOptions {
@@ -152,6 +166,8 @@ export async function openIncident(
   o: EscalationRoutesOptions,
   actor: string,
   body: z.infer<typeof incidentRequestSchema>,
+  /** A client's key names one incident per principal: a retry finds the one the first opened. */
+  key?: string,
 ): Promise<IncidentView> {
   const contact = o.policy.escalation.adminContacts.devices;
   if (!contact) {
@@ -159,17 +175,29 @@ export async function openIncident(
       'No admin contact is configured for the devices area (CASEFLOW_ADMIN_CONTACTS.devices).',
     );
   }
-  const id = `inc-${randomUUID()}`;
+  if (!hasDestination(o.endpoints, 'service-ops')) {
+    throw problems.conflict(
+      'No endpoint is configured for service-ops (CASEFLOW_ESCALATION_TARGETS.service-ops).',
+    );
+  }
+  const id = `inc-${key ? uuidForKey('incident', actor, key) : randomUUID()}`;
+  const requestFingerprint = fingerprint(body);
   try {
     await o.client.workflow.start(incident, {
       workflowId: im.incidentWorkflowId(id),
       taskQueue: o.taskQueue,
-      args: [{ id, ...body, openedBy: actor, contact, policy: o.policy }],
+      args: [{ id, ...body, openedBy: actor, contact, policy: o.policy, requestFingerprint }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
-  return o.client.workflow.getHandle(im.incidentWorkflowId(id)).query(im.getIncident);
+  const view = await o.client.workflow.getHandle(im.incidentWorkflowId(id)).query(im.getIncident);
+  if (key && view.requestFingerprint !== requestFingerprint) {
+    throw problems.unprocessable('This Idempotency-Key was already used with a different request.');
+  }
+  return view;
 }
 
 /**
@@ -226,6 +254,56 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
     const request = parseRequestPart(escalationRequestSchema, req.body, 'body');
     const view = await fileCaseEscalation(o, id, actorOf(req), request);
     res.status(201).location(`/v1/escalations/${view.id}`).json(view);
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/escalations',
+    summary:
+      'Open escalations, newest first: IT admins filter status=awaiting-approval for the Sev A/B escalations they must decide; service operations see what is filed with them',
+    request: { query: escalationListQuerySchema },
+    responses: {
+      200: {
+        description: 'A page of open escalations (a page may hold fewer than limit when filtered)',
+        content: {
+          'application/json': {
+            schema: z.object({ items: z.array(escalationViewSchema), nextCursor: z.string().nullable() }),
+          },
+        },
+      },
+      ...standardProblems,
+    },
+  });
+  router.get('/v1/escalations', requirePermission('escalation:read'), async (req, res) => {
+    const { status, target, limit, cursor } = parseRequestPart(escalationListQuerySchema, req.query, 'query');
+    // From visibility: running escalation workflows (the open ones). Their status and target live
+    // in the workflow, not in search attributes (the namespace's Keyword attributes are spent), so
+    // each row is read with a query and the filters apply to the page.
+    const page = await o.client.workflowService.listWorkflowExecutions({
+      namespace: o.client.options.namespace,
+      query: `WorkflowType = 'escalation' AND ExecutionStatus = 'Running'`,
+      pageSize: limit,
+      nextPageToken: cursor ? Buffer.from(cursor, 'base64url') : undefined,
+    });
+    const views = await Promise.all(
+      (page.executions ?? []).map((e) =>
+        o.client.workflow
+          .getHandle(e.execution?.workflowId ?? '')
+          .query(xm.getEscalation)
+          .catch(() => null),
+      ),
+    );
+    const items = views.filter(
+      (v): v is EscalationView =>
+        v !== null &&
+        (status === undefined || v.status === status) &&
+        (target === undefined || v.target === target),
+    );
+    const token = page.nextPageToken;
+    res.json({
+      items,
+      nextCursor: token && token.length > 0 ? Buffer.from(token).toString('base64url') : null,
+    });
   });
 
   registry.registerPath({
@@ -290,16 +368,26 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
     method: 'post',
     path: '/v1/incidents',
     summary: 'Open a multi-user incident (IT admin): one escalation for all linked cases',
-    request: { body: jsonBody(incidentRequestSchema) },
+    description:
+      'With an `Idempotency-Key`, a repeat of the same request returns the incident the first one opened ' +
+      '(and files no second escalation).',
+    request: {
+      headers: z.object({ 'Idempotency-Key': idempotencyKeySchema }),
+      body: jsonBody(incidentRequestSchema),
+    },
     responses: {
       201: { description: 'The incident' },
       ...standardProblems,
-      ...problemResponses({ 409: 'No devices admin contact configured' }),
+      ...problemResponses({
+        409: 'No devices admin contact configured',
+        422: 'Idempotency-Key reused with a different request',
+      }),
     },
   });
   router.post('/v1/incidents', requirePermission('incident:manage'), async (req, res) => {
+    const key = parseRequestPart(idempotencyKeySchema, req.get('idempotency-key'), 'headers');
     const body = parseRequestPart(incidentRequestSchema, req.body, 'body');
-    const view = await openIncident(o, actorOf(req).principal, body);
+    const view = await openIncident(o, actorOf(req).principal, body, key);
     res.status(201).location(`/v1/incidents/${view.id}`).json(view);
   });
 

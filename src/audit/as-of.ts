@@ -1,7 +1,7 @@
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { CaseView } from '../domain/case';
-import { WORKFLOWS_PATH } from '../worker';
+import { sharedWorkflowBundle } from '../temporal/workflow-bundle';
 import { eventKind, type JsonHistory } from './history-json';
 
 export interface StateAtEvent {
@@ -23,7 +23,8 @@ export async function caseStateAsOf(
   const reports: StateAtEvent[] = [];
   await Worker.runReplayHistory(
     {
-      ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+      // The workflows are bundled once per process, not per request.
+      workflowBundle: workflowBundle ?? (await sharedWorkflowBundle()),
       sinks: {
         caseAudit: {
           state: {

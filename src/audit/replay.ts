@@ -1,6 +1,6 @@
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { type ReplayWorkerOptions, Worker } from '@temporalio/worker';
-import { LIVE_SINKS } from '../worker';
+import { LIVE_SINKS } from '../temporal/workflow-bundle';
 
 export interface ReplayInput {
   workflowId: string;

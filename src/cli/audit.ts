@@ -8,7 +8,7 @@ import { readBundleDir, verifyBundle } from '../audit/bundle';
 import { parseHistory } from '../audit/history-json';
 import { type ReplayInput, replayAll } from '../audit/replay';
 import { connectClient, loadTemporalTarget } from '../temporal/connection';
-import { WORKFLOWS_PATH } from '../worker';
+import { WORKFLOWS_PATH } from '../temporal/workflow-bundle';
 
 const USAGE = `caseflow audit — replay cases against the current workflow code
 

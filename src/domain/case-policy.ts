@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { businessCalendarSchema, DEFAULT_BUSINESS_CALENDAR } from './calendar';
 import { DEFAULT_ELEVATION_POLICY, elevationPolicySchema } from './elevation';
-import { ESCALATION_AREAS, type EscalationPolicy } from './escalation';
+import {
+  DEFAULT_MICROSOFT_CHANNEL_RESPONSE,
+  DEFAULT_VENDOR_RESPONSE,
+  ESCALATION_AREAS,
+  type EscalationPolicy,
+} from './escalation';
 import { DEFAULT_SLA_POLICY, slaPolicySchema } from './sla';
 
 /**
@@ -40,6 +45,17 @@ export const casePolicySchema = z
       .default(5 * 24),
     /** History length past which the case continues as a new run, carrying its state. */
     continueAsNewAfterEvents: z.int().min(100).max(50_000).default(10_000),
+    /**
+     * Also continue as new after this many actions (commands and facts) in one run, or once the
+     * run's history passes continueAsNewAfterBytes: update results are stored in the history, so
+     * the event count alone does not bound its size (budget: 500 actions under 1 MB per run).
+     */
+    continueAsNewAfterActions: z.int().min(10).max(10_000).default(200),
+    continueAsNewAfterBytes: z
+      .int()
+      .min(64 * 1024)
+      .max(16 * 1024 * 1024)
+      .default(256 * 1024),
     /** Write the case's audit bundle to the archive when it closes. */
     archiveOnClose: z.boolean().default(true),
     elevation: elevationPolicySchema.default(DEFAULT_ELEVATION_POLICY),
@@ -51,8 +67,18 @@ export const casePolicySchema = z
           .default({}),
         approvalReminderMinutes: z.int().positive().default(30),
         vendorFollowUpHours: z.number().positive().default(24),
+        /** The vendor's own response expectations for hardware hand-offs (not the service's table). */
+        vendorResponse: slaPolicySchema.default(DEFAULT_VENDOR_RESPONSE),
+        /** The organisation's Unified/Premier contract, for the Microsoft channel. */
+        microsoftChannelResponse: slaPolicySchema.default(DEFAULT_MICROSOFT_CHANNEL_RESPONSE),
       })
-      .default({ adminContacts: {}, approvalReminderMinutes: 30, vendorFollowUpHours: 24 }),
+      .default({
+        adminContacts: {},
+        approvalReminderMinutes: 30,
+        vendorFollowUpHours: 24,
+        vendorResponse: DEFAULT_VENDOR_RESPONSE,
+        microsoftChannelResponse: DEFAULT_MICROSOFT_CHANNEL_RESPONSE,
+      }),
   })
   .refine((p) => p.infoReminderBeforeCloseHours < p.unresponsiveCloseHours, {
     message: 'infoReminderBeforeCloseHours must be shorter than unresponsiveCloseHours',
@@ -64,6 +90,8 @@ export const DEFAULT_CASE_POLICY: CasePolicy = casePolicySchema.parse({});
 
 /** The escalation rules a case (or incident) applies, from the policy it was opened under. */
 export function escalationPolicyOf(policy: CasePolicy): EscalationPolicy {
+  // Cases opened before the response tables existed carry a policy without them.
+  const tables: Partial<CasePolicy['escalation']> = policy.escalation;
   return {
     adminContacts: policy.escalation.adminContacts,
     sla: policy.sla,
@@ -72,5 +100,9 @@ export function escalationPolicyOf(policy: CasePolicy): EscalationPolicy {
     unresponsiveCloseHours: policy.unresponsiveCloseHours,
     sevAEngagementMinutes: policy.sevAEngagementMinutes,
     vendorFollowUpHours: policy.escalation.vendorFollowUpHours,
+    responseTables: {
+      vendor: tables.vendorResponse ?? DEFAULT_VENDOR_RESPONSE,
+      'microsoft-channel': tables.microsoftChannelResponse ?? DEFAULT_MICROSOFT_CHANNEL_RESPONSE,
+    },
   };
 }

@@ -10,6 +10,8 @@ export const CASE_STATUSES = [
   'waiting-on-requester',
   'waiting-on-vendor',
   'waiting-on-escalation',
+  /** The receiving party of an escalation asked for something: the case must answer it. */
+  'escalation-needs-info',
   'resolved',
   'closed',
   'closed-unresponsive',
@@ -133,6 +135,8 @@ export const LOG_TYPES = [
   'break-glass-reviewed',
   'escalation-requested',
   'escalation-changed',
+  'escalation-needs-info',
+  'escalation-withdrawn',
   'incident-linked',
   'incident-resolved',
 ] as const;
@@ -232,18 +236,51 @@ export const caseSchema = z
       z.object({
         id: z.string(),
         target: z.string(),
-        status: z.string(),
+        status: z
+          .string()
+          .describe(
+            "The escalation's status; failed, terminated, cancelled or timed-out when its workflow ended so",
+          ),
         externalReference: z.string().nullable(),
       }),
     ),
+    escalationNeedsInfo: z
+      .object({
+        escalationId: z.string(),
+        target: z.string(),
+        message: z.string(),
+        askedAt: z.iso.datetime(),
+        closesAt: z.iso.datetime().describe('Unanswered until then, the escalation is mitigated and closed'),
+      })
+      .nullable()
+      .describe('What the receiving party of an open escalation asked for, until it is answered'),
     incidentId: z.string().nullable(),
-    log: z.array(caseLogEntrySchema),
+    log: z
+      .array(caseLogEntrySchema)
+      .describe('The most recent entries (at most 50); GET /v1/cases/{id}/log pages through all of this run'),
+    logEntries: z.number().int().describe('How many entries the log of the current run holds'),
     requestFingerprint: z
       .string()
       .describe('Hash of the creating request; a reused Idempotency-Key with another body is refused'),
   })
   .meta({ id: 'Case' });
 export type CaseView = z.infer<typeof caseSchema>;
+
+/** What a command returns: the case without its log, so update results stay small in the history. */
+export const caseUpdateSchema = caseSchema.omit({ log: true }).meta({ id: 'CaseAfterCommand' });
+export type CaseUpdateView = z.infer<typeof caseUpdateSchema>;
+
+/** A page of a case's log (the current run; earlier runs are on the timeline). */
+export const caseLogPageSchema = z
+  .object({
+    entries: z.array(caseLogEntrySchema),
+    nextCursor: z.string().nullable(),
+    earlierRuns: z
+      .boolean()
+      .describe('The case continued as new: entries of earlier runs are on GET /v1/cases/{id}/timeline'),
+  })
+  .meta({ id: 'CaseLogPage' });
+export type CaseLogPage = z.infer<typeof caseLogPageSchema>;
 
 export interface NewCase {
   id: string;

@@ -16,6 +16,16 @@ import {
   startClock,
 } from './sla';
 import type { BusinessCalendar } from './calendar';
+import {
+  type FilerRole,
+  type Gate,
+  type GateAnswer,
+  gateOf,
+  legacyGateOf,
+  type ResponseTable,
+} from './escalation-gate';
+
+export type { Gate, ResponseTable } from './escalation-gate';
 
 /*
  * Escalations leave the support provider (DOMAIN.md, "Routing" and "Severity gate on escalation"):
@@ -54,24 +64,33 @@ export const ESCALATION_STATUSES = [
   'declined',
   'resolved',
   'closed-unresponsive',
+  'withdrawn',
 ] as const;
 export type EscalationStatus = (typeof ESCALATION_STATUSES)[number];
 export const escalationIsOver = (s: EscalationStatus) =>
-  s === 'declined' || s === 'resolved' || s === 'closed-unresponsive';
+  s === 'declined' || s === 'resolved' || s === 'closed-unresponsive' || s === 'withdrawn';
 
-export type Gate = 'escalation-team-sev-c' | 'it-admin-approval' | 'it-admin';
-
-/** Who may file what (DOMAIN.md): the escalation team files Sev C itself; Sev A/B go through an IT admin. */
-export function gateFor(severity: Severity, filerIsAdmin: boolean): { gate: Gate; status: EscalationStatus } {
-  if (filerIsAdmin) return { gate: 'it-admin', status: 'filed' };
-  if (severity === 'C') return { gate: 'escalation-team-sev-c', status: 'filed' };
-  return { gate: 'it-admin-approval', status: 'awaiting-approval' };
+/**
+ * The gate of a new escalation. `rules` 1 is the gate escalations were filed under before it
+ * followed the case (kept for their replay); new escalations use 2, the rule table.
+ */
+export function gateOfEscalation(input: NewEscalation, rules: 1 | 2): GateAnswer {
+  if (rules === 1) return legacyGateOf(input.severity, input.filerIsAdmin);
+  return gateOf({
+    target: input.target,
+    caseSeverity: input.caseSeverity ?? input.severity,
+    escalationSeverity: input.severity,
+    filer: input.filerIsAdmin ? 'it-admin' : 'escalation-team',
+  });
 }
 
 export interface EscalationPolicy {
   /** Admin contacts per area; a request in an area without one cannot be filed. */
   adminContacts: Partial<Record<EscalationArea, string>>;
+  /** The service's severity table: the response clocks of service-ops escalations. */
   sla: SlaPolicy;
+  /** The vendor's and the Microsoft channel's own response expectations (absent before they existed). */
+  responseTables?: Partial<Record<Exclude<ResponseTable, 'service'>, SlaPolicy>>;
   calendar: BusinessCalendar;
   approvalReminderMinutes: number;
   unresponsiveCloseHours: number;
@@ -85,6 +104,8 @@ export interface FilingContext {
   recommendedTarget: EscalationTarget | null;
   ownerSeverity: Severity;
   openEscalation: string | null;
+  /** Absent: the escalation team (the stricter reading). */
+  filer?: FilerRole;
 }
 
 /** What stops a request from being filed, each naming its rule; empty when it may go ahead. */
@@ -107,7 +128,13 @@ export function escalationRefusals(
       `target.reason: ${target} differs from the recommended ${ctx.recommendedTarget ?? 'none'}; give a reason.`,
     );
   }
-  if (!policy.adminContacts[request.category]) {
+  const gate = gateOf({
+    target: target ?? 'service-ops',
+    caseSeverity: ctx.ownerSeverity,
+    escalationSeverity: request.severity ?? ctx.ownerSeverity,
+    filer: ctx.filer ?? 'escalation-team',
+  });
+  if (gate.needsAdminContact && !policy.adminContacts[request.category]) {
     refusals.push(
       `admin-contact.${request.category}: no admin contact is configured for the ${request.category} area (CASEFLOW_ADMIN_CONTACTS.${request.category}).`,
     );
@@ -120,11 +147,14 @@ export interface EscalationRecord {
   owner: { kind: 'case' | 'incident'; id: string; workflowId: string };
   target: EscalationTarget;
   severity: Severity;
+  /** The case's (or incident's) severity when it was filed: the gate follows it. */
+  caseSeverity: Severity;
   twentyFourSeven: boolean;
   request: EscalationRequest;
   adminContact: string;
   status: EscalationStatus;
   gate: Gate;
+  responseTable: ResponseTable;
   filedBy: string;
   approvedBy: string | null;
   requestedAtMs: number;
@@ -158,25 +188,30 @@ export interface NewEscalation {
   id: string;
   owner: EscalationRecord['owner'];
   target: EscalationTarget;
+  /** The severity typed on the escalation, or the case's. */
   severity: Severity;
+  /** The owner's severity when filing (absent on escalations filed before the gate followed it). */
+  caseSeverity?: Severity;
   request: EscalationRequest;
   adminContact: string;
   filedBy: string;
   filerIsAdmin: boolean;
 }
 
-export function openEscalation(input: NewEscalation, nowMs: number): EscalationRecord {
-  const { gate, status } = gateFor(input.severity, input.filerIsAdmin);
+export function openEscalation(input: NewEscalation, nowMs: number, rules: 1 | 2 = 2): EscalationRecord {
+  const { gate, fileAtOnce, needsAdminContact, responseTable } = gateOfEscalation(input, rules);
   const record: EscalationRecord = {
     id: input.id,
     owner: input.owner,
     target: input.target,
     severity: input.severity,
+    caseSeverity: input.caseSeverity ?? input.severity,
     twentyFourSeven: input.severity === 'B' && input.request.twentyFourSeven,
     request: input.request,
-    adminContact: input.adminContact,
+    adminContact: needsAdminContact ? input.adminContact : '',
     status: 'awaiting-approval',
     gate,
+    responseTable,
     filedBy: input.filedBy,
     approvedBy: null,
     requestedAtMs: nowMs,
@@ -195,9 +230,9 @@ export function openEscalation(input: NewEscalation, nowMs: number): EscalationR
     'requested',
     input.filedBy,
     input.request.reason ?? null,
-    `Escalation to ${input.target} (Sev ${input.severity}, ${input.request.requestType}) requested; gate ${gate}.`,
+    `Escalation to ${input.target} (Sev ${input.severity}${record.caseSeverity !== input.severity ? ` on a Sev ${record.caseSeverity} case` : ''}, ${input.request.requestType}) requested; gate ${gate}.`,
   );
-  return status === 'filed' ? file(opened, input.filedBy, nowMs) : opened;
+  return fileAtOnce ? file(opened, input.filedBy, nowMs) : opened;
 }
 
 function file(r: EscalationRecord, actor: string, nowMs: number): EscalationRecord {
@@ -340,6 +375,45 @@ export function applyCallback(r: EscalationRecord, cb: IncomingCallback, nowMs: 
   }
 }
 
+/**
+ * The case withdraws the escalation (resolved with `withdrawEscalation`, or closed): it ends at
+ * once, and a party it was delivered to must be told (`deliveredWithdrawal`).
+ */
+export function withdraw(
+  r: EscalationRecord,
+  actor: string,
+  reason: string,
+  nowMs: number,
+): EscalationRecord {
+  return logged(
+    { ...r, status: 'withdrawn', needsInfo: null, clock: r.clock ? recordResolution(r.clock, nowMs) : null },
+    nowMs,
+    'withdrawn',
+    actor,
+    reason,
+    r.delivery ? `Withdrawn; ${r.target} is told.` : 'Withdrawn before it was filed.',
+  );
+}
+
+export function withdrawalDelivered(r: EscalationRecord, to: string, nowMs: number): EscalationRecord {
+  return logged(r, nowMs, 'withdrawal-delivered', SYSTEM, null, `Withdrawal delivered to ${to}.`);
+}
+
+export function withdrawalUndelivered(r: EscalationRecord, failure: string, nowMs: number): EscalationRecord {
+  return logged(
+    r,
+    nowMs,
+    'withdrawal-undelivered',
+    SYSTEM,
+    failure,
+    `The withdrawal could not be delivered to ${r.target}.`,
+  );
+}
+
+/** When an unanswered request for action closes the escalation. */
+export const needsInfoClosesAt = (r: EscalationRecord, policy: EscalationPolicy): number | null =>
+  r.needsInfo ? r.needsInfo.atMs + policy.unresponsiveCloseHours * HOUR_MS : null;
+
 export function decideAnswer(r: EscalationRecord): Decision {
   return r.needsInfo ? { ok: true } : { ok: false, reason: 'The receiving team has not asked for anything.' };
 }
@@ -373,6 +447,12 @@ export interface DueEvent {
 }
 
 /** Timed events not yet fired: overdue responses, reminders, the downgrade and the 48 h close. */
+/** The response table the escalation's clocks follow: the service's, or the receiving party's own. */
+export function responseSlaOf(r: EscalationRecord, policy: EscalationPolicy): SlaPolicy {
+  if (r.responseTable === 'service') return policy.sla;
+  return policy.responseTables?.[r.responseTable] ?? DEFAULT_RESPONSE_TABLES[r.responseTable];
+}
+
 export function scheduledEvents(r: EscalationRecord, policy: EscalationPolicy, nowMs: number): DueEvent[] {
   const events: DueEvent[] = [];
   // Repeating reminders on a fixed schedule from the start; a late wake fires each missed one once.
@@ -386,7 +466,7 @@ export function scheduledEvents(r: EscalationRecord, policy: EscalationPolicy, n
     });
   }
   if ((r.status === 'filed' || r.status === 'acknowledged') && r.clock) {
-    const d = computeDeadlines(policy.sla, policy.calendar, r.clock, nowMs);
+    const d = computeDeadlines(responseSlaOf(r, policy), policy.calendar, r.clock, nowMs);
     if (d.firstResponseDue !== null)
       events.push({ atMs: d.firstResponseDue, key: `ack@${d.firstResponseDue}`, kind: 'ack-overdue' });
     if (d.nextUpdateDue !== null)
@@ -564,6 +644,12 @@ export const escalationViewSchema = z
     severity: severitySchema,
     status: z.enum(ESCALATION_STATUSES),
     gate: z.string(),
+    caseSeverity: severitySchema.describe('The case severity the gate applied'),
+    responseTable: z
+      .enum(['service', 'vendor', 'microsoft-channel'])
+      .describe(
+        "Whose response expectations the clocks follow: the service's, the vendor's or the Microsoft channel's",
+      ),
     filedBy: z.string(),
     approvedBy: z.string().nullable(),
     requestType: z.string(),
@@ -579,7 +665,7 @@ export const escalationViewSchema = z
       .nullable(),
     initialResponseDue: z.string().nullable(),
     nextUpdateDue: z.string().nullable(),
-    needsInfo: z.object({ message: z.string(), at: z.string() }).nullable(),
+    needsInfo: z.object({ message: z.string(), at: z.string(), closesAt: z.string() }).nullable(),
     resolution: z.object({ message: z.string(), at: z.string() }).nullable(),
     log: z.array(recordLogEntrySchema),
   })
@@ -589,7 +675,7 @@ export type EscalationView = z.infer<typeof escalationViewSchema>;
 export function escalationView(r: EscalationRecord, policy: EscalationPolicy, nowMs: number): EscalationView {
   const d =
     r.clock && (r.status === 'filed' || r.status === 'acknowledged')
-      ? computeDeadlines(policy.sla, policy.calendar, r.clock, nowMs)
+      ? computeDeadlines(responseSlaOf(r, policy), policy.calendar, r.clock, nowMs)
       : null;
   const isoOrNull = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : iso(ms));
   return {
@@ -600,6 +686,8 @@ export function escalationView(r: EscalationRecord, policy: EscalationPolicy, no
     severity: r.severity,
     status: r.status,
     gate: r.gate,
+    caseSeverity: r.caseSeverity,
+    responseTable: r.responseTable,
     filedBy: r.filedBy,
     approvedBy: r.approvedBy,
     requestType: r.request.requestType,
@@ -615,10 +703,76 @@ export function escalationView(r: EscalationRecord, policy: EscalationPolicy, no
       : null,
     initialResponseDue: isoOrNull(d?.firstResponseDue),
     nextUpdateDue: isoOrNull(d?.nextUpdateDue),
-    needsInfo: r.needsInfo ? { message: r.needsInfo.message, at: iso(r.needsInfo.atMs) } : null,
+    needsInfo: r.needsInfo
+      ? {
+          message: r.needsInfo.message,
+          at: iso(r.needsInfo.atMs),
+          closesAt: iso(r.needsInfo.atMs + policy.unresponsiveCloseHours * HOUR_MS),
+        }
+      : null,
     resolution: r.resolution ? { message: r.resolution.message, at: iso(r.resolution.atMs) } : null,
     log: r.log,
   };
 }
 
 export const DEFAULT_ESCALATION_SLA = DEFAULT_SLA_POLICY;
+
+const BUSINESS_DAY_MINUTES = 8 * 60;
+/**
+ * What a hardware vendor is expected to answer by default (an OEM's next-business-day support);
+ * not the service's table. Deployments set their own contract (CASEFLOW_VENDOR_RESPONSE).
+ */
+export const DEFAULT_VENDOR_RESPONSE: SlaPolicy = {
+  A: {
+    firstResponseMinutes: 4 * 60,
+    updateCadenceMinutes: 24 * 60,
+    resolutionMinutes: 3 * 24 * 60,
+    hours: '24x7',
+    twentyFourSevenOnRequest: false,
+  },
+  B: {
+    firstResponseMinutes: BUSINESS_DAY_MINUTES,
+    updateCadenceMinutes: 2 * BUSINESS_DAY_MINUTES,
+    resolutionMinutes: 5 * BUSINESS_DAY_MINUTES,
+    hours: 'business-hours',
+    twentyFourSevenOnRequest: false,
+  },
+  C: {
+    firstResponseMinutes: 2 * BUSINESS_DAY_MINUTES,
+    updateCadenceMinutes: 5 * BUSINESS_DAY_MINUTES,
+    resolutionMinutes: 10 * BUSINESS_DAY_MINUTES,
+    hours: 'business-hours',
+    twentyFourSevenOnRequest: false,
+  },
+};
+/**
+ * The organisation's Unified/Premier contract by default; deployments set theirs
+ * (CASEFLOW_MICROSOFT_CHANNEL_RESPONSE).
+ */
+export const DEFAULT_MICROSOFT_CHANNEL_RESPONSE: SlaPolicy = {
+  A: {
+    firstResponseMinutes: 60,
+    updateCadenceMinutes: 4 * 60,
+    resolutionMinutes: 24 * 60,
+    hours: '24x7',
+    twentyFourSevenOnRequest: false,
+  },
+  B: {
+    firstResponseMinutes: 2 * 60,
+    updateCadenceMinutes: BUSINESS_DAY_MINUTES,
+    resolutionMinutes: 3 * BUSINESS_DAY_MINUTES,
+    hours: 'business-hours',
+    twentyFourSevenOnRequest: true,
+  },
+  C: {
+    firstResponseMinutes: 4 * 60,
+    updateCadenceMinutes: 2 * BUSINESS_DAY_MINUTES,
+    resolutionMinutes: 5 * BUSINESS_DAY_MINUTES,
+    hours: 'business-hours',
+    twentyFourSevenOnRequest: false,
+  },
+};
+export const DEFAULT_RESPONSE_TABLES: Record<Exclude<ResponseTable, 'service'>, SlaPolicy> = {
+  vendor: DEFAULT_VENDOR_RESPONSE,
+  'microsoft-channel': DEFAULT_MICROSOFT_CHANNEL_RESPONSE,
+};

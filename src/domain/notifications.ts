@@ -20,6 +20,8 @@ export const NOTIFICATION_TYPES = [
   'escalation-overdue',
   'escalation-closed',
   'escalation-resolved',
+  'escalation-needs-info',
+  'escalation-withdrawn',
   'vendor-follow-up',
   'incident-resolved',
 ] as const;

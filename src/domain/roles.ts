@@ -4,6 +4,21 @@ export const ROLES = ['agent', 'escalation-team', 'it-admin', 'service-ops', 'au
 export const roleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof roleSchema>;
 
+/**
+ * Names the system records as actors of what it did itself (`caseflow`) or of what an outside
+ * party sent (the escalation targets). A principal named like one could pass for it on the
+ * record, so no principal may be (case-insensitively).
+ */
+export const SYSTEM_ACTOR_NAMES = [
+  'caseflow',
+  'service-ops',
+  'vendor',
+  'microsoft-channel',
+  'system',
+] as const;
+export const isSystemActorName = (name: string): boolean =>
+  (SYSTEM_ACTOR_NAMES as readonly string[]).includes(name.toLowerCase());
+
 /** An authenticated caller. `principal` is what workflows record as the actor. */
 export interface Principal {
   principal: string;
@@ -19,6 +34,8 @@ export const PERMISSIONS = {
   'case:read': ['agent', 'escalation-team', 'it-admin', 'auditor'],
   /** Working a case: assignment, severity, category, questions, notes, resolution, relayed requester answers. */
   'case:work': ['agent', 'escalation-team'],
+  /** Severity: agents set it; only an IT admin may lower a Sev A/B case to C (it opens the Sev C gate). */
+  'case:severity': ['agent', 'escalation-team', 'it-admin'],
   'elevation:request': ['escalation-team'],
   'elevation:read': ['agent', 'escalation-team', 'it-admin', 'auditor'],
   'elevation:decide': ['it-admin'],

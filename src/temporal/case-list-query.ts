@@ -37,7 +37,8 @@ const FILTER_ATTRIBUTES: Record<Exclude<keyof CaseListFilters, 'breached'>, stri
 /** A visibility query over support cases only, from filters that passed caseListFiltersSchema. */
 export function buildCaseListQuery(raw: CaseListFilters): string {
   const filters = caseListFiltersSchema.parse(raw);
-  const clauses = [`WorkflowType = 'supportCase'`];
+  // One row per case: the current run only, not the runs it continued as new from.
+  const clauses = [`WorkflowType = 'supportCase'`, `ExecutionStatus != 'ContinuedAsNew'`];
   for (const [key, attribute] of Object.entries(FILTER_ATTRIBUTES)) {
     const value = filters[key as keyof typeof FILTER_ATTRIBUTES];
     if (value !== undefined) clauses.push(`${attribute} = '${value}'`);

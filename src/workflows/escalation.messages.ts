@@ -47,7 +47,16 @@ export interface EscalationChange {
   status: EscalationStatus;
   message: string | null;
   externalReference: string | null;
+  /** What the receiving party asked for and when it closes; absent from escalations that predate it. */
+  needsInfo?: { message: string; atMs: number; closesAtMs: number } | null;
 }
 export const escalationChanged = defineSignal<[EscalationChange]>('escalationChanged');
+
+/**
+ * The owner withdraws the escalation: its case was resolved with `withdrawEscalation`, or ended.
+ * The escalation ends as `withdrawn`, and a party it was delivered to gets a signed
+ * `escalation-withdrawn` delivery.
+ */
+export const withdrawEscalation = defineSignal<[{ actor: string; reason: string }]>('withdrawEscalation');
 
 export const ESCALATION_REFUSED = 'EscalationRefused';

@@ -3,6 +3,8 @@ import {
   ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
+  isCancellation,
+  patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
@@ -10,11 +12,18 @@ import type { CaseActivities } from '../activities';
 import * as x from '../domain/escalation';
 import type { Notice } from '../domain/notifications';
 import * as m from './escalation.messages';
+import { childEnded } from './supportCase.messages';
 
 // The receiving party may be down for hours: delivery retries until it lands (idempotency key = id).
 const { deliverEscalation } = proxyActivities<CaseActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+// Telling a party its escalation was withdrawn: retried for a day, then recorded as not delivered.
+const { deliverEscalation: deliverWithdrawal } = proxyActivities<CaseActivities>({
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '24 hours',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 const { notify } = proxyActivities<CaseActivities>({
   startToCloseTimeout: '30 seconds',
@@ -29,8 +38,30 @@ const { notify } = proxyActivities<CaseActivities>({
 export async function escalation(
   input: m.EscalationInput,
 ): Promise<{ id: string; status: x.EscalationStatus }> {
+  try {
+    return await runEscalation(input);
+  } catch (err) {
+    // Its case stops waiting on it even when it fails (a case may have handed it over by
+    // continue-as-new and cannot await its result).
+    // A cancelled escalation cannot send anything more; its case maps the cancellation itself.
+    if (input.owner.kind === 'case' && !isCancellation(err)) {
+      await getExternalWorkflowHandle(input.owner.workflowId)
+        .signal(childEnded, {
+          kind: 'escalation',
+          id: input.id,
+          status: 'failed',
+          detail: err instanceof Error ? err.message : String(err),
+        })
+        .catch(() => undefined);
+    }
+    throw err;
+  }
+}
+
+async function runEscalation(input: m.EscalationInput): Promise<{ id: string; status: x.EscalationStatus }> {
   const { policy } = input;
-  let r = x.openEscalation(input, Date.now());
+  // Escalations filed before the gate followed the case keep the gate they were filed under.
+  let r = x.openEscalation(input, Date.now(), patched('gate-follows-case') ? 2 : 1);
   let changes = 0;
   let told: string | null = null;
   let inFlight = 0;
@@ -41,9 +72,13 @@ export async function escalation(
       .catch(() => undefined)
       .finally(() => inFlight--);
   };
-  /** The owner (case or incident) follows the escalation's status. */
+  // Escalations from before the case showed asks never told it about them.
+  let asksVisible: boolean | null = null;
+  const showAsks = () => (asksVisible ??= patched('needs-info-visible'));
+  /** The owner (case or incident) follows the escalation's status, and sees what is asked of it. */
   const tellOwner = () => {
-    const fingerprint = `${r.status}|${r.delivery?.externalReference ?? ''}|${r.resolution?.message ?? ''}`;
+    const ask = r.needsInfo !== null && showAsks() ? r.needsInfo : null;
+    const fingerprint = `${r.status}|${r.delivery?.externalReference ?? ''}|${r.resolution?.message ?? ''}${ask ? `|ask@${ask.atMs}` : asksVisible ? '|no-ask' : ''}`;
     if (fingerprint === told) return;
     told = fingerprint;
     const change: m.EscalationChange = {
@@ -52,6 +87,17 @@ export async function escalation(
       status: r.status,
       message: r.resolution?.message ?? null,
       externalReference: r.delivery?.externalReference ?? null,
+      ...(asksVisible
+        ? {
+            needsInfo: ask
+              ? {
+                  message: ask.message,
+                  atMs: ask.atMs,
+                  closesAtMs: x.needsInfoClosesAt(r, policy) ?? ask.atMs,
+                }
+              : null,
+          }
+        : {}),
     };
     inFlight++;
     void getExternalWorkflowHandle(r.owner.workflowId)
@@ -100,21 +146,36 @@ export async function escalation(
     (i) => x.decideCallback(r, i.target, i.callback),
     (i) => {
       const next = x.applyCallback(r, i.callback, Date.now());
-      update(
-        next,
-        next.status === 'resolved'
-          ? [
-              x.escalationNotice(
-                next,
-                'escalation-resolved',
-                'resolved',
-                `${r.target} resolved escalation ${r.id}: ${i.callback.message}`,
-                Date.now(),
-                'case-team',
-              ),
-            ]
-          : [],
-      );
+      const notices: Notice[] = [];
+      if (next.status === 'resolved') {
+        notices.push(
+          x.escalationNotice(
+            next,
+            'escalation-resolved',
+            'resolved',
+            `${r.target} resolved escalation ${r.id}: ${i.callback.message}`,
+            Date.now(),
+            'case-team',
+          ),
+        );
+      }
+      if (i.callback.kind === 'needs-info' && showAsks()) {
+        const closesAt = new Date(x.needsInfoClosesAt(next, policy) ?? Date.now()).toISOString();
+        const summary = `${r.target} needs information on escalation ${r.id} (closed at ${closesAt} unless answered): ${i.callback.message}`;
+        for (const audience of ['case-team', 'it-admins'] as const) {
+          notices.push(
+            x.escalationNotice(
+              next,
+              'escalation-needs-info',
+              `needs-info@${Date.now()}:${audience}`,
+              summary,
+              Date.now(),
+              audience,
+            ),
+          );
+        }
+      }
+      update(next, notices);
     },
   );
   handle(
@@ -122,6 +183,20 @@ export async function escalation(
     () => x.decideAnswer(r),
     (i) => update(x.answered(r, i.actor, i.message, Date.now())),
   );
+
+  setHandler(m.withdrawEscalation, ({ actor, reason }) => {
+    if (x.escalationIsOver(r.status)) return;
+    update(x.withdraw(r, actor, reason, Date.now()), [
+      x.escalationNotice(
+        r,
+        'escalation-withdrawn',
+        'withdrawn',
+        `Escalation ${r.id} to ${r.target} withdrawn: ${reason}`,
+        Date.now(),
+        'case-team',
+      ),
+    ]);
+  });
 
   tellOwner();
   for (;;) {
@@ -160,6 +235,19 @@ export async function escalation(
     const wake = x.nextEscalationWake(r, policy, Date.now());
     if (wake === null) await condition(() => changes !== seen);
     else await condition(() => changes !== seen, Math.max(1, wake - Date.now()));
+  }
+  if (r.status === 'withdrawn' && r.delivery !== null) {
+    // The party has it: tell it the escalation is withdrawn, signed like the escalation itself.
+    const told = await deliverWithdrawal({
+      escalationId: r.id,
+      target: r.target,
+      event: 'escalation-withdrawn',
+      payload: { owner: r.owner.kind, ownerId: r.owner.id, reason: r.log.at(-1)?.reason ?? null },
+    }).catch((err: unknown) => ({
+      failure: err instanceof ActivityFailure && err.cause ? err.cause.message : String(err),
+    }));
+    if ('failure' in told) update(x.withdrawalUndelivered(r, told.failure, Date.now()));
+    else update(x.withdrawalDelivered(r, told.deliveredTo, Date.now()));
   }
   await condition(() => inFlight === 0);
   return { id: r.id, status: r.status };

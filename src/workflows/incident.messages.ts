@@ -13,6 +13,8 @@ export interface IncidentInput {
   openedBy: string;
   contact: string;
   policy: CasePolicy;
+  /** Hash of the creating request: a reused Idempotency-Key with another body is refused. */
+  requestFingerprint?: string;
 }
 
 export interface IncidentView {
@@ -26,6 +28,7 @@ export interface IncidentView {
   escalationId: string | null;
   escalationStatus: string | null;
   resolution: string | null;
+  requestFingerprint: string | null;
   log: { at: string; type: string; actor: string; reason: string | null; text: string }[];
 }
 

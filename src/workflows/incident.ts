@@ -1,9 +1,13 @@
 import {
   ApplicationFailure,
+  CancelledFailure,
+  ChildWorkflowFailure,
   condition,
   getExternalWorkflowHandle,
   setHandler,
   startChild,
+  TerminatedFailure,
+  TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
 import { escalationPolicyOf } from '../domain/case-policy';
@@ -32,6 +36,7 @@ export async function incident(
     escalationId: null,
     escalationStatus: null,
     resolution: null,
+    requestFingerprint: input.requestFingerprint ?? null,
     log: [
       {
         at: iso(),
@@ -83,6 +88,20 @@ export async function incident(
       },
     },
   );
+  /** The escalation is over (by its rules, or its workflow failed, was terminated or cancelled). */
+  const escalationOver = (status: string, message: string | null) => {
+    if (state.status !== 'open') return;
+    state.status = status === 'resolved' ? 'resolved' : 'closed';
+    state.resolution = message ?? `escalation ${status}`;
+    for (const caseId of state.caseIds) {
+      toCase(caseId, () =>
+        getExternalWorkflowHandle(caseWorkflowId(caseId)).signal(incidentResolved, {
+          incidentId: state.id,
+          message: state.resolution ?? '',
+        }),
+      );
+    }
+  };
   setHandler(escalationChanged, (change) => {
     state.escalationStatus = change.status;
     state.log.push({
@@ -92,24 +111,14 @@ export async function incident(
       reason: null,
       text: `Escalation ${change.escalationId} is ${change.status}.`,
     });
-    if (!escalationIsOver(change.status)) return;
-    state.status = change.status === 'resolved' ? 'resolved' : 'closed';
-    state.resolution = change.message ?? `escalation ${change.status}`;
-    for (const caseId of state.caseIds) {
-      toCase(caseId, () =>
-        getExternalWorkflowHandle(caseWorkflowId(caseId)).signal(incidentResolved, {
-          incidentId: state.id,
-          message: state.resolution ?? '',
-        }),
-      );
-    }
+    if (escalationIsOver(change.status)) escalationOver(change.status, change.message);
   });
 
   link(input.caseIds, input.openedBy);
   const owner = { kind: 'incident' as const, id: input.id, workflowId: workflowInfo().workflowId };
   state.escalationId = escalationApiId(input.id, 1);
   // One escalation for the whole incident, filed by the IT admin who opened it (no further gate).
-  await startChild(escalation, {
+  const child = await startChild(escalation, {
     workflowId: escalationWorkflowId(owner, 1),
     parentClosePolicy: 'REQUEST_CANCEL',
     args: [
@@ -118,6 +127,7 @@ export async function incident(
         owner,
         target: 'service-ops',
         severity: input.severity,
+        caseSeverity: input.severity,
         request: {
           requestType: 'incident',
           category: 'devices',
@@ -134,6 +144,30 @@ export async function incident(
       },
     ],
   });
+  // Its escalation may also end without telling (failed, terminated, cancelled): await its result.
+  void child.result().then(
+    (result) => escalationOver(result.status, null),
+    (err: unknown) => {
+      const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
+      const how =
+        cause instanceof TerminatedFailure
+          ? 'terminated'
+          : cause instanceof CancelledFailure
+            ? 'cancelled'
+            : cause instanceof TimeoutFailure
+              ? 'timed-out'
+              : 'failed';
+      state.escalationStatus = how;
+      state.log.push({
+        at: iso(),
+        type: 'escalation-changed',
+        actor: 'caseflow',
+        reason: cause instanceof Error ? cause.message : null,
+        text: `Escalation ${state.escalationId ?? ''} ended: ${how}.`,
+      });
+      escalationOver(how, `the escalation ${how}`);
+    },
+  );
   await condition(() => state.status !== 'open');
   await condition(() => signalsInFlight === 0);
   return { id: state.id, status: state.status };

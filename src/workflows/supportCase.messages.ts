@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CaseView, NewCase } from '../domain/case';
+import type { CaseLogPage, CaseUpdateView, CaseView, NewCase } from '../domain/case';
 import type { CaseCommand, CaseFact, CaseRecord } from '../domain/case-lifecycle';
 import type { CasePolicy } from '../domain/case-policy';
 import type { ElevationRequest } from '../domain/elevation';
@@ -7,6 +7,9 @@ import type { EscalationRequest } from '../domain/escalation';
 
 /** Every support case is one workflow with this ID, so the case id alone finds its history. */
 export const caseWorkflowId = (caseId: string): string => `case:${caseId}`;
+
+/** Memo field with the case's creation time; every run carries it over, so lists show it. */
+export const CREATED_AT_MEMO = 'caseCreatedAt';
 
 export interface SupportCaseInput extends NewCase {
   policy: CasePolicy;
@@ -33,16 +36,20 @@ export type ReopenInput = CommandInput<'reopen'>;
 export type RequesterReplyInput = FactInput<'requester-replied'>;
 export type RequesterConfirmationInput = FactInput<'requester-confirmed'>;
 
+/** The case with the most recent entries of its log. */
 export const getCase = defineQuery<CaseView>('getCase');
+/** A page of the current run's log; `cursor` is where the previous page ended. */
+export const getLog = defineQuery<CaseLogPage, [{ cursor: number; limit: number }]>('getLog');
 
-// Agent commands: updates, so an invalid one is rejected with a reason instead of ignored.
-export const assign = defineUpdate<CaseView, [AssignInput]>('assign');
-export const changeSeverity = defineUpdate<CaseView, [ChangeSeverityInput]>('changeSeverity');
-export const overrideCategory = defineUpdate<CaseView, [OverrideCategoryInput]>('overrideCategory');
-export const requestInfo = defineUpdate<CaseView, [RequestInfoInput]>('requestInfo');
-export const addNote = defineUpdate<CaseView, [AddNoteInput]>('addNote');
-export const resolve = defineUpdate<CaseView, [ResolveInput]>('resolve');
-export const reopen = defineUpdate<CaseView, [ReopenInput]>('reopen');
+// Agent commands: updates, so an invalid one is rejected with a reason instead of ignored. They
+// return the case without its log: update results are stored in the history.
+export const assign = defineUpdate<CaseUpdateView, [AssignInput]>('assign');
+export const changeSeverity = defineUpdate<CaseUpdateView, [ChangeSeverityInput]>('changeSeverity');
+export const overrideCategory = defineUpdate<CaseUpdateView, [OverrideCategoryInput]>('overrideCategory');
+export const requestInfo = defineUpdate<CaseUpdateView, [RequestInfoInput]>('requestInfo');
+export const addNote = defineUpdate<CaseUpdateView, [AddNoteInput]>('addNote');
+export const resolve = defineUpdate<CaseUpdateView, [ResolveInput]>('resolve');
+export const reopen = defineUpdate<CaseUpdateView, [ReopenInput]>('reopen');
 
 /** JIT elevation on the case's device (escalation team); the elevation runs as a child workflow. */
 export const requestElevation = defineUpdate<
@@ -52,6 +59,8 @@ export const requestElevation = defineUpdate<
 export interface RequestElevationInput {
   actor: string;
   request: ElevationRequest;
+  /** From the client's Idempotency-Key: a retry returns the elevation the first request started. */
+  requestKey?: { key: string; fingerprint: string };
 }
 /** An IT admin's post-incident review of a break-glass grant; the case cannot close without it. */
 export const reviewBreakGlass = defineUpdate<
@@ -73,9 +82,28 @@ export interface FileEscalationInput {
 export const linkIncident = defineSignal<[{ incidentId: string; actor: string }]>('linkIncident');
 export const incidentResolved = defineSignal<[{ incidentId: string; message: string }]>('incidentResolved');
 
+/**
+ * A child (elevation or escalation) tells its case that it ended, and how. The case also awaits
+ * the result of every child it started itself; this signal covers children handed over from an
+ * earlier run by continue-as-new, whose results the new run cannot await. Sent once, as the
+ * child's last step; repeats and signals for children already over change nothing.
+ */
+export const childEnded = defineSignal<[ChildEndedInput]>('childEnded');
+export interface ChildEndedInput {
+  kind: 'elevation' | 'escalation';
+  /** The API id of the child (`<case id>.<n>` or `<case id>.x<n>`). */
+  id: string;
+  /** Its final status, or failed when it ended by an error. */
+  status: string;
+  detail?: string;
+}
+
 // Facts from the requester (relayed by the helpdesk): signals, always recorded.
 export const requesterReplied = defineSignal<[RequesterReplyInput]>('requesterReplied');
 export const requesterConfirmed = defineSignal<[RequesterConfirmationInput]>('requesterConfirmed');
+
+/** An Idempotency-Key already used for a different request (the API answers 422). */
+export const IDEMPOTENCY_KEY_REUSED = 'IdempotencyKeyReused';
 
 /** The failure type an update validator uses for a command the case's state does not allow. */
 export const INVALID_COMMAND = 'InvalidCaseCommand';

@@ -1,20 +1,24 @@
 import {
   allHandlersFinished,
   ApplicationFailure,
+  CancelledFailure,
+  ChildWorkflowFailure,
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   patched,
   proxySinks,
   getExternalWorkflowHandle,
   proxyActivities,
   startChild,
   setHandler,
+  TerminatedFailure,
+  TimeoutFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { CaseActivities } from '../activities';
-import type { CaseView } from '../domain/case';
+import type { CaseUpdateView, CaseView } from '../domain/case';
 import {
   advance,
   applyClassification,
@@ -25,18 +29,27 @@ import {
   breakGlassReviewed,
   type CaseNotice,
   type CaseRecord,
+  caseEscalationIsOver,
+  type CaseEscalationStatus,
+  caseUpdateView,
   caseView,
+  type ChildEnding,
   decide,
   decideBreakGlassReview,
   decideElevationRequest,
   decideEscalationFiling,
+  escalationEnded,
   escalationRequested,
   escalationStatusChanged,
+  escalationsToWithdraw,
+  elevationIsOpen,
+  handOverSummary,
+  logPage,
   incidentLinked,
   incidentResolved,
-  openEscalationOf,
   type Decision,
   elevationFinished,
+  elevationForKey,
   elevationStarted,
   isFinished,
   nextElevationId,
@@ -44,16 +57,21 @@ import {
   openCase,
   type Outcome,
   recordDelivery,
-  continuedAsNew,
+  SYSTEM_ACTOR,
 } from '../domain/case-lifecycle';
-import { escalationPolicyOf } from '../domain/case-policy';
+import { DEFAULT_CASE_POLICY, escalationPolicyOf } from '../domain/case-policy';
 import { openElevation } from '../domain/elevation';
 import { caseSearchAttributes, elevationSearchAttributes } from '../temporal/search-attributes';
 import { elevation } from './elevation';
 import { elevationLease } from './elevation-lease';
 import { caseEnded, elevationWorkflowId } from './elevation.messages';
 import { escalation } from './escalation';
-import { escalationApiId, escalationChanged, escalationWorkflowId } from './escalation.messages';
+import {
+  escalationApiId,
+  escalationChanged,
+  escalationWorkflowId,
+  withdrawEscalation,
+} from './escalation.messages';
 import { archiverWorkflowId, caseArchiver } from './archive';
 import type { CaseAuditSinks } from './audit-sinks';
 import * as m from './supportCase.messages';
@@ -74,12 +92,27 @@ const { caseAudit } = proxySinks<CaseAuditSinks>();
 
 /** One support case, from first contact to closure; its history is the case's record. */
 export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportCaseResult> {
+  // Everything a handler touches is declared before the first setHandler: a message that arrives
+  // with the run's first workflow task (a fresh case, or right after continue-as-new) is handled
+  // as soon as its handler is set, before the rest of this function has run.
   const { policy } = input;
   let record: CaseRecord = input.resume ?? openCase(input, Date.now());
   let changes = 0;
   let notificationsInFlight = 0;
   let published = '';
+  /** Messages handled in this run, and the bytes their inputs and results add to its history. */
+  let actions = 0;
+  let messageBytes = 0;
+  const counted = <T>(input: unknown, result?: T): T | undefined => {
+    actions++;
+    messageBytes +=
+      JSON.stringify(input ?? null).length + (result === undefined ? 0 : JSON.stringify(result).length);
+    return result;
+  };
+  /** Set while handing over to a new run: no new children start then. */
+  let draining = false;
   const endSignalled = new Set<string>();
+  const withdrawSignalled = new Set<string>();
 
   const publish = () => {
     const attributes = caseSearchAttributes(record);
@@ -105,6 +138,34 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
       .catch(() => undefined);
   };
 
+  /** Once the case is resolved or over, every elevation still open must end (and rotate). */
+  const endElevationsIfDone = () => {
+    if (record.status !== 'resolved' && !isFinished(record.status)) return;
+    for (const e of activeElevations(record)) {
+      if (endSignalled.has(e.id)) continue;
+      endSignalled.add(e.id);
+      void getExternalWorkflowHandle(e.workflowId)
+        .signal(caseEnded, { reason: `the case was ${record.status}` })
+        .catch(() => undefined);
+    }
+  };
+
+  /** Escalations the case withdrew, or that are still open when it ends, are told to withdraw. */
+  const withdrawEscalations = () => {
+    for (const e of escalationsToWithdraw(record)) {
+      if (withdrawSignalled.has(e.id)) continue;
+      // Cases closed before this rule left an open escalation to the parent-close policy.
+      if (e.withdrawalRequested !== true && !patched('withdraw-on-close')) continue;
+      withdrawSignalled.add(e.id);
+      void getExternalWorkflowHandle(e.workflowId)
+        .signal(withdrawEscalation, {
+          actor: SYSTEM_ACTOR,
+          reason: e.withdrawalRequested === true ? 'withdrawn by the case' : `the case was ${record.status}`,
+        })
+        .catch(() => undefined);
+    }
+  };
+
   const apply = (outcome: Outcome) => {
     record = outcome.record;
     changes++;
@@ -112,9 +173,15 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
     outcome.notices.forEach(send);
     publish();
     endElevationsIfDone();
+    withdrawEscalations();
+  };
+  /** For facts that may change nothing (a child's end already known): no change, no wake-up. */
+  const applyIfChanged = (next: CaseRecord) => {
+    if (next !== record) apply({ record: next, notices: [] });
   };
 
   const view = (): CaseView => caseView(record, policy, Date.now());
+  const updateView = (): CaseUpdateView => caseUpdateView(record, policy, Date.now());
   const reject = (decision: Decision) => {
     if (!decision.ok) {
       throw ApplicationFailure.create({
@@ -124,28 +191,45 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
       });
     }
   };
-  setHandler(m.getCase, view);
+  /** New children wait while the case hands over to its next run (a moment). */
+  const refuseWhileDraining = () =>
+    reject(
+      draining
+        ? { ok: false, reason: 'The case is handing over to a new workflow run; try again in a moment.' }
+        : { ok: true },
+    );
 
-  const handleCommand = <I>(update: UpdateDefinition<CaseView, [I]>, toCommand: (i: I) => CaseCommand) =>
+  /** How a child's workflow ended when it did not return: failed, terminated, cancelled, timed out. */
+  const endingOf = (err: unknown): { ending: ChildEnding; detail: string } => {
+    const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    if (cause instanceof TerminatedFailure) return { ending: 'terminated', detail };
+    if (cause instanceof CancelledFailure) return { ending: 'cancelled', detail };
+    if (cause instanceof TimeoutFailure) return { ending: 'timed-out', detail };
+    return { ending: 'failed', detail };
+  };
+  const elevationEnded = (elevationId: string, outcome: string) => {
+    if (elevationIsOpen(record, elevationId))
+      apply({ record: elevationFinished(record, elevationId, outcome, Date.now()), notices: [] });
+  };
+  const escalationOver = (escalationId: string, status: CaseEscalationStatus, detail: string | null) =>
+    applyIfChanged(escalationEnded(record, escalationId, status, detail, Date.now()));
+
+  const handleCommand = <I>(
+    update: UpdateDefinition<CaseUpdateView, [I]>,
+    toCommand: (i: I) => CaseCommand,
+  ) =>
     setHandler(
       update,
       (i: I) => {
         apply(applyCommand(record, toCommand(i), Date.now()));
-        return view();
+        return counted(i, updateView()) as CaseUpdateView;
       },
-      {
-        validator: (i: I) => {
-          const decision = decide(record, toCommand(i));
-          if (!decision.ok) {
-            throw ApplicationFailure.create({
-              type: m.INVALID_COMMAND,
-              message: decision.reason,
-              nonRetryable: true,
-            });
-          }
-        },
-      },
+      { validator: (i: I) => reject(decide(record, toCommand(i))) },
     );
+
+  setHandler(m.getCase, view);
+  setHandler(m.getLog, ({ cursor, limit }) => logPage(record, cursor, limit));
   handleCommand(m.assign, (i) => ({ type: 'assign', ...i }));
   handleCommand(m.changeSeverity, (i) => ({ type: 'change-severity', ...i }));
   handleCommand(m.overrideCategory, (i) => ({ type: 'override-category', ...i }));
@@ -153,10 +237,16 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   handleCommand(m.addNote, (i) => ({ type: 'add-note', ...i }));
   handleCommand(m.resolve, (i) => ({ type: 'resolve', ...i }));
   handleCommand(m.reopen, (i) => ({ type: 'reopen', ...i }));
-  // JIT elevations: child workflows, so none outlives the case.
+
+  // JIT elevations: child workflows, so none outlives the case. The case awaits each one's result;
+  // it does not continue as new while one is open (they last hours at most).
   setHandler(
     m.requestElevation,
-    async ({ actor, request }) => {
+    async ({ actor, request, requestKey }) => {
+      counted(request);
+      const earlier = elevationForKey(record, requestKey);
+      if (earlier && 'same' in earlier)
+        return { elevationId: earlier.same.id, workflowId: earlier.same.workflowId };
       const elevationId = nextElevationId(record);
       const n = record.elevations.length + 1;
       const workflowId = elevationWorkflowId(record.id, n);
@@ -177,6 +267,7 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
             requestedBy: actor,
             breakGlass: request.breakGlass !== undefined,
             reason: request.planOfAction,
+            ...(requestKey ? { requestKey } : {}),
           },
           Date.now(),
         ),
@@ -188,34 +279,50 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
         parentClosePolicy: 'REQUEST_CANCEL' as const,
         typedSearchAttributes: elevationSearchAttributes(openElevation(elevationInput, Date.now())),
       };
-      // Elevations became leases on the device's account owner; cases from before keep the old child.
-      const child = patched('elevation-device-leases')
-        ? await startChild(elevationLease, childOptions)
-        : await startChild(elevation, childOptions);
+      let child;
+      try {
+        // Elevations became leases on the device's account owner; cases from before keep the old child.
+        child = patched('elevation-device-leases')
+          ? await startChild(elevationLease, childOptions)
+          : await startChild(elevation, childOptions);
+      } catch (err) {
+        elevationEnded(elevationId, `failed to start: ${endingOf(err).detail}`);
+        throw ApplicationFailure.create({
+          type: m.INVALID_COMMAND,
+          message: `The elevation could not start.`,
+          nonRetryable: true,
+        });
+      }
       void child.result().then(
-        (result) =>
-          apply({ record: elevationFinished(record, elevationId, result.status, Date.now()), notices: [] }),
-        (err: unknown) =>
-          apply({
-            record: elevationFinished(
-              record,
-              elevationId,
-              `failed: ${err instanceof Error ? err.message : String(err)}`,
-              Date.now(),
-            ),
-            notices: [],
-          }),
+        (result) => elevationEnded(elevationId, result.status),
+        (err: unknown) => {
+          const { ending, detail } = endingOf(err);
+          elevationEnded(elevationId, ending === 'failed' ? `failed: ${detail}` : ending);
+        },
       );
       return { elevationId, workflowId };
     },
     {
-      validator: ({ request }: m.RequestElevationInput) =>
-        reject(decideElevationRequest(record, request, policy.elevation)),
+      validator: ({ request, requestKey }: m.RequestElevationInput) => {
+        const earlier = elevationForKey(record, requestKey);
+        if (earlier && 'conflict' in earlier) {
+          throw ApplicationFailure.create({
+            type: m.IDEMPOTENCY_KEY_REUSED,
+            message: 'This Idempotency-Key was already used with a different request.',
+            nonRetryable: true,
+          });
+        }
+        // A retry of a request that was accepted gets its elevation back, whatever the case is now.
+        if (earlier) return;
+        refuseWhileDraining();
+        reject(decideElevationRequest(record, request, policy.elevation));
+      },
     },
   );
   setHandler(
     m.reviewBreakGlass,
     ({ actor, elevationId, findings }) => {
+      counted(findings);
       apply({ record: breakGlassReviewed(record, elevationId, actor, findings, Date.now()), notices: [] });
       return view();
     },
@@ -225,76 +332,122 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
     },
   );
 
-  // Escalations: child workflows too; each reports its status back with a signal.
+  // Escalations: child workflows too. Each reports its status with a signal; the case also awaits
+  // its result, so a failed, terminated or cancelled one ends on the record too.
   setHandler(
     m.fileEscalation,
     async ({ actor, actorIsAdmin, request }: m.FileEscalationInput) => {
+      counted(request);
       const n = record.escalations.length + 1;
       const escalationId = escalationApiId(record.id, n);
       const owner = { kind: 'case' as const, id: record.id, workflowId: workflowInfo().workflowId };
       const workflowId = escalationWorkflowId(owner, n);
       const target = request.target ?? record.route.target ?? 'service-ops';
+      // Escalations last weeks: they survive continue-as-new and are handed to the next run (the
+      // case withdraws them explicitly when it ends). Those started earlier were tied to the run.
+      const handOver = patched('durable-children');
+      const requested = escalationRequested(
+        record,
+        { id: escalationId, workflowId, target, actor, reason: request.reason ?? null },
+        Date.now(),
+      );
       apply({
-        record: escalationRequested(
-          record,
-          { id: escalationId, workflowId, target, actor, reason: request.reason ?? null },
-          Date.now(),
-        ),
+        record: handOver
+          ? {
+              ...requested,
+              escalations: requested.escalations.map((e) =>
+                e.id === escalationId ? { ...e, survivesHandOver: true } : e,
+              ),
+            }
+          : requested,
         notices: [],
       });
-      await startChild(escalation, {
-        workflowId,
-        parentClosePolicy: 'REQUEST_CANCEL',
-        args: [
-          {
-            id: escalationId,
-            owner,
-            target,
-            severity: request.severity ?? record.severity,
-            request,
-            adminContact: policy.escalation.adminContacts[request.category] ?? '',
-            filedBy: actor,
-            filerIsAdmin: actorIsAdmin,
-            policy: escalationPolicyOf(policy),
-          },
-        ],
-      });
+      let child;
+      try {
+        child = await startChild(escalation, {
+          workflowId,
+          parentClosePolicy: handOver ? 'ABANDON' : 'REQUEST_CANCEL',
+          args: [
+            {
+              id: escalationId,
+              owner,
+              target,
+              severity: request.severity ?? record.severity,
+              // The gate follows the case, whatever severity is typed on the escalation.
+              caseSeverity: record.severity,
+              request,
+              adminContact: policy.escalation.adminContacts[request.category] ?? '',
+              filedBy: actor,
+              filerIsAdmin: actorIsAdmin,
+              policy: escalationPolicyOf(policy),
+            },
+          ],
+        });
+      } catch (err) {
+        escalationOver(escalationId, 'failed', `failed to start: ${endingOf(err).detail}`);
+        throw ApplicationFailure.create({
+          type: m.INVALID_COMMAND,
+          message: `The escalation could not start.`,
+          nonRetryable: true,
+        });
+      }
+      void child.result().then(
+        (result) => escalationOver(escalationId, result.status, null),
+        (err: unknown) => {
+          const { ending, detail } = endingOf(err);
+          escalationOver(escalationId, ending, detail);
+        },
+      );
       return { escalationId, workflowId };
     },
     {
-      validator: ({ request }: m.FileEscalationInput) =>
-        reject(decideEscalationFiling(record, request, escalationPolicyOf(policy))),
+      validator: ({ request, actorIsAdmin }: m.FileEscalationInput) => {
+        refuseWhileDraining();
+        reject(
+          decideEscalationFiling(
+            record,
+            request,
+            escalationPolicyOf(policy),
+            actorIsAdmin ? 'it-admin' : 'escalation-team',
+          ),
+        );
+      },
     },
   );
-  setHandler(escalationChanged, (change) =>
-    apply({ record: escalationStatusChanged(record, change, Date.now()), notices: [] }),
-  );
-  setHandler(m.linkIncident, ({ incidentId, actor }) =>
-    apply({ record: incidentLinked(record, incidentId, actor, Date.now()), notices: [] }),
-  );
-  setHandler(m.incidentResolved, ({ incidentId, message }) =>
-    apply(incidentResolved(record, incidentId, message, Date.now())),
-  );
+  setHandler(escalationChanged, (change) => {
+    counted(change);
+    // Always applied, even when nothing changed: cases have woken on every such signal since the
+    // start, and their histories replay only if they still do.
+    apply({ record: escalationStatusChanged(record, change, Date.now()), notices: [] });
+  });
+  // Children handed over from an earlier run cannot be awaited: they say when they end.
+  setHandler(m.childEnded, ({ kind, id, status, detail }) => {
+    counted(detail);
+    if (kind === 'elevation') elevationEnded(id, detail ? `${status}: ${detail}` : status);
+    else escalationOver(id, status as CaseEscalationStatus, detail ?? null);
+  });
+  setHandler(m.linkIncident, ({ incidentId, actor }) => {
+    counted(incidentId);
+    apply({ record: incidentLinked(record, incidentId, actor, Date.now()), notices: [] });
+  });
+  setHandler(m.incidentResolved, ({ incidentId, message }) => {
+    counted(message);
+    apply(incidentResolved(record, incidentId, message, Date.now()));
+  });
+  setHandler(m.requesterReplied, (i) => {
+    counted(i);
+    apply(applyFact(record, { type: 'requester-replied', ...i }, Date.now()));
+  });
+  setHandler(m.requesterConfirmed, (i) => {
+    counted(i);
+    apply(applyFact(record, { type: 'requester-confirmed', ...i }, Date.now()));
+  });
 
-  /** Once the case is resolved or over, every elevation still open must end (and rotate). */
-  // A declaration, hoisted: a handler may run while setHandler delivers a buffered message.
-  function endElevationsIfDone() {
-    if (record.status !== 'resolved' && !isFinished(record.status)) return;
-    for (const e of activeElevations(record)) {
-      if (endSignalled.has(e.id)) continue;
-      endSignalled.add(e.id);
-      void getExternalWorkflowHandle(e.workflowId)
-        .signal(caseEnded, { reason: `the case was ${record.status}` })
-        .catch(() => undefined);
-    }
-  }
-
-  setHandler(m.requesterReplied, (i) =>
-    apply(applyFact(record, { type: 'requester-replied', ...i }, Date.now())),
-  );
-  setHandler(m.requesterConfirmed, (i) =>
-    apply(applyFact(record, { type: 'requester-confirmed', ...i }, Date.now())),
-  );
+  /** Every open escalation may be handed to the next run (none is tied to this one). */
+  const escalationsMayHandOver = () =>
+    record.escalations.every((e) => caseEscalationIsOver(e.status) || e.survivesHandOver === true);
+  const mayHandOver = () =>
+    !isFinished(record.status) && activeElevations(record).length === 0 && escalationsMayHandOver();
 
   publish();
   caseAudit.state(view());
@@ -311,14 +464,20 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
     const due = advance(record, policy, Date.now());
     if (due.record !== record) apply(due);
     if (isFinished(record.status)) break;
-    // Child elevations belong to this run: hand over only when none is open.
-    if (
-      historyIsLong(policy.continueAsNewAfterEvents) &&
-      activeElevations(record).length === 0 &&
-      !openEscalationOf(record)
-    ) {
+    if (historyIsLong(policy, actions, messageBytes) && mayHandOver()) {
+      // Drain: no new children, every handler and notification done; then look again, since a
+      // child may have been asked for just before the drain began.
+      draining = true;
       await condition(() => allHandlersFinished() && notificationsInFlight === 0);
-      return continueAsNew<typeof supportCase>({ ...input, resume: continuedAsNew(record, Date.now()) });
+      if (mayHandOver()) {
+        // The memo (the case's creation time) goes along, so lists keep showing it.
+        return makeContinueAsNewFunc<typeof supportCase>({ memo: workflowInfo().memo })({
+          ...input,
+          resume: handOverSummary(record, policy, Date.now()),
+        });
+      }
+      draining = false;
+      continue;
     }
     const seen = changes;
     const wakeAt = nextWakeAt(record, policy, Date.now());
@@ -343,7 +502,18 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   return { id: record.id, status: record.status };
 }
 
-function historyIsLong(limit: number): boolean {
+/**
+ * Whether this run's history is long enough to hand over. The event count bounds its length; the
+ * actions and the history size bound its size (update results are stored in it). Runs from
+ * before the size bounds continued only on the event count.
+ */
+function historyIsLong(policy: m.SupportCaseInput['policy'], actions: number, messageBytes: number): boolean {
   const info = workflowInfo();
-  return info.continueAsNewSuggested || info.historyLength >= limit;
+  if (info.continueAsNewSuggested || info.historyLength >= policy.continueAsNewAfterEvents) return true;
+  const maxActions = policy.continueAsNewAfterActions ?? DEFAULT_CASE_POLICY.continueAsNewAfterActions;
+  const maxBytes = policy.continueAsNewAfterBytes ?? DEFAULT_CASE_POLICY.continueAsNewAfterBytes;
+  // The server's own count of the history size, or ours of what messages added (a server that
+  // does not report it, such as the time-skipping test server).
+  const bytes = Math.max(info.historySize, messageBytes);
+  return (actions >= maxActions || bytes >= maxBytes) && patched('bounded-history');
 }

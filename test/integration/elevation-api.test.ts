@@ -239,6 +239,35 @@ describe('JIT elevation over HTTP', () => {
     expect(changes.map((c) => c.reason)).toEqual(['grant', 'rotate']);
   });
 
+  it('returns the same elevation for a retried request with an Idempotency-Key, and 422 for another body', async () => {
+    const c = await openTriagedCase();
+    const path = `/v1/cases/${c.id}/elevations`;
+    const post = async (body: unknown, key: string) => {
+      const res = await api.request(path, {
+        token: api.as.escalation!.token,
+        body,
+        headers: { 'idempotency-key': key },
+      });
+      const text = await res.text();
+      seen.push({ path, text });
+      return { status: res.status, json: JSON.parse(text) };
+    };
+    const key = `retry-${randomUUID()}`;
+    const first = await post(elevationRequest(c.device.serial), key);
+    expect(first.status).toBe(201);
+    const again = await post(elevationRequest(c.device.serial), key);
+    expect(again.status).toBe(201);
+    expect(again.json.id).toBe(first.json.id);
+    const other = await post(elevationRequest(c.device.serial, ['elevate-troubleshooter']), key);
+    expect(other.status).toBe(422);
+    expect(other.json.detail).toMatch(/already used with a different request/);
+    const kase = (await call(`/v1/cases/${c.id}`, api.as.agent!.token)).json as CaseView;
+    expect(kase.elevations).toHaveLength(1);
+    // Without a key, a second request is a second elevation.
+    const second = await call(path, api.as.escalation!.token, elevationRequest(c.device.serial));
+    expect(second.json.id).not.toBe(first.json.id);
+  });
+
   it('refuses separation-of-duties violations even for someone holding both roles', async () => {
     const c = await openTriagedCase();
     const requested = await call(

@@ -322,7 +322,8 @@ describe('escalations over HTTP, delivered to real parties', () => {
     );
     expect(filed.status).toBe(201);
     const escalationId = (filed.json as EscalationView).id;
-    expect(filed.json).toMatchObject({ target: 'vendor', status: 'filed', gate: 'escalation-team-sev-c' });
+    // Hardware goes directly to the vendor: not the service's Sev C gate.
+    expect(filed.json).toMatchObject({ target: 'vendor', status: 'filed', gate: 'vendor-direct' });
 
     // The hand-off is filed, and the case waits on the vendor, while delivery is still retrying.
     await expect

@@ -5,7 +5,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { testServerPath } from '../../scripts/tools';
 import { type ActivityDeps, createActivities } from '../../src/activities';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
-import { LIVE_SINKS, WORKFLOWS_PATH } from '../../src/worker';
+import { LIVE_SINKS, WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
 
 let runtimeInstalled = false;
 

@@ -59,3 +59,14 @@ describe('idempotency keys', () => {
     expect(caseIdForKey('alice', 'key-0002')).not.toBe(id);
   });
 });
+
+describe('system actor names', () => {
+  it.each(['caseflow', 'CaseFlow', 'service-ops', 'vendor', 'microsoft-channel', 'system'])(
+    'refuses a principal named %s, which the record uses for the system or a party',
+    (principal) => {
+      expect(() => parseKeys([{ principal, roles: ['agent'], keySha256: 'a'.repeat(64) }], 'f')).toThrow(
+        /system records as its own actor/,
+      );
+    },
+  );
+});

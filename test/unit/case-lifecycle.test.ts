@@ -23,6 +23,7 @@ import {
   elevationStarted,
   nextWakeAt,
   openCase,
+  elevationForKey,
   recordDelivery,
   SYSTEM_ACTOR,
 } from '../../src/domain/case-lifecycle';
@@ -471,7 +472,20 @@ describe('decide', () => {
       reasonOf(decide(openB24(), { type: 'change-severity', actor: LEAD, severity: 'B', reason: 'same' })),
     ).toBe('The case is already Sev B.');
     expect(
+      decide(openB24(), { type: 'change-severity', actor: LEAD, severity: 'A', reason: 'more users' }).ok,
+    ).toBe(true);
+    // Lowering B to C opens the Sev C gate: only an IT admin may.
+    expect(
       decide(openB24(), { type: 'change-severity', actor: LEAD, severity: 'C', reason: 'minor' }).ok,
+    ).toBe(false);
+    expect(
+      decide(openB24(), {
+        type: 'change-severity',
+        actor: 'admin-1',
+        severity: 'C',
+        reason: 'minor',
+        actorIsAdmin: true,
+      }).ok,
     ).toBe(true);
   });
 
@@ -1696,5 +1710,32 @@ describe('recordDelivery and continuedAsNew', () => {
       },
     ]);
     expect({ ...after, log: before.log, updatedAt: before.updatedAt }).toEqual(before);
+  });
+});
+
+describe('elevationForKey: a retried elevation request', () => {
+  const kase = (): CaseRecord =>
+    elevationStarted(
+      openCase(newCase(), T0),
+      {
+        id: 'c.1',
+        workflowId: 'case:c:elevation:1',
+        requestedBy: 'esc-1',
+        breakGlass: false,
+        reason: 'plan',
+        requestKey: { key: 'esc-1\nk-123456', fingerprint: 'f1' },
+      },
+      T0,
+    );
+
+  it('finds the elevation of the same key and body, refuses another body, ignores other keys', () => {
+    expect(elevationForKey(kase(), { key: 'esc-1\nk-123456', fingerprint: 'f1' })).toMatchObject({
+      same: { id: 'c.1' },
+    });
+    expect(elevationForKey(kase(), { key: 'esc-1\nk-123456', fingerprint: 'f2' })).toEqual({
+      conflict: true,
+    });
+    expect(elevationForKey(kase(), { key: 'esc-2\nk-123456', fingerprint: 'f1' })).toBeNull();
+    expect(elevationForKey(kase(), undefined)).toBeNull();
   });
 });

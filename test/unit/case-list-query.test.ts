@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { buildCaseListQuery, type CaseListFilters } from '../../src/temporal/case-list-query';
 
-const ONLY_CASES = `WorkflowType = 'supportCase'`;
+const ONLY_CASES = `WorkflowType = 'supportCase' AND ExecutionStatus != 'ContinuedAsNew'`;
 
 /** Lets a test hand over what an untyped caller (a query string) could send. */
 const untyped = (filters: Record<string, unknown>): CaseListFilters => filters;
 
 describe('buildCaseListQuery', () => {
   it('without filters selects support-case workflows only', () => {
-    expect(buildCaseListQuery({})).toBe(`WorkflowType = 'supportCase'`);
+    expect(buildCaseListQuery({})).toBe(
+      `WorkflowType = 'supportCase' AND ExecutionStatus != 'ContinuedAsNew'`,
+    );
   });
 
   it.each([
@@ -36,7 +38,7 @@ describe('buildCaseListQuery', () => {
     expect(
       buildCaseListQuery({ breached: 'true', device: 'PF3XK9Z', assignee: 'agent-7', status: 'in-progress' }),
     ).toBe(
-      `WorkflowType = 'supportCase' AND CaseStatus = 'in-progress' AND CaseAssignee = 'agent-7'` +
+      `WorkflowType = 'supportCase' AND ExecutionStatus != 'ContinuedAsNew' AND CaseStatus = 'in-progress' AND CaseAssignee = 'agent-7'` +
         ` AND DeviceSerial = 'PF3XK9Z' AND SlaBreached = true`,
     );
   });
@@ -54,7 +56,7 @@ describe('buildCaseListQuery', () => {
         breached: 'false',
       }),
     ).toBe(
-      "WorkflowType = 'supportCase' AND CaseStatus = 'resolved' AND CaseSeverity = 'B'" +
+      "WorkflowType = 'supportCase' AND ExecutionStatus != 'ContinuedAsNew' AND CaseStatus = 'resolved' AND CaseSeverity = 'B'" +
         " AND CaseCategory = 'hardware' AND CaseTier = 'tier-2' AND CaseAssignee = 'agent-2'" +
         " AND RequesterId = 'u-1001' AND DeviceSerial = 'SN-1.2_3' AND SlaBreached = false",
     );

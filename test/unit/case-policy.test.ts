@@ -58,6 +58,8 @@ describe('casePolicySchema', () => {
       sevAEngagementMinutes: 120,
       autoCloseAfterResolutionHours: 120,
       continueAsNewAfterEvents: 10_000,
+      continueAsNewAfterActions: 200,
+      continueAsNewAfterBytes: 256 * 1024,
     });
   });
 

@@ -121,8 +121,9 @@ describe('deliverEscalation', () => {
 
     const receipt = await deliverer(vendorAt(party)).deliverEscalation(escalation);
 
+    // The receiver's name, never its URL (URLs may carry access tokens).
     expect(receipt).toEqual({
-      deliveredTo: `${party.url}/escalations`,
+      deliveredTo: 'vendor',
       status: 201,
       externalReference: 'acme-T0001',
       attempt: 1,
@@ -208,7 +209,7 @@ describe('deliverEscalation', () => {
 
     await party.up();
     const receipt = await activities.deliverEscalation(escalation);
-    expect(receipt.deliveredTo).toBe(`${party.url}/escalations`);
+    expect(receipt.deliveredTo).toBe('vendor');
     expect(receipt.externalReference).toBe('acme-T0002');
   });
 

@@ -39,7 +39,6 @@ import {
   escalationView,
   escalationViewSchema,
   type FilingContext,
-  gateFor,
   type IncomingCallback,
   type NewEscalation,
   nextEscalationWake,
@@ -61,8 +60,16 @@ const HOUR = 60 * MINUTE;
 const FRI_1500 = Date.UTC(2026, 10, 6, 23, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
 
+// The vendor's contract is configured with the service's numbers here, so the clock arithmetic
+// below reads the same for every target (escalation-gate.test.ts tests the tables themselves).
 const policy: EscalationPolicy = escalationPolicyOf(
-  casePolicySchema.parse({ escalation: { adminContacts: { devices: 'x@y.z' } } }),
+  casePolicySchema.parse({
+    escalation: {
+      adminContacts: { devices: 'x@y.z' },
+      vendorResponse: DEFAULT_SLA_POLICY,
+      microsoftChannelResponse: DEFAULT_SLA_POLICY,
+    },
+  }),
 );
 
 const LEAD = 'lead-1'; // a member of the escalation team
@@ -142,21 +149,8 @@ describe('the policy the tests use', () => {
       unresponsiveCloseHours: 48,
       sevAEngagementMinutes: 120,
       vendorFollowUpHours: 24,
+      responseTables: { vendor: DEFAULT_SLA_POLICY, 'microsoft-channel': DEFAULT_SLA_POLICY },
     });
-  });
-});
-
-describe('gateFor', () => {
-  it.each(['A', 'B', 'C'] as const)('an IT admin files Sev %s directly', (severity) => {
-    expect(gateFor(severity, true)).toEqual({ gate: 'it-admin', status: 'filed' });
-  });
-
-  it('the escalation team files Sev C itself', () => {
-    expect(gateFor('C', false)).toEqual({ gate: 'escalation-team-sev-c', status: 'filed' });
-  });
-
-  it.each(['A', 'B'] as const)('Sev %s from the escalation team waits for an IT admin', (severity) => {
-    expect(gateFor(severity, false)).toEqual({ gate: 'it-admin-approval', status: 'awaiting-approval' });
   });
 });
 
@@ -326,7 +320,8 @@ describe('escalationRefusals', () => {
 
   it('lists several refusals at once, in rule order', () => {
     expect(
-      refusalsOf(request({ category: 'security', target: 'microsoft-channel' }), {
+      refusalsOf(request({ category: 'security', target: 'service-ops' }), {
+        recommendedTarget: 'microsoft-channel',
         ownerOpen: false,
         deviceIsTestGroup: true,
         openEscalation: 'case-1.e2',
@@ -335,7 +330,7 @@ describe('escalationRefusals', () => {
       'case.open: the case is resolved or closed.',
       'device.test-group: escalation is not available for devices in the Test group.',
       'escalation.one-open: escalation case-1.e2 is still open.',
-      'target.reason: microsoft-channel differs from the recommended service-ops; give a reason.',
+      'target.reason: service-ops differs from the recommended microsoft-channel; give a reason.',
       'admin-contact.security: no admin contact is configured for the security area (CASEFLOW_ADMIN_CONTACTS.security).',
     ]);
     expect(refusalsOf(request(), { recommendedTarget: null, ownerOpen: false })).toEqual([
@@ -356,6 +351,8 @@ describe('openEscalation', () => {
       twentyFourSeven: false,
       status: 'filed',
       gate: 'escalation-team-sev-c',
+      caseSeverity: 'C',
+      responseTable: 'service',
       filedBy: LEAD,
       approvedBy: null,
       requestedAtMs: T0,
@@ -1165,6 +1162,8 @@ describe('escalationView', () => {
       severity: 'C',
       status: 'filed',
       gate: 'escalation-team-sev-c',
+      caseSeverity: 'C',
+      responseTable: 'service',
       filedBy: LEAD,
       approvedBy: null,
       requestType: 'incident',
@@ -1361,12 +1360,22 @@ describe('case side: decideEscalationFiling', () => {
     expect(decideEscalationFiling(over, request(), policy)).toEqual({ ok: true });
   });
 
-  it('refuses an area without an admin contact', () => {
+  it('refuses an area without an admin contact, for service operations only', () => {
     expect(
-      reasonOf(decideEscalationFiling(newCaseRecord({}, 'hardware'), request({ category: 'other' }), policy)),
+      reasonOf(
+        decideEscalationFiling(
+          newCaseRecord({}, 'managed-desktop-service'),
+          request({ category: 'other' }),
+          policy,
+        ),
+      ),
     ).toBe(
       'admin-contact.other: no admin contact is configured for the other area (CASEFLOW_ADMIN_CONTACTS.other).',
     );
+    // A hardware hand-off goes directly to the vendor: the service's admin-area rule does not apply.
+    expect(
+      reasonOf(decideEscalationFiling(newCaseRecord({}, 'hardware'), request({ category: 'other' }), policy)),
+    ).toBeNull();
   });
 
   it('joins several refusals into one reason', () => {
@@ -1379,7 +1388,6 @@ describe('case side: decideEscalationFiling', () => {
       [
         'device.test-group: escalation is not available for devices in the Test group.',
         'escalation.one-open: escalation case-1.e1 is still open.',
-        'admin-contact.security: no admin contact is configured for the security area (CASEFLOW_ADMIN_CONTACTS.security).',
       ].join(' '),
     );
   });
@@ -1521,7 +1529,7 @@ describe('case side: escalationStatusChanged', () => {
     const requested = withEscalation(newCaseRecord({}, 'hardware'), 'vendor', T0);
     const resolved = run(
       requested,
-      { type: 'resolve', actor: AGENT, resolution: 'Worked around it' },
+      { type: 'resolve', actor: AGENT, resolution: 'Worked around it', withdrawEscalation: true },
       T0 + HOUR,
     );
     const filed = escalationStatusChanged(resolved, change('filed'), T0 + 2 * HOUR);
@@ -1574,7 +1582,11 @@ describe('case side: escalationStatusChanged', () => {
     expect(escalationStatusChanged(requested, change('filed', { escalationId: 'case-1.e9' }), T0)).toBe(
       requested,
     );
-    const resolved = run(requested, { type: 'resolve', actor: AGENT, resolution: 'Done' }, T0 + HOUR);
+    const resolved = run(
+      requested,
+      { type: 'resolve', actor: AGENT, resolution: 'Done', withdrawEscalation: true },
+      T0 + HOUR,
+    );
     const closed = applyFact(
       resolved,
       { type: 'requester-confirmed', actor: 'u-1001', accepted: true, comment: null },

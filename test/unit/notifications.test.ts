@@ -114,7 +114,7 @@ describe('notify', () => {
 
     const delivery = await notifier([url]).notify(event);
 
-    expect(delivery).toEqual({ deliveredTo: [url], attempt: 1 });
+    expect(delivery).toEqual({ deliveredTo: ['receiver-1'], attempt: 1 });
     expect(receiver.requests).toHaveLength(1);
     const [request] = receiver.requests;
     expect(request?.method).toBe('POST');
@@ -143,7 +143,7 @@ describe('notify', () => {
 
     const delivery = await notifier(urls).notify(event);
 
-    expect(delivery.deliveredTo).toEqual(urls);
+    expect(delivery.deliveredTo).toEqual(['receiver-1', 'receiver-2']);
     for (const receiver of [first, second]) {
       expect(receiver.requests).toHaveLength(1);
       expect(receiver.requests[0]?.headers[IDEMPOTENCY_HEADER]).toBe(event.id);
@@ -199,13 +199,14 @@ describe('notify', () => {
     await expect(notifier([url]).notify(event)).rejects.toThrow(/\/gone \(network error ECONNREFUSED\)/);
   });
 
-  it('reports only origin and path of receivers, since query strings often carry tokens', async () => {
+  it('reports receivers by name, never by URL, since URLs often carry their secret', async () => {
     const receiver = await startReceiver();
 
-    const delivery = await notifier([receiver.url('/hook?token=abc#frag')]).notify(event);
+    const delivery = await notifier([receiver.url('/hook/T0SECRET?token=abc#frag')]).notify(event);
 
-    expect(delivery.deliveredTo).toEqual([receiver.url('/hook')]);
-    expect(receiver.requests[0]?.path).toBe('/hook?token=abc');
+    expect(delivery.deliveredTo).toEqual(['receiver-1']);
+    expect(JSON.stringify(delivery)).not.toContain('SECRET');
+    expect(receiver.requests[0]?.path).toBe('/hook/T0SECRET?token=abc');
   });
 
   it('does nothing, successfully, when no receivers are configured', async () => {
@@ -275,9 +276,19 @@ async function waitFor(condition: () => boolean): Promise<void> {
 describe('parseWebhookUrls', () => {
   it('parses a comma-separated list, skipping blanks', () => {
     expect(parseWebhookUrls(' https://hooks.example.org/caseflow , http://127.0.0.1:8080/in,,')).toEqual([
-      { url: 'https://hooks.example.org/caseflow' },
-      { url: 'http://127.0.0.1:8080/in' },
+      { name: 'receiver-1', url: 'https://hooks.example.org/caseflow' },
+      { name: 'receiver-2', url: 'http://127.0.0.1:8080/in' },
     ]);
+  });
+
+  it('takes a name for each receiver, which records show instead of the URL', () => {
+    expect(parseWebhookUrls('teams=https://hooks.example.org/T0/B1/secret?a=b, https://x.example/y')).toEqual(
+      [
+        { name: 'teams', url: 'https://hooks.example.org/T0/B1/secret?a=b' },
+        { name: 'receiver-2', url: 'https://x.example/y' },
+      ],
+    );
+    expect(() => parseWebhookUrls('Bad Name=https://x.example/y')).toThrow(/entry 1 has a bad name/);
   });
 
   it('treats an unset or empty value as no receivers', () => {

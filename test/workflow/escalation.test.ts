@@ -4,6 +4,7 @@ import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EscalationDelivery } from '../../src/activities/escalation-delivery';
 import type { EscalationRequest, EscalationView } from '../../src/domain/escalation';
+import { DEFAULT_CASE_POLICY } from '../../src/domain/case-policy';
 import { supportCase } from '../../src/workflows';
 import * as xm from '../../src/workflows/escalation.messages';
 import * as m from '../../src/workflows/supportCase.messages';
@@ -50,7 +51,7 @@ async function openCase(intake: Parameters<typeof caseInput>[0] = {}): Promise<C
       description: 'Compliance policy från tjänsten tar bort VPN-profilen.',
       ...intake,
     },
-    { escalation: { adminContacts: CONTACTS, approvalReminderMinutes: 30, vendorFollowUpHours: 24 } },
+    { escalation: { ...DEFAULT_CASE_POLICY.escalation, adminContacts: CONTACTS } },
   );
   const handle = await env.client.workflow.start(supportCase, {
     workflowId: m.caseWorkflowId(input.id),
@@ -135,6 +136,39 @@ describe('the severity gate', () => {
       ),
     ).toBe(true);
     expect(await e.handle.result()).toMatchObject({ status: 'declined' });
+  });
+
+  it.each(['A', 'B'] as const)(
+    'holds a Sev %s case for an IT admin even when Sev C is typed on the escalation',
+    async (severity) => {
+      const handle = await openCase({ severity });
+      const e = await file(handle, { severity: 'C' });
+      expect(await e.handle.query(xm.getEscalation)).toMatchObject({
+        status: 'awaiting-approval',
+        gate: 'it-admin-approval',
+        severity: 'C',
+        caseSeverity: severity,
+      });
+      expect(deliveries.some((d) => d.escalationId === e.escalationId)).toBe(false);
+    },
+  );
+
+  it('hands hardware to the vendor at once at Sev A, with no admin-area contact, on the vendor’s clocks', async () => {
+    const handle = await openCase({
+      title: 'Skärmen är sprucken',
+      description: 'Skärmen sprack när datorn föll i golvet.',
+      severity: 'A',
+    });
+    const e = await file(handle, { target: 'vendor', category: 'security', reason: undefined });
+    const v = await until(e.handle, (x) => x.delivery !== null);
+    expect(v).toMatchObject({
+      status: 'filed',
+      gate: 'vendor-direct',
+      responseTable: 'vendor',
+      adminContact: '',
+    });
+    // The vendor's default Sev A expectation is 4 h, not the service's 1 h.
+    expect(Date.parse(v.initialResponseDue ?? '') - Date.parse(v.filedAt ?? '')).toBe(4 * HOUR);
   });
 
   it('refuses an area without an admin contact, naming the missing contact', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import {
   bundleWorkflowCode,
@@ -11,7 +11,7 @@ import {
   Worker,
 } from '@temporalio/worker';
 import { afterAll, describe, expect, it } from 'vitest';
-import { WORKFLOWS_PATH } from '../../src/worker';
+import { WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
 
 /**
  * The determinism guard: every golden history (recorded from real runs by
@@ -30,13 +30,15 @@ const sinks: ReplayWorkerOptions['sinks'] = {
   caseAudit: { state: { fn: () => undefined, callDuringReplay: false } },
 };
 
-const files = readdirSync(HISTORIES_DIR)
+/** Current recordings at the top, and earlier ones (cases opened under older code) in folders. */
+const files = readdirSync(HISTORIES_DIR, { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.json'))
   .sort();
+const nameOf = (file: string) => file.replace(/\.json$/, '');
 
 function loadHistory(file: string) {
   return {
-    workflowId: basename(file, '.json'),
+    workflowId: nameOf(file),
     history: historyFromJSON(JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8'))),
   };
 }
@@ -50,7 +52,16 @@ async function collect(results: AsyncIterable<ReplayResult>): Promise<ReplayResu
 describe('golden histories', () => {
   it('are there, covering every workflow path the recorder drives', () => {
     expect(files.length).toBeGreaterThanOrEqual(14);
-    for (const name of ['case-triaged-open', PROBE_HISTORY, 'case-continued-as-new', 'escalation-declined']) {
+    for (const name of [
+      'case-triaged-open',
+      PROBE_HISTORY,
+      'case-continued-as-new',
+      'escalation-declined',
+      'escalation-withdrawn',
+      'case-hands-over-escalation',
+      'recorded-2026-11/case-continued-as-new',
+      'recorded-2026-11/escalation-sev-b-approved-case',
+    ]) {
       expect(files).toContain(`${name}.json`);
     }
   });
@@ -64,7 +75,7 @@ describe('golden histories', () => {
       .filter((r) => r.error !== undefined)
       .map((r) => `${r.workflowId}: ${r.error?.name ?? 'Error'}: ${r.error?.message ?? ''}`);
     expect(failures, `histories that no longer replay:\n${failures.join('\n')}`).toEqual([]);
-    expect(results.map((r) => r.workflowId).sort()).toEqual(files.map((f) => basename(f, '.json')).sort());
+    expect(results.map((r) => r.workflowId).sort()).toEqual(files.map(nameOf).sort());
   });
 });
 

@@ -684,7 +684,7 @@ export function casePages(router: Router, o: PortalOptions): void {
           formToJson(form, ACTION_SHAPES[action.path]),
           'body',
         );
-        await action.run(o.cases, id, body, actor.principal);
+        await action.run(o.cases, id, body, actor.principal, actor.roles);
         return `/portal/cases/${id}?done=${action.path}`;
       },
       async (outcome) => casePage(v, await o.cases.get(id), outcome, form),

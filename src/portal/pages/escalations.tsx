@@ -17,9 +17,9 @@ import {
   ESCALATION_AREAS,
   escalationRequestSchema,
   type EscalationView,
-  gateFor,
   REQUEST_TYPES,
 } from '../../domain/escalation';
+import { gateOf } from '../../domain/escalation-gate';
 import { ESCALATION_TARGETS } from '../../domain/routing';
 import { getEscalation } from '../../workflows/escalation.messages';
 import * as im from '../../workflows/incident.messages';
@@ -121,7 +121,15 @@ function GateExplained({
   contacts: Partial<Record<string, string>>;
 }): Html {
   const isAdmin = v.principal?.roles.includes('it-admin') ?? false;
-  const outcome = c ? gateFor(c.severity, isAdmin) : undefined;
+  // The service's gate for this case, from the same rule table the workflow applies.
+  const outcome = c
+    ? gateOf({
+        target: 'service-ops',
+        caseSeverity: c.severity,
+        escalationSeverity: c.severity,
+        filer: isAdmin ? 'it-admin' : 'escalation-team',
+      })
+    : undefined;
   return (
     <section aria-labelledby="gate-h" id="gate">
       <h2 id="gate-h">{v.t('gate.title')}</h2>
@@ -135,7 +143,7 @@ function GateExplained({
         <p>
           <strong>
             {v.t('gate.thisCase', { severity: c.severity })}{' '}
-            {outcome.status === 'awaiting-approval' ? v.t('gate.held') : v.t('gate.filedAtOnce')}
+            {outcome.fileAtOnce ? v.t('gate.filedAtOnce') : v.t('gate.held')}
           </strong>{' '}
           {c.route.target ? v.t('gate.recommended', { target: c.route.target }) : ''}
         </p>
