@@ -36,6 +36,7 @@ export const SETTINGS = {
   notifySecret: 'CASEFLOW_NOTIFY_SECRET',
   vaultKeys: 'CASEFLOW_VAULT_KEYS',
   vaultFile: 'CASEFLOW_VAULT_FILE',
+  vaultUrl: 'CASEFLOW_VAULT_URL',
   jitAccount: 'CASEFLOW_JIT_ACCOUNT',
   deviceWebhookUrl: 'CASEFLOW_DEVICE_WEBHOOK_URL',
   deviceWebhookSecret: 'CASEFLOW_DEVICE_WEBHOOK_SECRET',
@@ -132,6 +133,11 @@ export const configSchema = z
     /** `keyId:base64key,…` (32-byte AES keys); the first encrypts, the rest only decrypt (rotation). */
     vaultKeys: z.string().min(1).optional(),
     vaultFile: z.string().min(1).optional(),
+    /** postgres://… : the shared PostgreSQL vault for several workers and APIs (else the file vault). */
+    vaultUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'a postgres:// or postgresql:// URL')
+      .optional(),
     jitAccount: z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,64}$/, 'a local account name')
