@@ -37,6 +37,7 @@ export const SETTINGS = {
   vaultKeys: 'CASEFLOW_VAULT_KEYS',
   vaultFile: 'CASEFLOW_VAULT_FILE',
   vaultUrl: 'CASEFLOW_VAULT_URL',
+  codecCorsOrigins: 'CASEFLOW_CODEC_CORS_ORIGINS',
   jitAccount: 'CASEFLOW_JIT_ACCOUNT',
   deviceWebhookUrl: 'CASEFLOW_DEVICE_WEBHOOK_URL',
   deviceWebhookSecret: 'CASEFLOW_DEVICE_WEBHOOK_SECRET',
@@ -138,6 +139,10 @@ export const configSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\/\S+$/, 'a postgres:// or postgresql:// URL')
       .optional(),
+    /** Web UI origins allowed to call /codec/decode from a browser, e.g. http://127.0.0.1:8080. */
+    codecCorsOrigins: commaList(z.url({ protocol: /^https?$/ }).transform((u) => new URL(u).origin)).default(
+      [],
+    ),
     jitAccount: z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,64}$/, 'a local account name')

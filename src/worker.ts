@@ -5,6 +5,7 @@ import {
   Worker,
   type WorkflowBundleOption,
 } from '@temporalio/worker';
+import type { PayloadCodec } from '@temporalio/common';
 import { join } from 'node:path';
 import { createActivities, type ActivityDeps } from './activities';
 import { parseTargetEndpoints } from './activities/escalation-delivery';
@@ -26,6 +27,8 @@ export interface CaseflowWorkerOptions {
   activityDeps?: ActivityDeps;
   /** A pre-built bundle (tests bundle once and share it); otherwise the workflows are bundled here. */
   workflowBundle?: WorkflowBundleOption;
+  /** The deployment's payload codec (encryption); none on the embedded default. */
+  payloadCodecs?: PayloadCodec[];
 }
 
 export async function createCaseflowWorker(options: CaseflowWorkerOptions): Promise<Worker> {
@@ -35,6 +38,7 @@ export async function createCaseflowWorker(options: CaseflowWorkerOptions): Prom
     taskQueue: options.taskQueue,
     activities: createActivities(options.activityDeps),
     sinks: LIVE_SINKS,
+    dataConverter: { payloadCodecs: options.payloadCodecs ?? [] },
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
@@ -56,6 +60,7 @@ async function main(): Promise<void> {
     connection,
     namespace: target.namespace,
     taskQueue: config.taskQueue,
+    payloadCodecs: target.payloadCodecs,
     activityDeps: {
       notifications: { webhooks: parseWebhookUrls(config.notifyUrls), secret: config.notifySecret },
       elevation: elevationActivityDeps(config, client),
