@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -62,6 +62,7 @@ export async function startLocalPostgres(options: {
   const temporary = options.dataDir === undefined;
   const base = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'caseflow-pg-'));
   const dataDir = temporary ? path.join(base, 'data') : base;
+  mkdirSync(base, { recursive: true, mode: 0o700 });
   if (isRoot()) {
     const { stdout } = await run('id', ['-u', POSTGRES_USER]);
     const { stdout: gid } = await run('id', ['-g', POSTGRES_USER]);
