@@ -54,4 +54,5 @@ ensure_temporal_ui_server() {
 
 command -v openssl >/dev/null || { say "openssl is needed to make the cluster's certificates"; exit 1; }
 ensure_temporal_server
-ensure_temporal_ui_server
+# The tests run headless: `--without-ui` spares CI the Web UI server's build.
+if [[ "${1:-}" != "--without-ui" ]]; then ensure_temporal_ui_server; fi
