@@ -263,10 +263,14 @@ function waitForExit(proc: ChildProcess, timeoutMs: number): Promise<void> {
   });
 }
 
+/** Set while a cluster starts: a process that died makes every wait fail at once. */
+let startFailure: string | undefined;
+
 async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
+    if (startFailure) throw new Error(`${startFailure} while waiting for ${what}`);
     try {
       if (await probe()) return;
     } catch (error) {
@@ -292,6 +296,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   mkdirSync(logDir, { recursive: true });
   const processes = new Map<string, ChildProcess>();
   let stopping = false;
+  let starting = true;
+  startFailure = undefined;
   let reportExit: (name: string) => void = () => undefined;
   const unexpectedExit = new Promise<string>((resolve) => {
     reportExit = resolve;
@@ -310,12 +316,14 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     proc.on('exit', (code, signal) => {
       file.end();
       if (processes.get(name) !== proc || stopping) return;
-      log(
-        `${name} exited (${signal ?? `code ${code}`}); its output is in ${path.join(logDir, `${name}.log`)}`,
-      );
+      const why = `${name} exited (${signal ?? `code ${code}`}); its output is in ${path.join(logDir, `${name}.log`)}`;
+      log(why);
+      if (starting) startFailure = why;
       reportExit(name);
     });
     processes.set(name, proc);
+    // For operators and tests that need to find (or kill) one process of the cluster.
+    if (proc.pid) writeFileSync(path.join(logDir, `${name}.pid`), `${proc.pid}\n`);
     return proc;
   };
 
@@ -448,15 +456,17 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       TEMPORAL_TLS_CLIENT_KEY_PATH: certs.key,
       TEMPORAL_TLS_SERVER_NAME: FRONTEND_SERVER_NAME,
     };
-    const caseflowEnv: NodeJS.ProcessEnv = {
-      ...process.env,
+    const uiUrl = options.ui ? `http://127.0.0.1:${ports.ui}` : null;
+    const ownEnv: NodeJS.ProcessEnv = {
       ...options.caseflowEnv,
       ...temporalEnv,
       CASEFLOW_VAULT_URL: pg.url('caseflow_vault'),
+      ...(uiUrl ? { CASEFLOW_CODEC_CORS_ORIGINS: uiUrl } : {}),
     };
-    const uiUrl = options.ui ? `http://127.0.0.1:${ports.ui}` : null;
-    if (uiUrl) caseflowEnv.CASEFLOW_CODEC_CORS_ORIGINS = uiUrl;
+    const caseflowEnv: NodeJS.ProcessEnv = { ...process.env, ...ownEnv };
 
+    // What a further worker or API process of this cluster needs (tests start one); secrets inside, 0600.
+    writeFileSync(path.join(baseDir, 'caseflow.env.json'), JSON.stringify(ownEnv), { mode: 0o600 });
     const startWorker = (index: number) =>
       launch(
         `caseflow-worker-${index + 1}`,
@@ -521,6 +531,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       ...(uiUrl ? [waitFor('the Web UI server', async () => (await fetch(uiUrl)).status < 500, 60_000)] : []),
     ]);
 
+    starting = false;
     return {
       frontendAddress,
       namespace: 'default',
