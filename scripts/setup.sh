@@ -3,7 +3,9 @@
 #  - npm packages (when package.json or package-lock.json changed since the last install),
 #  - the Temporal CLI (dev server + Web UI) built from the official Go module at a pinned version,
 #  - the Java time-skipping test server fetched with Maven,
-#  - Debian's chromium for the browser tests (apt-get, only when /usr/bin/chromium is missing).
+#  - Debian's chromium for the browser tests (apt-get, only when /usr/bin/chromium is missing),
+#  - PostgreSQL from the distribution's packages (the PostgreSQL vault's tests and the cluster
+#    profile run private servers of their own; no system-wide cluster is created or started).
 # Builds go into a per-machine cache outside the repository ($CASEFLOW_CACHE_DIR, default
 # ~/.cache/caseflow) so clones share them. Safe to run concurrently: each step holds a lock.
 set -euo pipefail
@@ -94,7 +96,43 @@ ensure_chromium() {
   exec 7>&-
 }
 
+postgres_installed() { compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null; }
+
+ensure_postgresql() {
+  if postgres_installed; then return; fi
+  exec 6>"$cache_root/.postgresql.lock"
+  flock 6
+  if postgres_installed; then
+    exec 6>&-
+    return
+  fi
+  local sudo=()
+  if [[ "$(id -u)" != 0 ]]; then
+    if ! command -v sudo >/dev/null; then
+      say "PostgreSQL is missing: install the distribution's postgresql package (as root), then rerun"
+      exit 1
+    fi
+    sudo=(sudo)
+  fi
+  say "installing PostgreSQL from the distribution's packages"
+  # caseflow starts its own servers in directories of its own: the package's default cluster
+  # (a system service on port 5432) would only take memory and a port.
+  "${sudo[@]}" mkdir -p /etc/postgresql-common
+  if [[ ! -f /etc/postgresql-common/createcluster.conf ]]; then
+    echo 'create_main_cluster = false' | "${sudo[@]}" tee /etc/postgresql-common/createcluster.conf >/dev/null
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql \
+    || { "${sudo[@]}" apt-get update -q && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y -q --no-install-recommends postgresql; }
+  if ! postgres_installed; then
+    say "the postgresql package did not provide /usr/lib/postgresql/*/bin/pg_ctl"
+    exit 1
+  fi
+  exec 6>&-
+}
+
 ensure_npm_packages
 ensure_temporal_cli
 ensure_test_server
 ensure_chromium
+ensure_postgresql

@@ -40,6 +40,8 @@ export const SETTINGS = {
   notifySecret: 'CASEFLOW_NOTIFY_SECRET',
   vaultKeys: 'CASEFLOW_VAULT_KEYS',
   vaultFile: 'CASEFLOW_VAULT_FILE',
+  vaultUrl: 'CASEFLOW_VAULT_URL',
+  codecCorsOrigins: 'CASEFLOW_CODEC_CORS_ORIGINS',
   jitAccount: 'CASEFLOW_JIT_ACCOUNT',
   deviceWebhookUrl: 'CASEFLOW_DEVICE_WEBHOOK_URL',
   deviceWebhookSecret: 'CASEFLOW_DEVICE_WEBHOOK_SECRET',
@@ -150,6 +152,15 @@ export const configSchema = z
     /** `keyId:base64key,…` (32-byte AES keys); the first encrypts, the rest only decrypt (rotation). */
     vaultKeys: z.string().min(1).optional(),
     vaultFile: z.string().min(1).optional(),
+    /** postgres://… : the shared PostgreSQL vault for several workers and APIs (else the file vault). */
+    vaultUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'a postgres:// or postgresql:// URL')
+      .optional(),
+    /** Web UI origins allowed to call /codec/decode from a browser, e.g. http://127.0.0.1:8080. */
+    codecCorsOrigins: commaList(z.url({ protocol: /^https?$/ }).transform((u) => new URL(u).origin)).default(
+      [],
+    ),
     jitAccount: z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,64}$/, 'a local account name')

@@ -6,6 +6,7 @@ import type { Config } from './config';
 import { type CredentialVault, createFileVault } from './vault/credential-vault';
 import { createRecordingDeviceAdapter, createWebhookDeviceAdapter } from './vault/device-adapters';
 import { generateVaultKey, parseVaultKeys } from './vault/keyring';
+import { createPostgresVault } from './vault/postgres-vault';
 
 export const vaultFileOf = (config: Config): string =>
   config.vaultFile ?? join(config.dataDir, 'vault', 'vault.json');
@@ -16,7 +17,10 @@ export const vaultFileOf = (config: Config): string =>
  */
 export function openVault(config: Config, access: 'writer' | 'reader'): CredentialVault | undefined {
   if (!config.vaultKeys) return undefined;
-  return createFileVault({ path: vaultFileOf(config), keyring: parseVaultKeys(config.vaultKeys), access });
+  const keyring = parseVaultKeys(config.vaultKeys);
+  // PostgreSQL lets every worker and API process write; the file allows one writer process.
+  if (config.vaultUrl) return createPostgresVault({ url: config.vaultUrl, keyring, access });
+  return createFileVault({ path: vaultFileOf(config), keyring, access });
 }
 
 /** The vault and the device side of grants and rotations, for the worker's activities. */

@@ -1,4 +1,5 @@
 import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import type { PayloadCodec } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from './activities';
 import { parseTargetEndpoints } from './activities/escalation-delivery';
 import { parseWebhookUrls } from './activities/notifications';
@@ -17,6 +18,8 @@ export interface CaseflowWorkerOptions {
   activityDeps?: ActivityDeps;
   /** A pre-built bundle (tests bundle once and share it); otherwise the workflows are bundled here. */
   workflowBundle?: WorkflowBundleOption;
+  /** The deployment's payload codec (encryption); none on the embedded default. */
+  payloadCodecs?: PayloadCodec[];
 }
 
 export async function createCaseflowWorker(options: CaseflowWorkerOptions): Promise<Worker> {
@@ -26,6 +29,7 @@ export async function createCaseflowWorker(options: CaseflowWorkerOptions): Prom
     taskQueue: options.taskQueue,
     activities: createActivities(options.activityDeps),
     sinks: LIVE_SINKS,
+    dataConverter: { payloadCodecs: options.payloadCodecs ?? [] },
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
@@ -43,6 +47,7 @@ async function main(): Promise<void> {
     connection,
     namespace: target.namespace,
     taskQueue: config.taskQueue,
+    payloadCodecs: target.payloadCodecs,
     activityDeps: {
       notifications: { webhooks: parseWebhookUrls(config.notifyUrls), secret: config.notifySecret },
       elevation: elevationActivityDeps(config, client),

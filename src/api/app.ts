@@ -9,6 +9,7 @@ import { authenticate, type KeyEntry } from './auth';
 import { CaseGateway } from './case-gateway';
 import { auditRouter } from './audit';
 import { casesRouter } from './cases';
+import { codecRouter } from './codec';
 import { caseStateRouter } from './case-state';
 import { ElevationGateway } from './elevation-gateway';
 import { elevationsRouter } from './elevations';
@@ -34,6 +35,8 @@ export interface AppOptions {
   /** Escalation targets: the API needs their secrets to verify callbacks. */
   escalationTargets?: TargetEndpoints;
   maxBodyBytes: number;
+  /** Web UI origins that may call /codec/decode from a browser (CASEFLOW_CODEC_CORS_ORIGINS). */
+  codecCorsOrigins?: readonly string[];
   log: Logger;
   portal?: PortalSettings;
 }
@@ -155,6 +158,21 @@ export function createApp(options: AppOptions): Express {
       translateError: translateTemporalError,
     }),
   );
+  // The Web UI's remote codec, when payloads are sealed; it authenticates like /v1 itself.
+  const codecs = client.options.loadedDataConverter.payloadCodecs;
+  if (codecs.length > 0) {
+    app.use(
+      codecRouter(
+        {
+          codecs,
+          keys: options.keys,
+          allowedOrigins: options.codecCorsOrigins ?? [],
+          maxBodyBytes: options.maxBodyBytes,
+        },
+        registry,
+      ),
+    );
+  }
 
   // Everything else under /v1 needs an API key.
   const v1 = express.Router();

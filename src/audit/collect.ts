@@ -1,20 +1,24 @@
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { decodeJsonPayloads } from '../temporal/codec';
 import { eventKind, type JsonEvent, type JsonHistory, parseHistory } from './history-json';
 import { childWorkflowIds } from './timeline';
 
 export interface CollectedHistory {
   workflowId: string;
   runId: string;
-  /** Exactly as `temporal workflow show --output json` writes it. */
+  /** Exactly as `temporal workflow show --output json` writes it (payloads sealed, if the codec is on). */
   json: string;
+  /** The same history with its payloads opened by the client's codec: what timelines read. */
   history: JsonHistory;
 }
 
 async function fetchRun(client: Client, workflowId: string, runId?: string): Promise<CollectedHistory> {
   const handle = client.workflow.getHandle(workflowId, runId);
   const json = historyToJSON(await handle.fetchHistory());
-  const history = parseHistory(json);
+  const history = parseHistory(
+    await decodeJsonPayloads(JSON.parse(json) as unknown, client.options.loadedDataConverter.payloadCodecs),
+  );
   const started = history.events[0] ? eventKind(history.events[0]).attributes : {};
   const original = started.originalExecutionRunId;
   const actualRunId = runId ?? (typeof original === 'string' ? original : (await handle.describe()).runId);

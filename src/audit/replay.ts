@@ -32,7 +32,8 @@ export function divergentEventId(message: string): number | null {
  */
 export async function replayAll(
   inputs: ReplayInput[],
-  options: Pick<ReplayWorkerOptions, 'workflowsPath' | 'workflowBundle'>,
+  /** dataConverter: the deployment's codec, so sealed histories (bundles, exports) replay too. */
+  options: Pick<ReplayWorkerOptions, 'workflowsPath' | 'workflowBundle' | 'dataConverter'>,
   onProgress: (done: number, total: number) => void = () => undefined,
 ): Promise<ReplayOutcome[]> {
   const sources = new Map(inputs.map((i) => [i.workflowId, i.source]));

@@ -20,7 +20,8 @@ const USAGE = `caseflow audit — replay cases against the current workflow code
 
   --workflows <dir>   replay against other workflow code (a candidate change) instead of this build's
 
-The Temporal connection comes from TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (and TLS, API key).
+The Temporal connection comes from TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (and TLS, API key);
+sealed payloads are opened with CASEFLOW_CODEC_KEYS, the keys the workers use.
 Exits 1 when any history does not replay cleanly or any bundle fails verification.`;
 
 function progress(done: number, total: number): void {
@@ -153,7 +154,15 @@ async function main(argv: string[]): Promise<number> {
     console.log('No histories found.');
     return problems.length > 0 ? 1 : 0;
   }
-  const outcomes = await replayAll(inputs, { workflowsPath: values.workflows ?? WORKFLOWS_PATH }, progress);
+  const outcomes = await replayAll(
+    inputs,
+    {
+      workflowsPath: values.workflows ?? WORKFLOWS_PATH,
+      // Sealed payloads (CASEFLOW_CODEC_KEYS) open with the same keys the workers use.
+      dataConverter: { payloadCodecs: loadTemporalTarget().payloadCodecs },
+    },
+    progress,
+  );
   for (const o of outcomes) {
     if (o.ok) console.log(`✔ ${o.workflowId} (${o.source}) replays cleanly`);
     else

@@ -1,12 +1,16 @@
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import { codecFromEnv } from './codec';
 
 /** Where and how to reach Temporal: the embedded dev server, a self-hosted cluster or Temporal Cloud. */
 export interface TemporalTarget {
   address: string;
   namespace: string;
   options: NativeConnectionOptions;
+  /** The payload codec every client and worker of this deployment uses (CASEFLOW_CODEC_KEYS). */
+  payloadCodecs: PayloadCodec[];
 }
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
@@ -21,17 +25,27 @@ export function loadTemporalTarget(env: NodeJS.ProcessEnv = process.env): Tempor
   );
   const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars });
   const address = connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS;
-  return { address, namespace: namespace ?? 'default', options: { ...connectionOptions, address } };
+  const codec = codecFromEnv(env);
+  return {
+    address,
+    namespace: namespace ?? 'default',
+    options: { ...connectionOptions, address },
+    payloadCodecs: codec ? [codec] : [],
+  };
 }
 
 export function localTarget(address: string, namespace = 'default'): TemporalTarget {
-  return { address, namespace, options: { address } };
+  return { address, namespace, options: { address }, payloadCodecs: [] };
 }
 
 export async function connectClient(target: TemporalTarget): Promise<Client> {
   const { address, tls, apiKey, metadata } = target.options;
   const connection = await Connection.connect({ address, tls, apiKey, metadata });
-  return new Client({ connection, namespace: target.namespace });
+  return new Client({
+    connection,
+    namespace: target.namespace,
+    dataConverter: { payloadCodecs: target.payloadCodecs },
+  });
 }
 
 export async function connectWorkerConnection(target: TemporalTarget): Promise<NativeConnection> {

@@ -158,7 +158,6 @@ export function createFileVault(options: FileVaultOptions): CredentialVault {
       return result;
     });
   const read = <T>(operation: (state: VaultState) => T) => exclusive(async () => operation(await load()));
-  const deviceAad = (deviceSerial: string, version: number) => `device:${deviceSerial}:v${version}`;
 
   return {
     grant: (input) =>
@@ -388,11 +387,16 @@ export function createFileVault(options: FileVaultOptions): CredentialVault {
   };
 }
 
-function checkSerial(serial: string): void {
+/** Associated data of a device password: a sealed secret only opens for its device and version. */
+export function deviceAad(deviceSerial: string, version: number): string {
+  return `device:${deviceSerial}:v${version}`;
+}
+
+export function checkSerial(serial: string): void {
   if (!isUsableId(serial)) throw new TypeError('deviceSerial must be 1-200 visible characters');
 }
 
-function checkVersion(version: number): void {
+export function checkVersion(version: number): void {
   if (!Number.isSafeInteger(version) || version < 1)
     throw new RangeError('version must be a positive integer');
 }
@@ -428,7 +432,7 @@ function toRecord(elevationId: string, entry: VaultEntry): GrantRecord {
   return { elevationId, deviceSerial, account, endsAtMs, version };
 }
 
-function checkGrantInput(input: {
+export function checkGrantInput(input: {
   elevationId: string;
   deviceSerial: string;
   account: string;
@@ -443,17 +447,17 @@ function checkGrantInput(input: {
   checkTime(input.endsAtMs, 'endsAtMs');
 }
 
-function checkTime(value: number, name: string): void {
+export function checkTime(value: number, name: string): void {
   if (!Number.isSafeInteger(value) || value < 0)
     throw new RangeError(`${name} must be whole epoch milliseconds`);
 }
 
-function isUsableId(id: string): boolean {
+export function isUsableId(id: string): boolean {
   return id.length > 0 && id.length <= MAX_ID_LENGTH && /^[\x21-\x7e]+$/.test(id);
 }
 
 /** Ids come from callers; a malformed one is not repeated into logs verbatim. */
-function describeId(id: string): string {
+export function describeId(id: string): string {
   return isUsableId(id) ? id : '(malformed id)';
 }
 

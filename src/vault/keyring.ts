@@ -81,43 +81,49 @@ export class Keyring {
 
 /** Parses `CASEFLOW_VAULT_KEYS`; empty entries (a trailing comma) are skipped, positions count from 1. */
 export function parseVaultKeys(value: string | undefined): Keyring {
+  return parseKeyring(value, VAULT_KEYS_SETTING);
+}
+
+/** The same `keyId:base64key,…` list under another setting's name (the payload codec's keys). */
+export function parseKeyring(value: string | undefined, setting: string): Keyring {
   if (value === undefined || value.trim() === '') {
-    throw new Error(`${VAULT_KEYS_SETTING} is not set: it needs at least one keyId:base64key entry`);
+    throw new Error(`${setting} is not set: it needs at least one keyId:base64key entry`);
   }
   const entries: { keyId: string; key: Buffer }[] = [];
   const seen = new Set<string>();
   value.split(',').forEach((raw, index) => {
     const entry = raw.trim();
     if (entry === '') return;
-    const parsed = parseKeyEntry(entry, index + 1);
+    const parsed = parseKeyEntry(entry, index + 1, setting);
     if (seen.has(parsed.keyId)) {
-      throw keySettingError(index + 1, `repeats key id ${parsed.keyId}`);
+      throw keySettingError(setting, index + 1, `repeats key id ${parsed.keyId}`);
     }
     seen.add(parsed.keyId);
     entries.push(parsed);
   });
-  if (entries.length === 0) throw new Error(`${VAULT_KEYS_SETTING} holds no keys`);
+  if (entries.length === 0) throw new Error(`${setting} holds no keys`);
   return new Keyring(entries);
 }
 
-function parseKeyEntry(entry: string, position: number): { keyId: string; key: Buffer } {
+function parseKeyEntry(entry: string, position: number, setting: string): { keyId: string; key: Buffer } {
   const colon = entry.indexOf(':');
-  if (colon < 0) throw keySettingError(position, 'is not in the form keyId:base64key');
+  if (colon < 0) throw keySettingError(setting, position, 'is not in the form keyId:base64key');
   const keyId = entry.slice(0, colon).trim();
   const encoded = entry.slice(colon + 1).trim();
   // The id is echoed only once it is known to be a harmless short token, never the key part.
   if (!KEY_ID.test(keyId))
-    throw keySettingError(position, 'has a key id that is not 1-32 of A-Z a-z 0-9 _ -');
-  if (!STRICT_BASE64.test(encoded)) throw keySettingError(position, `(key ${keyId}) is not valid base64`);
+    throw keySettingError(setting, position, 'has a key id that is not 1-32 of A-Z a-z 0-9 _ -');
+  if (!STRICT_BASE64.test(encoded))
+    throw keySettingError(setting, position, `(key ${keyId}) is not valid base64`);
   const key = Buffer.from(encoded, 'base64');
   if (key.length !== KEY_BYTES) {
-    throw keySettingError(position, `(key ${keyId}) must decode to exactly ${KEY_BYTES} bytes`);
+    throw keySettingError(setting, position, `(key ${keyId}) must decode to exactly ${KEY_BYTES} bytes`);
   }
   return { keyId, key };
 }
 
-function keySettingError(position: number, why: string): Error {
-  return new Error(`${VAULT_KEYS_SETTING}: entry ${position} ${why}`);
+function keySettingError(setting: string, position: number, why: string): Error {
+  return new Error(`${setting}: entry ${position} ${why}`);
 }
 
 /** A new `keyId:base64key` entry, ready to put first in `CASEFLOW_VAULT_KEYS`. */

@@ -39,6 +39,8 @@ describe('the auditor role is read-only everywhere', () => {
         .filter(
           ([method, op]) => ['post', 'put', 'patch', 'delete'].includes(method) && op.security?.length !== 0,
         )
+        // Opening payloads for the Web UI is a read (case readers, auditors included), sent as a POST.
+        .filter(() => path !== '/codec/decode')
         .map(([method]) => ({ method: method.toUpperCase(), path })),
     );
     expect(changing.length).toBeGreaterThanOrEqual(20);

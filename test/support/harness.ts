@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
@@ -10,6 +12,8 @@ import { generateKey, type KeyEntry } from '../../src/api/auth';
 import { type CasePolicy, casePolicySchema } from '../../src/domain/case-policy';
 import type { Role } from '../../src/domain/roles';
 import { createLogger } from '../../src/logger';
+import { decodeJsonPayloads } from '../../src/temporal/codec';
+import { connectClient, loadTemporalTarget } from '../../src/temporal/connection';
 import { createFileVault } from '../../src/vault/credential-vault';
 import { parseVaultKeys } from '../../src/vault/keyring';
 
@@ -28,7 +32,30 @@ declare module 'vitest' {
     escalationTargets: string;
     /** Where the shared worker archives closed cases' audit bundles. */
     archiveDir: string;
+    /** Set by the cluster profile's setup (test/cluster): JSON of a ClusterContext. */
+    cluster?: string;
   }
+}
+
+/** What the cluster profile's setup hands the tests (npm run test:cluster). */
+export interface ClusterContext {
+  apiUrls: string[];
+  apiLogFiles: string[];
+  /** TEMPORAL_* settings with the mTLS client certificate. */
+  temporalEnv: Record<string, string>;
+  codecKeys: string;
+  /** Principals issued before the API processes started; each startApi claims one set. */
+  principalSets: Record<string, TestPrincipal>[];
+  claimDir: string;
+  baseDir: string;
+  postgresPort: number;
+}
+
+export const CLUSTER_PRINCIPAL_SETS = 40;
+
+export function clusterContext(): ClusterContext | undefined {
+  const json = inject('cluster');
+  return json ? (JSON.parse(json) as ClusterContext) : undefined;
 }
 
 export interface TestPrincipal {
@@ -52,7 +79,7 @@ export interface RunningApi {
 const runFile = promisify(execFile);
 
 /** Principals every integration test can act as; the suffix keeps them apart across runs. */
-const PRINCIPALS: Record<string, Role[]> = {
+export const PRINCIPALS: Record<string, Role[]> = {
   agent: ['agent'],
   escalation: ['agent', 'escalation-team'],
   admin: ['it-admin'],
@@ -81,6 +108,8 @@ export interface ApiOptions {
 }
 
 export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
+  const cluster = clusterContext();
+  if (cluster) return clusterApi(cluster);
   const suffix = randomUUID().slice(0, 8);
   const keys: KeyEntry[] = [];
   const as: Record<string, TestPrincipal> = {};
@@ -141,6 +170,59 @@ export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
   };
 }
 
+/**
+ * On the cluster profile the API is the cluster's two API processes: requests alternate between
+ * them, and the client is a client of the cluster (mTLS, payload codec) like theirs.
+ */
+async function clusterApi(cluster: ClusterContext): Promise<RunningApi> {
+  mkdirSync(cluster.claimDir, { recursive: true });
+  let set = 0;
+  // Test files run in separate processes: a directory made exclusively claims a principal set.
+  for (; set < cluster.principalSets.length; set++) {
+    try {
+      mkdirSync(join(cluster.claimDir, String(set)));
+      break;
+    } catch {
+      // Taken by another startApi.
+    }
+  }
+  const as = cluster.principalSets[set];
+  if (!as) throw new Error('the cluster setup issued too few principal sets for this many startApi calls');
+  const target = loadTemporalTarget({ ...cluster.temporalEnv, CASEFLOW_CODEC_KEYS: cluster.codecKeys });
+  const client = await connectClient(target);
+  let next = 0;
+  const api: RunningApi = {
+    url: cluster.apiUrls[0] as string,
+    client,
+    as,
+    logs: [],
+    request: (path, init = {}) => {
+      const url = cluster.apiUrls[next++ % cluster.apiUrls.length] as string;
+      return fetch(`${url}${path}`, {
+        method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+        headers: {
+          ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+          ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...init.headers,
+        },
+        body:
+          init.body === undefined
+            ? undefined
+            : typeof init.body === 'string'
+              ? init.body
+              : JSON.stringify(init.body),
+      });
+    },
+    close: () => client.connection.close(),
+  };
+  // The API processes' own log lines, read when a test looks (e.g. for leaked secrets).
+  Object.defineProperty(api, 'logs', {
+    get: () =>
+      cluster.apiLogFiles.flatMap((file) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [])),
+  });
+  return api;
+}
+
 /** The service's defaults, with admin contacts for every area but security. */
 export const TEST_POLICY: CasePolicy = casePolicySchema.parse({
   escalation: {
@@ -168,17 +250,42 @@ export function intake(overrides: Record<string, unknown> = {}): Record<string, 
 
 /** Runs the `temporal` CLI (built by scripts/setup.sh) against the harness's server. */
 export async function temporalCli(args: string[]): Promise<string> {
+  // On the cluster profile the CLI is a client like any other: it needs the client certificate.
+  const env = clusterContext()?.temporalEnv;
+  const tls = env
+    ? [
+        '--tls-ca-path',
+        env.TEMPORAL_TLS_SERVER_CA_CERT_PATH ?? '',
+        '--tls-cert-path',
+        env.TEMPORAL_TLS_CLIENT_CERT_PATH ?? '',
+        '--tls-key-path',
+        env.TEMPORAL_TLS_CLIENT_KEY_PATH ?? '',
+        '--tls-server-name',
+        env.TEMPORAL_TLS_SERVER_NAME ?? '',
+      ]
+    : [];
   const { stdout } = await runFile(
     inject('temporalCli'),
-    [...args, '--address', inject('temporalAddress'), '--namespace', inject('temporalNamespace')],
+    [...args, '--address', inject('temporalAddress'), '--namespace', inject('temporalNamespace'), ...tls],
     { maxBuffer: 64 * 1024 * 1024 },
   );
   return stdout;
 }
 
 /** A workflow's history exactly as `temporal workflow show --output json` prints it. */
-export const cliHistoryJson = (workflowId: string): Promise<string> =>
-  temporalCli(['workflow', 'show', '--workflow-id', workflowId, '--output', 'json']);
+export async function cliHistoryJson(workflowId: string): Promise<string> {
+  const json = await temporalCli(['workflow', 'show', '--workflow-id', workflowId, '--output', 'json']);
+  const cluster = clusterContext();
+  if (!cluster) return json;
+  // Payloads are sealed on the cluster profile: read them as an operator would, through the codec.
+  const opened = await decodeJsonPayloads(
+    JSON.parse(json) as unknown,
+    loadTemporalTarget({
+      CASEFLOW_CODEC_KEYS: cluster.codecKeys,
+    }).payloadCodecs,
+  );
+  return JSON.stringify(opened, null, 2);
+}
 
 /** POSTs as a principal and insists on success: for steps that only set a scene. */
 export async function postOk(

@@ -41,6 +41,20 @@ describe('loadConfig', () => {
     );
   });
 
+  it('takes a PostgreSQL vault URL and the Web UI origins allowed to call the codec endpoint', () => {
+    const config = loadConfig({
+      CASEFLOW_VAULT_URL: 'postgres://caseflow:pw@db:5432/caseflow_vault',
+      CASEFLOW_CODEC_CORS_ORIGINS: 'http://127.0.0.1:8233/, https://ui.example.org',
+    });
+    expect(config.vaultUrl).toBe('postgres://caseflow:pw@db:5432/caseflow_vault');
+    expect(config.codecCorsOrigins).toEqual(['http://127.0.0.1:8233', 'https://ui.example.org']);
+    expect(loadConfig({}).codecCorsOrigins).toEqual([]);
+    expect(() => loadConfig({ CASEFLOW_VAULT_URL: 'mysql://db/vault' })).toThrow(/CASEFLOW_VAULT_URL/);
+    expect(() => loadConfig({ CASEFLOW_CODEC_CORS_ORIGINS: 'not a url' })).toThrow(
+      /CASEFLOW_CODEC_CORS_ORIGINS/,
+    );
+  });
+
   it('names the setting that is wrong', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);

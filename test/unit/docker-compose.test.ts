@@ -3,10 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SETTINGS } from '../../src/config';
+import { CODEC_KEYS_SETTING } from '../../src/temporal/codec';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 
 interface Service {
   image?: string;
+  networks?: string[];
+  secrets?: string[];
   build?: unknown;
   command?: string[] | string;
   ports?: string[];
@@ -14,11 +17,22 @@ interface Service {
   depends_on?: Record<string, unknown> | string[];
 }
 const root = join(__dirname, '..', '..');
-const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as {
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
+  networks: Record<string, { internal?: boolean } | null>;
 };
 const services = compose.services;
-const knownEnv = new Set<string>([...Object.values(SETTINGS), 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE']);
+const knownEnv = new Set<string>([
+  ...Object.values(SETTINGS),
+  CODEC_KEYS_SETTING,
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'TEMPORAL_TLS',
+  'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  'TEMPORAL_TLS_SERVER_NAME',
+]);
 
 describe('docker-compose.yml (production topology; no engine runs here, so it is checked as data)', () => {
   it('has Temporal on PostgreSQL, the Web UI, and caseflow API and worker', () => {
@@ -29,10 +43,49 @@ describe('docker-compose.yml (production topology; no engine runs here, so it is
     expect(services.temporal?.environment?.POSTGRES_SEEDS).toBe('postgresql');
   });
 
-  it('publishes gRPC 7233, the UI on 8233 and the API on 3000', () => {
-    expect(services.temporal?.ports).toContain('7233:7233');
-    expect(services['temporal-ui']?.ports).toContain('8233:8080');
+  it('publishes only the API, and the Web UI on loopback; Temporal stays on an internal network', () => {
+    expect(services.temporal?.ports).toBeUndefined();
+    expect(services.postgresql?.ports).toBeUndefined();
+    expect(services['caseflow-vault-db']?.ports).toBeUndefined();
+    expect(services['temporal-ui']?.ports).toEqual(['127.0.0.1:8233:8080']);
     expect(services['caseflow-api']?.ports).toContain('3000:3000');
+    expect(compose.networks.backend?.internal).toBe(true);
+    for (const name of ['temporal', 'postgresql', 'caseflow-vault-db']) {
+      expect(services[name]?.networks).toEqual(['backend']);
+    }
+  });
+
+  it('requires client certificates at the frontend, and every client presents one', () => {
+    const temporal = services.temporal?.environment ?? {};
+    expect(temporal.TEMPORAL_TLS_REQUIRE_CLIENT_AUTH).toBe('true');
+    expect(temporal.TEMPORAL_TLS_CLIENT1_CA_CERT).toBe('/run/secrets/temporal-ca');
+    for (const name of ['caseflow-api', 'caseflow-worker']) {
+      const env = services[name]?.environment ?? {};
+      expect(env.TEMPORAL_TLS_CLIENT_CERT_PATH).toBe('/run/secrets/temporal-client-cert');
+      expect(env.TEMPORAL_TLS_CLIENT_KEY_PATH).toBe('/run/secrets/temporal-client-key');
+      expect(services[name]?.secrets).toEqual(
+        expect.arrayContaining(['temporal-client-cert', 'temporal-client-key']),
+      );
+    }
+    const ui = services['temporal-ui']?.environment ?? {};
+    expect(ui.TEMPORAL_TLS_CERT).toBeDefined();
+  });
+
+  it('puts the Web UI behind its own sign-in, opening payloads through caseflow’s codec endpoint', () => {
+    const ui = services['temporal-ui']?.environment ?? {};
+    expect(ui.TEMPORAL_AUTH_ENABLED).toBe('true');
+    expect(ui.TEMPORAL_CODEC_ENDPOINT).toBe('http://127.0.0.1:3000/codec');
+    expect(ui.TEMPORAL_CODEC_PASS_ACCESS_TOKEN).toBe('true');
+    expect(services['caseflow-api']?.environment?.CASEFLOW_CODEC_CORS_ORIGINS).toBe('http://127.0.0.1:8233');
+  });
+
+  it('seals payloads and shares the PostgreSQL vault across every caseflow process', () => {
+    for (const name of ['caseflow-api', 'caseflow-worker']) {
+      const env = services[name]?.environment ?? {};
+      expect(env[CODEC_KEYS_SETTING]).toMatch(/CASEFLOW_CODEC_KEYS/);
+      expect(env.CASEFLOW_VAULT_URL).toMatch(/^postgres:\/\/.*@caseflow-vault-db:5432\/caseflow_vault$/);
+      expect(env.CASEFLOW_VAULT_FILE).toBeUndefined();
+    }
   });
 
   it('gives caseflow only settings the code reads, pointed at the cluster', () => {

@@ -1,8 +1,10 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { inspect } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { inspect, promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type LocalPostgres, startLocalPostgres } from '../../scripts/lib/postgres';
 import {
   type CredentialVault,
   createFileVault,
@@ -16,7 +18,10 @@ import {
   parseVaultKeys,
   type SealedSecret,
 } from '../../src/vault/keyring';
+import { createPostgresVault, type PostgresVault } from '../../src/vault/postgres-vault';
+import { freePort } from '../support/ports';
 
+const runCommand = promisify(execFile);
 const T0 = Date.UTC(2026, 10, 23, 9, 0);
 const HOUR = 60 * 60 * 1000;
 const PASSWORD = 'Xq7!correct-horse-battery-staple#42';
@@ -37,6 +42,56 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+// A private PostgreSQL for the whole file; every test gets a database of its own.
+let postgres: LocalPostgres;
+let database = '';
+let databases = 0;
+const openedPostgresVaults: PostgresVault[] = [];
+
+beforeAll(async () => {
+  postgres = await startLocalPostgres({ port: await freePort() });
+}, 120_000);
+
+afterAll(async () => {
+  await postgres?.stop();
+}, 60_000);
+
+async function freshDatabase(): Promise<void> {
+  database = `vault_${process.pid}_${++databases}`;
+  await postgres.createDatabase(database);
+}
+
+afterEach(async () => {
+  await Promise.all(openedPostgresVaults.splice(0).map((vault) => vault.close()));
+});
+
+function openPostgresVault(keys = k1, access: 'writer' | 'reader' = 'writer'): PostgresVault {
+  const vault = createPostgresVault({ url: postgres.url(database), keyring: parseVaultKeys(keys), access });
+  openedPostgresVaults.push(vault);
+  return vault;
+}
+
+/** The two stores behind CredentialVault; the behaviour tests run against each. */
+const STORES: {
+  name: string;
+  prepare: () => Promise<void>;
+  open: (keys?: string) => CredentialVault;
+  raw: () => Promise<string>;
+}[] = [
+  {
+    name: 'file',
+    prepare: () => Promise.resolve(),
+    open: (keys = k1) => createFileVault({ path: vaultPath, keyring: parseVaultKeys(keys) }),
+    raw: () => readFile(vaultPath, 'utf8'),
+  },
+  {
+    name: 'PostgreSQL',
+    prepare: freshDatabase,
+    open: (keys) => openPostgresVault(keys),
+    raw: () => postgres.dump(database),
+  },
+];
 
 function openVault(keys = k1): CredentialVault {
   return createFileVault({ path: vaultPath, keyring: parseVaultKeys(keys) });
@@ -400,7 +455,9 @@ describe('generatePassword', () => {
   });
 });
 
-describe('file vault: device passwords and leases', () => {
+describe.each(STORES)('$name vault: device passwords and leases', (store) => {
+  beforeEach(store.prepare);
+  const openVault = (keys = k1) => store.open(keys);
   const seal = (vault: CredentialVault, version: number, password = PASSWORD) =>
     vault.sealDevicePassword({
       deviceSerial: 'PF3XK9Z',
@@ -474,7 +531,17 @@ describe('file vault: device passwords and leases', () => {
     const rotated = openVault(`${k2},${k1}`);
     expect(await rotated.reencryptAll()).toBe(1);
     expect(await openVault(k2).revealDevicePassword('PF3XK9Z', 1)).toBe(PASSWORD);
-    expect(await readFile(vaultPath, 'utf8')).not.toContain(PASSWORD);
+    expect(await store.raw()).not.toContain(PASSWORD);
+  });
+});
+
+describe('file vault: format versions', () => {
+  const lease = (leaseId: string) => ({
+    leaseId,
+    deviceSerial: 'PF3XK9Z',
+    holder: 'esc-1',
+    endsAtMs: T0 + HOUR,
+    nowMs: T0,
   });
 
   it('reads a version 1 file (grants only) and writes version 2', async () => {
@@ -519,5 +586,194 @@ describe('file vault: one writer process', () => {
     const reader = createFileVault({ path: vaultPath, keyring: parseVaultKeys(k1), access: 'reader' });
     expect((await reader.checkout('a', T0)).password).toBe(PASSWORD);
     expect((await vaultError(reader.revoke('a', T0))).code).toBe('closed');
+  });
+});
+
+describe('PostgreSQL vault', () => {
+  beforeEach(freshDatabase);
+
+  it('grants, extends, checks out and revokes like the file vault', async () => {
+    const vault = openPostgresVault();
+    const record = await vault.grant(grantInput());
+    expect(record).toEqual({
+      elevationId: 'elev-1',
+      deviceSerial: 'PF3XK9Z',
+      account: 'jit-admin',
+      endsAtMs: T0 + 2 * HOUR,
+      version: 1,
+    });
+    expect(await vault.grant({ ...grantInput('elev-1', 'another-password-1!A') })).toEqual(record);
+    await expect(vault.grant({ ...grantInput(), deviceSerial: 'OTHER' })).rejects.toThrow(/another device/);
+    expect(await vault.extend('elev-1', T0 + 3 * HOUR, T0 + HOUR)).toMatchObject({ version: 2 });
+    await expect(vault.checkout('elev-1', T0 + 150 * 60_000)).resolves.toEqual({
+      password: PASSWORD,
+      endsAtMs: T0 + 3 * HOUR,
+    });
+    expect((await vaultError(vault.checkout('elev-1', T0 + 3 * HOUR))).code).toBe('expired');
+    expect((await vaultError(vault.extend('elev-1', T0 + 5 * HOUR, T0 + 3 * HOUR))).code).toBe('closed');
+    await expect(vault.revoke('elev-1', T0 + HOUR)).resolves.toEqual({
+      revokedAtMs: T0 + HOUR,
+      alreadyRevoked: false,
+    });
+    await expect(vault.revoke('elev-1', T0 + 2 * HOUR)).resolves.toEqual({
+      revokedAtMs: T0 + HOUR,
+      alreadyRevoked: true,
+    });
+    expect((await vaultError(vault.checkout('elev-1', T0))).code).toBe('revoked');
+    await expect(vault.describe('elev-1')).resolves.toMatchObject({ revokedAtMs: T0 + HOUR, version: 3 });
+    expect((await vaultError(vault.checkout('elev-9', T0))).code).toBe('not-found');
+    await expect(vault.checkout('elev-1', Number.NaN)).rejects.toThrow(RangeError);
+  });
+
+  it('keeps passwords and keys out of the database, and drops a revoked one for good', async () => {
+    const vault = openPostgresVault();
+    await vault.grant(grantInput());
+    const sealedDump = await postgres.dump(database);
+    for (const needle of [PASSWORD, Buffer.from(PASSWORD).toString('base64'), keyMaterial(k1)]) {
+      expect(sealedDump).not.toContain(needle);
+    }
+    const ciphertext = /"ciphertext": "([^"]+)"/.exec(sealedDump)?.[1];
+    expect(ciphertext).toBeTruthy();
+    await vault.revoke('elev-1', T0);
+    expect(await postgres.dump(database)).not.toContain(ciphertext as string);
+  });
+
+  it('rotates keys: reencryptAll moves grants and devices to the newest key', async () => {
+    await openPostgresVault(k1).grant(grantInput());
+    await openPostgresVault(k1).sealDevicePassword({
+      deviceSerial: 'PF3XK9Z',
+      account: 'jit-admin',
+      version: 1,
+      rotatesAtMs: T0 + HOUR,
+      password: PASSWORD,
+    });
+    const rotating = openPostgresVault(`${k2},${k1}`);
+    await rotating.grant(grantInput('elev-2'));
+    expect(await rotating.reencryptAll()).toBe(2);
+    expect(await rotating.reencryptAll()).toBe(0);
+    const k2Only = openPostgresVault(k2);
+    expect((await k2Only.checkout('elev-1', T0)).password).toBe(PASSWORD);
+    expect(await k2Only.revealDevicePassword('PF3XK9Z', 1)).toBe(PASSWORD);
+    expect((await vaultError(openPostgresVault(k1).checkout('elev-2', T0))).code).toBe('key');
+  });
+
+  it('re-encrypts through the keys command, with the vault chosen by CASEFLOW_VAULT_URL', async () => {
+    await openPostgresVault(k1).grant(grantInput());
+    const { stdout } = await runCommand(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/keys.ts', 'reencrypt-vault'],
+      {
+        env: {
+          ...process.env,
+          CASEFLOW_VAULT_URL: postgres.url(database),
+          CASEFLOW_VAULT_KEYS: `${k2},${k1}`,
+          CASEFLOW_DATA_DIR: dir,
+        },
+      },
+    );
+    expect(stdout).toMatch(/re-sealed 1 secret/);
+    expect((await openPostgresVault(k2).checkout('elev-1', T0)).password).toBe(PASSWORD);
+  });
+
+  it('detects a sealed secret moved to another row', async () => {
+    const vault = openPostgresVault();
+    await vault.grant(grantInput('elev-1', 'first-password-A1!'));
+    await vault.grant(grantInput('elev-2', 'second-password-B2?'));
+    await postgres.psql(
+      `UPDATE caseflow_vault_grants SET sealed = (SELECT sealed FROM caseflow_vault_grants WHERE elevation_id = 'elev-1') WHERE elevation_id = 'elev-2'`,
+      database,
+    );
+    expect((await vaultError(vault.checkout('elev-2', T0))).code).toBe('corrupt');
+  });
+
+  it('migrates once when several processes start together, and again is a no-op', async () => {
+    const vaults = [openPostgresVault(), openPostgresVault(), openPostgresVault()];
+    await Promise.all(vaults.map((vault) => vault.migrate()));
+    await openPostgresVault().migrate();
+    expect((await postgres.psql('SELECT count(*) FROM caseflow_vault_schema', database)).trim()).toBe('1');
+  });
+
+  it('opened read-only, refuses changes but reads', async () => {
+    await openPostgresVault().grant(grantInput('a'));
+    const reader = openPostgresVault(k1, 'reader');
+    expect((await reader.checkout('a', T0)).password).toBe(PASSWORD);
+    expect((await vaultError(reader.revoke('a', T0))).code).toBe('closed');
+  });
+
+  it('loses nothing when four processes grant, lease, check out and revoke at once', async () => {
+    // Four pools are four processes as far as PostgreSQL can tell: two workers and two APIs.
+    const processes = [openPostgresVault(), openPostgresVault(), openPostgresVault(), openPostgresVault()];
+    const devices = ['DEV-A', 'DEV-B', 'DEV-C'];
+    const at = (i: number) => processes[i % processes.length] as PostgresVault;
+    // Every device gets versions 1..6 sealed and confirmed from alternating processes, racing.
+    await Promise.all(
+      devices.map(async (serial, d) => {
+        for (let version = 1; version <= 6; version++) {
+          const password = `pw-${serial}-${version}-Aa1!`;
+          const input = {
+            deviceSerial: serial,
+            account: 'jit-admin',
+            version,
+            rotatesAtMs: T0 + HOUR,
+            password,
+          };
+          // The same version sealed twice at once by two processes: one password wins, both see it.
+          await Promise.all([
+            at(d + version).sealDevicePassword(input),
+            at(d + version + 1).sealDevicePassword(input),
+          ]);
+          await Promise.all([
+            at(d + version + 2).confirmDevicePassword(serial, version, T0),
+            at(d + version + 3).confirmDevicePassword(serial, version, T0 + 1),
+          ]);
+        }
+      }),
+    );
+    // 40 leases over the three devices, opened, checked out, extended and closed from all four.
+    const leaseIds = Array.from({ length: 40 }, (_, i) => `lease-${i}`);
+    await Promise.all(
+      leaseIds.map(async (leaseId, i) => {
+        const serial = devices[i % devices.length] as string;
+        await at(i).openLease({
+          leaseId,
+          deviceSerial: serial,
+          holder: `esc-${i}`,
+          endsAtMs: T0 + HOUR,
+          nowMs: T0,
+        });
+        const checkout = await at(i + 1).checkoutLease(leaseId, T0 + 10);
+        expect(checkout).toMatchObject({ version: 6, password: `pw-${serial}-6-Aa1!` });
+        await at(i + 2).extendLease(leaseId, T0 + 2 * HOUR);
+        if (i % 2 === 0)
+          await Promise.all([at(i + 3).closeLease(leaseId, T0 + 20), at(i).closeLease(leaseId, T0 + 30)]);
+      }),
+    );
+    // And 30 legacy grants, half revoked, interleaved from every process.
+    await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        await at(i).grant(grantInput(`elev-${i}`, `grant-pw-${i}-Aa1!`));
+        if (i % 2 === 0) await at(i + 1).revoke(`elev-${i}`, T0 + 5);
+      }),
+    );
+    const fresh = openPostgresVault();
+    for (const [i, leaseId] of leaseIds.entries()) {
+      const description = await fresh.describeLease(leaseId);
+      expect(description?.lease.endsAtMs).toBe(T0 + 2 * HOUR);
+      expect(description?.password).toEqual({ version: 6, rotatesAtMs: T0 + HOUR });
+      if (i % 2 === 0) {
+        expect([T0 + 20, T0 + 30]).toContain(description?.lease.closedAtMs);
+        expect((await vaultError(fresh.checkoutLease(leaseId, T0 + 40))).code).toBe('revoked');
+      } else {
+        expect(description?.lease.closedAtMs).toBeNull();
+      }
+    }
+    for (const serial of devices) {
+      expect(await fresh.revealDevicePassword(serial, 6)).toBe(`pw-${serial}-6-Aa1!`);
+    }
+    for (let i = 0; i < 30; i++) {
+      const grant = await fresh.describe(`elev-${i}`);
+      expect(grant).toMatchObject({ version: i % 2 === 0 ? 2 : 1, revokedAtMs: i % 2 === 0 ? T0 + 5 : null });
+      if (i % 2 === 1) expect((await fresh.checkout(`elev-${i}`, T0)).password).toBe(`grant-pw-${i}-Aa1!`);
+    }
   });
 });
