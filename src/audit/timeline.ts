@@ -204,6 +204,39 @@ const SIGNALS: Record<string, (a: Args) => Omit<TimelineEntry, 'at' | 'workflowI
     reason: str(a.reason),
     text: 'The case ended: access must end.',
   }),
+  // From the device's account owner to an elevation holding a lease (elevationLease).
+  leaseGranted: (a) => ({
+    type: 'elevation-granted',
+    actor: 'caseflow',
+    reason: null,
+    text: `Access granted on the device's account (password version ${t(a.version)}, rotated by ${new Date(Number(a.rotatesAtMs)).toISOString()} at the latest).`,
+  }),
+  leaseRefused: (a) => ({
+    type: 'elevation-grant-failed',
+    actor: 'caseflow',
+    reason: str(a.reason),
+    text: 'The device account owner could not grant access.',
+  }),
+  passwordRotated: (a) => ({
+    type: 'elevation-password-rotated',
+    actor: 'caseflow',
+    reason: null,
+    text: `The device password reached its maximum age and was rotated (version ${t(a.version)}); check out again.`,
+  }),
+  leaseClosed: (a) =>
+    a.lastHolder
+      ? {
+          type: 'elevation-rotated',
+          actor: 'caseflow',
+          reason: null,
+          text: 'Access closed in the vault; nobody else holds the device, so its password is rotated now.',
+        }
+      : {
+          type: 'elevation-access-closed',
+          actor: 'caseflow',
+          reason: null,
+          text: 'Access closed in the vault; others still hold the device, whose password rotates when the last leaves.',
+        },
   escalationChanged: (a) => ({
     type: 'escalation-status',
     actor: t(a.target),

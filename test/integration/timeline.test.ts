@@ -71,6 +71,16 @@ describe('the case timeline, from the workflow histories', () => {
     await post(`/v1/elevations/${String(e.id)}/approve`, admin.token, { reason: 'Troubleshooter only' });
     await post(`/v1/elevations/${String(e.id)}/checkout`, escalation.token, {});
     await post(`/v1/elevations/${String(e.id)}/release`, escalation.token, { reason: 'Logs collected' });
+    // The release answers at once; the device owner closes the lease in the vault right after.
+    await expect
+      .poll(
+        async () =>
+          (await get<{ accessClosedAt: string | null }>(`/v1/elevations/${String(e.id)}`)).accessClosedAt,
+        {
+          timeout: 20_000,
+        },
+      )
+      .not.toBeNull();
 
     const x = await post(`/v1/cases/${c.id}/escalations`, escalation.token, {
       target: 'service-ops',
