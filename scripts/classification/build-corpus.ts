@@ -24,6 +24,7 @@ import {
 } from '../../test/fixtures/classification/source/templates-c';
 import { MORE_TRAINING } from '../../test/fixtures/classification/source/templates-d';
 import { WIDER_TRAINING } from '../../test/fixtures/classification/source/templates-e';
+import { EVERYDAY_TRAINING } from '../../test/fixtures/classification/source/templates-f';
 import {
   GREETINGS,
   SIGN_OFFS,
@@ -118,7 +119,9 @@ function buildSplit(split: Split): CorpusEntry[] {
     const groupName = group.subCategory ? `${group.category}.${group.subCategory}` : group.category;
     const templates =
       split === 'train'
-        ? [...group.train, ...(MORE_TRAINING[groupName] ?? []), ...(WIDER_TRAINING[groupName] ?? [])]
+        ? [...group.train, ...(MORE_TRAINING[groupName] ?? []), ...(WIDER_TRAINING[groupName] ?? []),
+            ...(EVERYDAY_TRAINING[groupName] ?? []),
+          ]
         : group.heldout;
     templates.forEach((template, templateIndex) => {
       for (let instance = 0; instance < INSTANCES[split]; instance++) {

@@ -37,14 +37,11 @@ export const MODEL_PATH = join(
 );
 const FOLDS = 5;
 const MAX_CALIBRATION_WRONG_SHARE = 0.01;
-// Text alone as a baseline, then rules weighed 4 or 8 words, n-grams at a third or half a word.
+// Text alone as a baseline, then rules weighed 4 or 8 words, n-grams at half a word.
 const CANDIDATE_SETTINGS: readonly TrainingSettings[] = [
   { ruleFeatureValue: 0, charFeatureValue: 0.3, l2: 0.00001 },
-  { ruleFeatureValue: 4, charFeatureValue: 0.3, l2: 0.00001 },
   { ruleFeatureValue: 4, charFeatureValue: 0.5, l2: 0.00001 },
-  { ruleFeatureValue: 8, charFeatureValue: 0.3, l2: 0.00001 },
   { ruleFeatureValue: 8, charFeatureValue: 0.5, l2: 0.00001 },
-  { ruleFeatureValue: 8, charFeatureValue: 0.3, l2: 0.0001 },
 ];
 
 async function main(): Promise<void> {
