@@ -33,6 +33,7 @@ const EVIDENCE_KINDS: Readonly<Record<string, ClassificationEvidence['kind']>> =
   w: 'word',
   p: 'phrase',
   c: 'chars',
+  s: 'concept',
   r: 'rule',
   rc: 'rule',
 };
