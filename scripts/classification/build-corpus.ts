@@ -25,6 +25,8 @@ import {
 import { MORE_TRAINING } from '../../test/fixtures/classification/source/templates-d';
 import { WIDER_TRAINING } from '../../test/fixtures/classification/source/templates-e';
 import { EVERYDAY_TRAINING } from '../../test/fixtures/classification/source/templates-f';
+import { BOUNDARY_TRAINING } from '../../test/fixtures/classification/source/templates-g';
+import { SHORT_AND_MIXED_TRAINING } from '../../test/fixtures/classification/source/templates-h';
 import {
   GREETINGS,
   SIGN_OFFS,
@@ -119,8 +121,13 @@ function buildSplit(split: Split): CorpusEntry[] {
     const groupName = group.subCategory ? `${group.category}.${group.subCategory}` : group.category;
     const templates =
       split === 'train'
-        ? [...group.train, ...(MORE_TRAINING[groupName] ?? []), ...(WIDER_TRAINING[groupName] ?? []),
+        ? [
+            ...group.train,
+            ...(MORE_TRAINING[groupName] ?? []),
+            ...(WIDER_TRAINING[groupName] ?? []),
             ...(EVERYDAY_TRAINING[groupName] ?? []),
+            ...(BOUNDARY_TRAINING[groupName] ?? []),
+            ...(SHORT_AND_MIXED_TRAINING[groupName] ?? []),
           ]
         : group.heldout;
     templates.forEach((template, templateIndex) => {

@@ -11,6 +11,8 @@
  * space matches neighbouring words.
  */
 
+// One line a concept reads best; prettier would put every stem on its own line.
+// prettier-ignore
 export const SYMPTOM_CONCEPTS: Readonly<Record<string, readonly string[]>> = {
   restart: ['restart', 'reboot', 'boot', 'omstart', 'startar om', 'uppstart', 'startup', 'start up'],
   crash: ['crash', 'freez', 'frozen', 'hang', 'krasch', 'fryser', 'frys', 'hanger sig', 'not responding', 'svarar inte'],
