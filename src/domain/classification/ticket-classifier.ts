@@ -13,6 +13,7 @@ import {
   featureValues,
   scoreLayer,
   strongestFeatures,
+  thresholdFor,
 } from './linear-model';
 import { DEFAULT_RULE_SET, type RuleSet } from './rules';
 import { extractTextFeatures } from './text-features';
@@ -78,7 +79,7 @@ export function classifyTicket(
     confidence,
     rules: winnerRulesFirst(byRules.rules, category),
     rulesVersion: ruleSet.version,
-    needsTriage: confidence < model.triageThreshold,
+    needsTriage: confidence < thresholdFor(model, category),
     modelVersion: model.version,
     evidence: strongestFeatures(model.category, known, winner, EVIDENCE_COUNT).map(toEvidence),
   };
