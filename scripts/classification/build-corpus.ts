@@ -24,6 +24,9 @@ import {
 } from '../../test/fixtures/classification/source/templates-c';
 import { MORE_TRAINING } from '../../test/fixtures/classification/source/templates-d';
 import { WIDER_TRAINING } from '../../test/fixtures/classification/source/templates-e';
+import { EVERYDAY_TRAINING } from '../../test/fixtures/classification/source/templates-f';
+import { BOUNDARY_TRAINING } from '../../test/fixtures/classification/source/templates-g';
+import { SHORT_AND_MIXED_TRAINING } from '../../test/fixtures/classification/source/templates-h';
 import {
   GREETINGS,
   SIGN_OFFS,
@@ -118,7 +121,14 @@ function buildSplit(split: Split): CorpusEntry[] {
     const groupName = group.subCategory ? `${group.category}.${group.subCategory}` : group.category;
     const templates =
       split === 'train'
-        ? [...group.train, ...(MORE_TRAINING[groupName] ?? []), ...(WIDER_TRAINING[groupName] ?? [])]
+        ? [
+            ...group.train,
+            ...(MORE_TRAINING[groupName] ?? []),
+            ...(WIDER_TRAINING[groupName] ?? []),
+            ...(EVERYDAY_TRAINING[groupName] ?? []),
+            ...(BOUNDARY_TRAINING[groupName] ?? []),
+            ...(SHORT_AND_MIXED_TRAINING[groupName] ?? []),
+          ]
         : group.heldout;
     templates.forEach((template, templateIndex) => {
       for (let instance = 0; instance < INSTANCES[split]; instance++) {

@@ -32,7 +32,8 @@ console.log(
 console.log('');
 console.log(
   formatEvaluation(
-    `model ${DEFAULT_MODEL.version} with rules ${DEFAULT_MODEL.rulesVersion} (threshold ${DEFAULT_MODEL.triageThreshold})`,
+    `model ${DEFAULT_MODEL.version} with rules ${DEFAULT_MODEL.rulesVersion} (threshold ${DEFAULT_MODEL.triageThreshold}` +
+      `${DEFAULT_MODEL.categoryThresholds ? `, per category ${JSON.stringify(DEFAULT_MODEL.categoryThresholds)}` : ''})`,
     combined,
   ),
 );
@@ -51,6 +52,7 @@ writeFileSync(
       modelVersion: DEFAULT_MODEL.version,
       rulesVersion: DEFAULT_MODEL.rulesVersion,
       triageThreshold: DEFAULT_MODEL.triageThreshold,
+      categoryThresholds: DEFAULT_MODEL.categoryThresholds,
       corpus: 'test/fixtures/classification/heldout.jsonl',
       targets: TARGETS,
       missedTargets: missed,

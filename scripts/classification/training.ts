@@ -83,7 +83,12 @@ export function trainLayer(
   const weightGradient = new Float64Array(weights.length);
   const biasGradient = new Float64Array(labelCount);
   const logits = new Float64Array(labelCount);
-  const scale = 1 / rows.length;
+  // Every label weighs the same in total: the corpus's mix of categories is how many phrasings were
+  // written for each, not how often each problem happens, so the model learns no prior from it.
+  const rowsPerLabel = new Array<number>(labels.length).fill(0);
+  for (const row of rows) rowsPerLabel[row.label]!++;
+  const presentLabels = rowsPerLabel.filter((count) => count > 0).length;
+  const scaleOf = rowsPerLabel.map((count) => (count === 0 ? 0 : 1 / (count * presentLabels)));
   for (let iteration = 0; iteration < TRAINING.iterations; iteration++) {
     weightGradient.fill(0);
     biasGradient.fill(0);
@@ -102,7 +107,7 @@ export function trainLayer(
         sum += logits[label]!;
       }
       for (let label = 0; label < labelCount; label++) {
-        const error = (logits[label]! / sum - (label === row.label ? 1 : 0)) * scale;
+        const error = (logits[label]! / sum - (label === row.label ? 1 : 0)) * scaleOf[row.label]!;
         biasGradient[label]! += error;
         for (let k = 0; k < row.indices.length; k++) {
           weightGradient[row.indices[k]! * labelCount + label]! += error * row.values[k]!;
@@ -216,6 +221,77 @@ export interface Calibration {
   readonly triage: number;
 }
 
+export interface CategoryCalibration {
+  readonly thresholds: Record<string, number>;
+  readonly correct: number;
+  readonly wrong: number;
+  readonly triage: number;
+}
+
+/** Never sure of an answer the model gives less than even odds, whatever calibration finds. */
+export const LOWEST_CATEGORY_THRESHOLD = 0.5;
+
+/**
+ * A threshold per predicted category, from `start` down: step by step, lower one category's
+ * threshold to the value that adds most correct answers (each wrong one counting as two lost) per
+ * wrong answer it adds, while confident but wrong answers stay within `maxWrongShare`; stop when
+ * no step gains. Categories whose answers are
+ * reliable at lower confidence then stop waiting in triage, the others keep the stricter threshold.
+ * Deterministic: ties go to the earlier category in `labels`.
+ */
+export function calibrateCategoryThresholds(
+  predictions: readonly Prediction[],
+  labels: readonly string[],
+  start: number,
+  maxWrongShare: number,
+): CategoryCalibration {
+  const total = predictions.length;
+  const byCategory = new Map<string, Array<{ probability: number; right: boolean }>>();
+  for (const label of labels) byCategory.set(label, []);
+  for (const p of predictions) {
+    byCategory.get(p.category)?.push({
+      probability: Math.round(p.probability * 100) / 100,
+      right: p.category === p.entry.category,
+    });
+  }
+  const countAt = (label: string, threshold: number) => {
+    let right = 0;
+    let wrong = 0;
+    for (const p of byCategory.get(label)!) {
+      if (p.probability < threshold) continue;
+      if (p.right) right++;
+      else wrong++;
+    }
+    return { right, wrong };
+  };
+  const thresholds: Record<string, number> = Object.fromEntries(labels.map((label) => [label, start]));
+  let wrongTotal = labels.reduce((sum, label) => sum + countAt(label, start).wrong, 0);
+  for (;;) {
+    let best: { label: string; lower: number; worth: number; addedWrong: number } | null = null;
+    for (const label of labels) {
+      const now = countAt(label, thresholds[label]!);
+      const lowerValues = [...new Set(byCategory.get(label)!.map((p) => p.probability))]
+        .filter((value) => value < thresholds[label]! && value >= LOWEST_CATEGORY_THRESHOLD)
+        .sort((x, y) => y - x);
+      for (const lower of lowerValues) {
+        const then = countAt(label, lower);
+        const addedWrong = then.wrong - now.wrong;
+        if ((wrongTotal + addedWrong) / total > maxWrongShare) break;
+        const gain = then.right - now.right - 2 * addedWrong;
+        // Gain per wrong answer it costs: cheap steps first, so one category does not spend the budget.
+        const worth = gain / (addedWrong + 1);
+        if (gain > 0 && (best === null || worth > best.worth)) best = { label, lower, worth, addedWrong };
+      }
+    }
+    if (best === null) break;
+    thresholds[best.label] = best.lower;
+    wrongTotal += best.addedWrong;
+  }
+  const correct = labels.reduce((sum, label) => sum + countAt(label, thresholds[label]!).right, 0) / total;
+  const wrong = wrongTotal / total;
+  return { thresholds, correct, wrong, triage: 1 - correct - wrong };
+}
+
 /**
  * The lowest threshold (0.30–0.95 in steps of 0.01) at which confident but wrong answers stay within
  * `maxWrongShare`: the lowest such threshold leaves the fewest tickets to triage.
@@ -232,4 +308,48 @@ export function calibrateThreshold(predictions: readonly Prediction[], maxWrongS
     fallback = calibration;
   }
   return fallback!;
+}
+
+/** Wrong-answer budgets tried for the per-category thresholds, loosest first. */
+const CATEGORY_BUDGETS = [0.01, 0.0075, 0.005, 0.0035, 0.0025, 0.0015] as const;
+
+/**
+ * Thresholds fitted to the predictions they are scored on look better than they are. So the budget
+ * for the per-category thresholds is itself checked out of sample: for each fold, thresholds are
+ * fitted on the other folds' cross-validated predictions and scored on this fold's. The loosest
+ * budget whose out-of-fold wrong share stays within `maxWrongShare` (else the strictest tried) is
+ * used on all predictions.
+ */
+export function calibrateCategoryThresholdsOutOfFold(
+  predictions: readonly Prediction[],
+  labels: readonly string[],
+  start: number,
+  maxWrongShare: number,
+  folds: number,
+): CategoryCalibration & { budget: number; outOfFold: { correct: number; wrong: number } } {
+  let chosen: { budget: number; outOfFold: { correct: number; wrong: number } } | null = null;
+  for (const budget of CATEGORY_BUDGETS) {
+    let right = 0;
+    let wrong = 0;
+    for (let fold = 0; fold < folds; fold++) {
+      const inFold = (p: Prediction) => foldOf(p.entry.id, folds) === fold;
+      const { thresholds } = calibrateCategoryThresholds(
+        predictions.filter((p) => !inFold(p)),
+        labels,
+        start,
+        budget,
+      );
+      for (const p of predictions.filter(inFold)) {
+        if (Math.round(p.probability * 100) / 100 < (thresholds[p.category] ?? start)) continue;
+        if (p.category === p.entry.category) right++;
+        else wrong++;
+      }
+    }
+    chosen = {
+      budget,
+      outOfFold: { correct: right / predictions.length, wrong: wrong / predictions.length },
+    };
+    if (chosen.outOfFold.wrong <= maxWrongShare) break;
+  }
+  return { ...calibrateCategoryThresholds(predictions, labels, start, chosen!.budget), ...chosen! };
 }

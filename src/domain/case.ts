@@ -92,7 +92,7 @@ export const classificationSchema = z
     evidence: z
       .array(
         z.object({
-          kind: z.enum(['word', 'phrase', 'chars', 'rule']),
+          kind: z.enum(['word', 'phrase', 'chars', 'concept', 'rule']),
           term: z.string(),
           weight: z.number().describe("What the feature added to the category's score (log-odds)"),
         }),

@@ -34,7 +34,7 @@ export interface Classification {
 /** One feature's share in a model decision, e.g. `{ kind: 'word', term: 'skrivar', weight: 0.84 }`. */
 export interface ClassificationEvidence {
   /** word: a stemmed word; phrase: two neighbouring words; chars: letters inside a word; rule: a rule id. */
-  kind: 'word' | 'phrase' | 'chars' | 'rule';
+  kind: 'word' | 'phrase' | 'chars' | 'concept' | 'rule';
   term: string;
   /** What the feature added to the category's score (log-odds), two decimals. */
   weight: number;

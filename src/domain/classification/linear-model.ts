@@ -22,11 +22,21 @@ export interface LinearModel {
   readonly charFeatureValue: number;
   /** Below this probability a person confirms the category; set by calibration, not by hand. */
   readonly triageThreshold: number;
+  /**
+   * The same per category the model answers, where calibration found one: some categories' answers
+   * are reliable at lower confidence than others. A category without one uses `triageThreshold`.
+   */
+  readonly categoryThresholds?: Readonly<Record<string, number>>;
   readonly category: SoftmaxLayer;
   /** Printer, driver or VPN, for tickets the category layer put in infrastructure. */
   readonly infrastructureSubCategory: SoftmaxLayer;
   /** How the artefact was made, for the record: corpus size, settings, calibration figures. */
   readonly training: Readonly<Record<string, unknown>>;
+}
+
+/** The confidence below which an answer of `category` waits in triage. */
+export function thresholdFor(model: LinearModel, category: string): number {
+  return model.categoryThresholds?.[category] ?? model.triageThreshold;
 }
 
 /** A feature with its value in one ticket. */

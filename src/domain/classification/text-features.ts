@@ -1,4 +1,5 @@
 import { normaliseText } from './classify';
+import { symptomConcepts } from './symptom-lexicon';
 
 /*
  * What the linear model reads from a ticket: stemmed words, pairs of neighbouring words and
@@ -150,8 +151,9 @@ export function stemEnglish(word: string): string {
 
 /**
  * The ticket's features, each once: `w:` stemmed word, `p:` pair of neighbouring content words,
- * `c:` character n-gram of a word (with `<` and `>` at its edges). Stop words of either language
- * give no features (tickets mix the languages) and break word pairs.
+ * `c:` character n-gram of a word (with `<` and `>` at its edges), `s:` symptom concept
+ * (symptom-lexicon.ts). Stop words of either language give no features (tickets mix the
+ * languages) and break word pairs; they still count in concepts ("skriv ut").
  */
 export function extractTextFeatures(title: string, description: string): string[] {
   const words = tokenise(`${title}\n${description}`);
@@ -170,6 +172,7 @@ export function extractTextFeatures(title: string, description: string): string[
     previous = stemmed;
     if (/^\p{L}+$/u.test(word)) addCharNgrams(fold(word), features);
   }
+  for (const concept of symptomConcepts(words.map(fold))) features.add(`s:${concept}`);
   return [...features];
 }
 

@@ -13,6 +13,7 @@ import {
   featureValues,
   scoreLayer,
   strongestFeatures,
+  thresholdFor,
 } from './linear-model';
 import { DEFAULT_RULE_SET, type RuleSet } from './rules';
 import { extractTextFeatures } from './text-features';
@@ -33,6 +34,7 @@ const EVIDENCE_KINDS: Readonly<Record<string, ClassificationEvidence['kind']>> =
   w: 'word',
   p: 'phrase',
   c: 'chars',
+  s: 'concept',
   r: 'rule',
   rc: 'rule',
 };
@@ -77,7 +79,7 @@ export function classifyTicket(
     confidence,
     rules: winnerRulesFirst(byRules.rules, category),
     rulesVersion: ruleSet.version,
-    needsTriage: confidence < model.triageThreshold,
+    needsTriage: confidence < thresholdFor(model, category),
     modelVersion: model.version,
     evidence: strongestFeatures(model.category, known, winner, EVIDENCE_COUNT).map(toEvidence),
   };
