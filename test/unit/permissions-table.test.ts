@@ -6,7 +6,9 @@ import { PERMISSIONS, ROLES } from '../../src/domain/roles';
 /** The README's "Who may do what" table is the permission map, row for row. */
 describe('the authorisation table in the README', () => {
   const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Who may do what'), readme.indexOf('## The API'));
+  const start = readme.indexOf('## Who may do what');
+  const next = readme.indexOf('\n## ', start + 1);
+  const section = readme.slice(start, next === -1 ? undefined : next);
   const lines = section.split('\n').filter((l) => l.startsWith('| '));
   const [header, , ...rows] = lines;
   const cells = (line: string) =>

@@ -37,10 +37,13 @@ interface DeviceChange {
 const changes: DeviceChange[] = [];
 /** Serials whose next password change waits until the test opens the gate. */
 const gates = new Map<string, Promise<void>>();
+/** Serials whose device automation is down: every change fails like a transport error. */
+const unreachable = new Set<string>();
 
 const device: DeviceAccountAdapter = {
   async setPassword(change) {
     await gates.get(change.deviceSerial);
+    if (unreachable.has(change.deviceSerial)) throw new Error('device automation unreachable');
     const atMs = await env.currentTimeMs();
     // A retried activity re-sends the same change; the receiver applies it once.
     if (!changes.some((c) => c.changeId === change.changeId && c.reason === change.reason)) {
@@ -313,6 +316,40 @@ describe('JIT elevation on the device account', () => {
     expect(final.status).toBe('ended');
     expect(await e.handle.result()).toMatchObject({ status: 'ended' });
     await expect(checkout(e.elevationId)).rejects.toMatchObject({ code: 'revoked' });
+  });
+
+  it('keeps retrying a rotation that fails, refuses checkout meanwhile, and tells IT admins when it lasts', async () => {
+    const { handle, serial } = await openCase();
+    const e = await requestElevation(handle, serial);
+    await approve(e.handle);
+    const { password } = await checkout(e.elevationId);
+    unreachable.add(serial);
+    await release(e.handle);
+    await closed(e.handle);
+    await expect(checkout(e.elevationId)).rejects.toMatchObject({ code: 'revoked' });
+    await env.sleep(20 * MINUTE);
+    const failing = await until(
+      () =>
+        notifier.sent.filter(
+          (n) => n.type === 'elevation-rotation-failing' && n.details?.deviceSerial === serial,
+        ),
+      (n) => n.length > 0,
+      'rotation-failing notice',
+    );
+    expect(failing[0]).toMatchObject({ audience: 'it-admins' });
+    expect(onDevice(serial)?.password).toBe(password);
+    unreachable.delete(serial);
+    await env.sleep(2 * MINUTE);
+    await until(
+      () => onDevice(serial),
+      (c) => c?.password !== password,
+      'rotation after recovery',
+    );
+    const owner = await env.client.workflow.getHandle(`device:${serial}`).query(getDevice);
+    expect(owner.rotationFailingSince).toBeNull();
+    expect(owner.log.map((l) => l.type)).toEqual(
+      expect.arrayContaining(['rotation-failing', 'rotation-recovered']),
+    );
   });
 
   it('expires a request nobody answers, after a reminder', async () => {
