@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { canAct, canSee, type CaseFacts, caseFactsOf } from '../../src/domain/case-access';
+import type { Principal, Role } from '../../src/domain/roles';
+
+const facts: CaseFacts = { createdBy: 'ann', assignee: 'bob', actors: ['cat'] };
+const who = (principal: string, ...roles: Role[]): Principal => ({ principal, roles });
+
+describe('canSee: who may see a case', () => {
+  it.each([
+    // [principal, roles, sees]
+    ['ann', ['agent'], true], // created it
+    ['bob', ['agent'], true], // assigned
+    ['cat', ['agent'], true], // acted on it
+    ['dan', ['agent'], false], // never touched it
+    ['dan', ['escalation-team'], true],
+    ['dan', ['agent', 'escalation-team'], true],
+    ['dan', ['it-admin'], true],
+    ['dan', ['auditor'], true],
+    ['ann', ['service-ops'], false], // service operations see escalation records, not cases
+    ['dan', ['service-ops'], false],
+  ] as const)('%s as %j sees the case: %s', (name, roles, sees) => {
+    expect(canSee(who(name, ...roles), facts)).toBe(sees);
+  });
+
+  it('never lets a principal named like a system actor pass for it', () => {
+    const bySystem: CaseFacts = { createdBy: 'caseflow', assignee: null, actors: [] };
+    expect(canSee(who('caseflow', 'agent'), bySystem)).toBe(false);
+    expect(canSee(who('CaseFlow', 'agent'), bySystem)).toBe(false);
+  });
+});
+
+describe('canAct: the role gate on a case the principal may see', () => {
+  it.each([
+    ['ann', ['agent'], 'case:work', true],
+    ['dan', ['agent'], 'case:work', false], // may work cases, not this one
+    ['ann', ['auditor'], 'case:work', false], // sees it, role may not work
+    ['dan', ['escalation-team'], 'case:work', true],
+    ['dan', ['it-admin'], 'case:severity', true],
+    ['dan', ['it-admin'], 'case:work', false],
+  ] as const)('%s as %j may %s: %s', (name, roles, permission, allowed) => {
+    expect(canAct(who(name, ...roles), permission, facts)).toBe(allowed);
+  });
+});
+
+describe('caseFactsOf: who the case view names', () => {
+  const at = '2026-01-01T00:00:00.000Z';
+  it('collects the log, question, resolution and elevation actors, without system names', () => {
+    const f = caseFactsOf({
+      createdBy: 'ann',
+      assignee: null,
+      log: [
+        { at, type: 'note-added', actor: 'cat', reason: null, text: 'x' },
+        { at, type: 'note-added', actor: 'caseflow', reason: null, text: 'x' },
+        { at, type: 'note-added', actor: 'vendor', reason: null, text: 'x' },
+      ],
+      pendingQuestion: { question: 'q', askedAt: at, askedBy: 'eve' },
+      resolution: { note: 'n', at, by: 'fay' },
+      elevations: [
+        { id: 'e', requestedBy: 'gus', breakGlass: false, finished: true, outcome: null, review: null },
+      ],
+    });
+    expect(f).toEqual({ createdBy: 'ann', assignee: null, actors: ['cat', 'eve', 'fay', 'gus'] });
+  });
+});
