@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canAct, canSee, type CaseFacts, caseFactsOf } from '../../src/domain/case-access';
-import type { Principal, Role } from '../../src/domain/roles';
+import { type Principal, type Role, ROLES } from '../../src/domain/roles';
 
 const facts: CaseFacts = { createdBy: 'ann', assignee: 'bob', actors: ['cat'] };
 const who = (principal: string, ...roles: Role[]): Principal => ({ principal, roles });
@@ -60,5 +62,29 @@ describe('caseFactsOf: who the case view names', () => {
       ],
     });
     expect(f).toEqual({ createdBy: 'ann', assignee: null, actors: ['cat', 'eve', 'fay', 'gus'] });
+  });
+});
+
+/** The README's "Which cases" table is `canSee`, role by role. */
+describe('the per-case table in the README', () => {
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const start = readme.indexOf('### Which cases');
+  const section = readme.slice(start, readme.indexOf('\n## ', start));
+  const cells = (line: string) =>
+    line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
+  const [header, , row] = section.split('\n').filter((l) => l.startsWith('| '));
+
+  it('has a column per role and says, for each, whose cases it sees', () => {
+    expect(cells(header ?? '').slice(1)).toEqual([...ROLES]);
+    const marks = cells(row ?? '').slice(1);
+    const scope = (role: Role) => {
+      const own = canSee(who('ann', role), facts);
+      const others = canSee(who('dan', role), facts);
+      return others ? 'all' : own ? 'own' : '';
+    };
+    expect(marks).toEqual(ROLES.map(scope));
   });
 });

@@ -6,7 +6,9 @@ import { PERMISSIONS, ROLES } from '../../src/domain/roles';
 /** The README's "Who may do what" table is the permission map, row for row. */
 describe('the authorisation table in the README', () => {
   const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Who may do what'), readme.indexOf('## The API'));
+  const start = readme.indexOf('## Who may do what');
+  // The role gate's table: up to the section's first sub-heading (the per-case table) or its end.
+  const section = readme.slice(start, readme.slice(start + 3).search(/\n##/) + start + 3);
   const lines = section.split('\n').filter((l) => l.startsWith('| '));
   const [header, , ...rows] = lines;
   const cells = (line: string) =>
