@@ -56,3 +56,20 @@ export function canSee(principal: Principal, facts: CaseFacts): boolean {
 export function canAct(principal: Principal, permission: Permission, facts: CaseFacts): boolean {
   return isAllowed(principal, permission) && canSee(principal, facts);
 }
+
+/**
+ * Whether a principal may see an escalation record. Overseers see every one; service operations
+ * those addressed to the service; an agent those of a case they may see (`caseFacts`), and an
+ * incident's (no case), which agents may read as they read incidents.
+ */
+export function canSeeEscalation(
+  principal: Principal,
+  escalation: { target: string; caseId: string | null },
+  caseFacts: CaseFacts | null,
+): boolean {
+  if (principal.roles.some((role) => SEES_EVERY_CASE.includes(role))) return true;
+  if (principal.roles.includes('service-ops') && escalation.target === 'service-ops') return true;
+  if (!principal.roles.includes('agent')) return false;
+  if (escalation.caseId === null) return true;
+  return caseFacts !== null && canSee(principal, caseFacts);
+}

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { canAct, canSee, type CaseFacts, caseFactsOf } from '../../src/domain/case-access';
+import { canAct, canSee, canSeeEscalation, type CaseFacts, caseFactsOf } from '../../src/domain/case-access';
 import { type Principal, type Role, ROLES } from '../../src/domain/roles';
 
 const facts: CaseFacts = { createdBy: 'ann', assignee: 'bob', actors: ['cat'] };
@@ -86,5 +86,23 @@ describe('the per-case table in the README', () => {
       return others ? 'all' : own ? 'own' : '';
     };
     expect(marks).toEqual(ROLES.map(scope));
+  });
+});
+
+describe('canSeeEscalation: who may see an escalation record', () => {
+  const toOps = { target: 'service-ops', caseId: 'c1' };
+  const toVendor = { target: 'vendor', caseId: 'c1' };
+  const incident = { target: 'service-ops', caseId: null };
+  it.each([
+    ['ops', ['service-ops'], toOps, true],
+    ['ops', ['service-ops'], toVendor, false], // not addressed to the service
+    ['ann', ['agent'], toVendor, true], // of a case the agent created
+    ['dan', ['agent'], toVendor, false], // of a case the agent never touched
+    ['dan', ['agent'], incident, true], // an incident's, read as incidents are
+    ['dan', ['escalation-team'], toVendor, true],
+    ['dan', ['it-admin'], toVendor, true],
+    ['dan', ['auditor'], toOps, true],
+  ] as const)('%s as %j sees %j: %s', (name, roles, escalation, sees) => {
+    expect(canSeeEscalation(who(name, ...roles), escalation, facts)).toBe(sees);
   });
 });
