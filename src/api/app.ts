@@ -18,6 +18,7 @@ import { docsRouter } from './docs';
 import { healthRouter } from './health';
 import { buildDocument, createRegistry } from './openapi';
 import { type HttpProblem, notFoundRoute, problemHandler, problems } from './problem';
+import { NO_SUCH_CASE } from './case-access';
 import { randomBytes } from 'node:crypto';
 import { OidcSignIn, type OidcSettings } from '../portal/oidc';
 import { portalRouter } from '../portal/portal';
@@ -55,7 +56,7 @@ const GRPC_DEADLINE_EXCEEDED = 4;
 
 /** What Temporal's answers mean to an HTTP caller. */
 export function translateTemporalError(err: unknown): HttpProblem | undefined {
-  if (err instanceof WorkflowNotFoundError) return problems.notFound('No such case or elevation.');
+  if (err instanceof WorkflowNotFoundError) return problems.notFound(NO_SUCH_CASE);
   if (isGrpcServiceError(err)) {
     const code: number = err.code;
     if (code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED) {

@@ -6,7 +6,9 @@ import { caseStateAsOf } from '../audit/as-of';
 import { collectCaseHistories } from '../audit/collect';
 import { caseSchema } from '../domain/case';
 import { caseWorkflowId } from '../workflows/supportCase.messages';
-import { requirePermission } from './auth';
+import type { Principal } from '../domain/roles';
+import { actorOf, requirePermission } from './auth';
+import { caseReader, visibleCase } from './case-access';
 import { problemResponses, standardProblems } from './openapi';
 import { problems } from './problem';
 import { parseRequestPart } from './validation';
@@ -19,8 +21,18 @@ const query = z
   })
   .strict();
 
-/** The case as it was at an event of its history (the latest run unless one is named), by replay. */
-export async function caseStateAt(client: Client, id: string, asOfEvent: number, runId?: string) {
+/**
+ * The case as it was at an event of its history (the latest run unless one is named), by replay,
+ * once the principal may see the case (decided before the history is fetched and replayed).
+ */
+export async function caseStateAt(
+  client: Client,
+  actor: Principal,
+  id: string,
+  asOfEvent: number,
+  runId?: string,
+) {
+  await visibleCase(caseReader(client), id, actor);
   const histories = await collectCaseHistories(client, caseWorkflowId(id));
   const runs = histories.filter((h) => h.workflowId === caseWorkflowId(id));
   const run = runId ? runs.find((r) => r.runId === runId) : runs[runs.length - 1];
@@ -54,13 +66,15 @@ export function caseStateRouter(client: Client, registry: OpenAPIRegistry): Rout
         },
       },
       ...standardProblems,
-      ...problemResponses({ 404: 'No such case, run, or no state yet at that event' }),
+      ...problemResponses({
+        404: 'No such case (or not one the caller may see), run, or no state yet at that event',
+      }),
     },
   });
   router.get('/v1/cases/:id/state', requirePermission('case:audit'), async (req, res) => {
     const { id } = parseRequestPart(params, req.params, 'params');
     const { asOfEvent, runId } = parseRequestPart(query, req.query, 'query');
-    res.json(await caseStateAt(client, id, asOfEvent, runId));
+    res.json(await caseStateAt(client, actorOf(req), id, asOfEvent, runId));
   });
   return router;
 }

@@ -16,6 +16,7 @@ import type { Permission, Role } from '../domain/roles';
 import { caseListFiltersSchema } from '../temporal/case-list-query';
 import * as m from '../workflows/supportCase.messages';
 import { actorOf, requirePermission, sha256Hex } from './auth';
+import { requireCaseAction, visibleCase } from './case-access';
 import { type CaseGateway, fingerprint } from './case-gateway';
 import { jsonBody, problemResponses, standardProblems } from './openapi';
 import { problems } from './problem';
@@ -204,6 +205,9 @@ const logQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(100),
 });
 
+/** The 404 of every per-case route: a case the caller may not see answers as a missing one. */
+export const NOT_VISIBLE = 'No such case, or not one the caller may see (see "Who may do what")';
+
 const caseResponse = { description: 'The case', content: { 'application/json': { schema: caseSchema } } };
 
 export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Router {
@@ -276,12 +280,14 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
         content: { 'application/json': { schema: caseLogPageSchema } },
       },
       ...standardProblems,
-      ...problemResponses({ 404: 'No such case' }),
+      ...problemResponses({ 404: NOT_VISIBLE }),
     },
   });
   router.get('/v1/cases/:id/log', requirePermission('case:read'), async (req, res) => {
     const { cursor, limit } = parseRequestPart(logQuerySchema, req.query, 'query');
-    res.json(await gateway.log(idOf(req), cursor ?? 0, limit));
+    const id = idOf(req);
+    await visibleCase(gateway, id, actorOf(req));
+    res.json(await gateway.log(id, cursor ?? 0, limit));
   });
 
   registry.registerPath({
@@ -289,10 +295,14 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
     path: '/v1/cases/{id}',
     summary: 'Read a case (live state from its workflow)',
     request: { params: caseIdParams },
-    responses: { 200: caseResponse, ...standardProblems, ...problemResponses({ 404: 'No such case' }) },
+    responses: {
+      200: caseResponse,
+      ...standardProblems,
+      ...problemResponses({ 404: NOT_VISIBLE }),
+    },
   });
   router.get('/v1/cases/:id', requirePermission('case:read'), async (req, res) => {
-    res.json(await gateway.get(idOf(req)));
+    res.json(await visibleCase(gateway, idOf(req), actorOf(req)));
   });
 
   for (const a of CASE_ACTIONS) {
@@ -307,13 +317,14 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
           content: { 'application/json': { schema: caseUpdateSchema } },
         },
         ...standardProblems,
-        ...problemResponses({ 404: 'No such case', 409: a.conflicts }),
+        ...problemResponses({ 404: NOT_VISIBLE, 409: a.conflicts }),
       },
     });
     router.post(`/v1/cases/:id/${a.path}`, requirePermission(a.permission), async (req, res) => {
       const id = idOf(req);
       const body: unknown = parseRequestPart(a.body, req.body ?? {}, 'body');
       const actor = actorOf(req);
+      await requireCaseAction(gateway, id, actor, a.permission);
       res.json(
         await (a.run as CaseAction<z.ZodType>['run'])(gateway, id, body, actor.principal, actor.roles),
       );

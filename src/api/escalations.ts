@@ -11,6 +11,7 @@ import express, { type Request, Router } from 'express';
 import { z } from 'zod';
 import { hasDestination, type TargetEndpoints } from '../activities/escalation-delivery';
 import { type Callback, callbackSchema, verifyCallback } from '../domain/callbacks';
+import { canSeeEscalation, caseFactsOf } from '../domain/case-access';
 import type { CasePolicy } from '../domain/case-policy';
 import { severitySchema } from '../domain/categories';
 import {
@@ -30,6 +31,7 @@ import * as im from '../workflows/incident.messages';
 import type { IncidentView } from '../workflows/incident.messages';
 import { caseWorkflowId, fileEscalation, INVALID_COMMAND } from '../workflows/supportCase.messages';
 import { actorOf, requirePermission } from './auth';
+import { caseReader, NO_SUCH_CASE } from './case-access';
 import { fingerprint } from './case-gateway';
 import { idempotencyKeySchema, uuidForKey } from './cases';
 import { jsonBody, problemResponses, standardProblems } from './openapi';
@@ -106,6 +108,31 @@ export function escalationHandle(o: Pick<EscalationRoutesOptions, 'client'>, id:
   return o.client.workflow.getHandle(workflowId);
 }
 
+/** Whether the principal may see an escalation; its case is read only when the rule needs it. */
+export async function maySeeEscalation(
+  client: Client,
+  principal: Principal,
+  view: Pick<EscalationView, 'target' | 'caseId'>,
+): Promise<boolean> {
+  if (canSeeEscalation(principal, view, null)) return true;
+  if (view.caseId === null || !principal.roles.includes('agent')) return false;
+  const caseView = await caseReader(client)
+    .get(view.caseId)
+    .catch(() => null);
+  return caseView !== null && canSeeEscalation(principal, view, caseFactsOf(caseView));
+}
+
+/** The escalation, if the principal may see it; otherwise 404, the answer for a missing one. */
+export async function visibleEscalation(
+  o: Pick<EscalationRoutesOptions, 'client'>,
+  id: string,
+  principal: Principal,
+): Promise<EscalationView> {
+  const view = await escalationHandle(o, id).query(xm.getEscalation);
+  if (!(await maySeeEscalation(o.client, principal, view))) throw problems.notFound(NO_SUCH_CASE);
+  return view;
+}
+
 async function viewOf(o: EscalationRoutesOptions, workflowId: string): Promise<EscalationView> {
   // The child has just been started; its first task may still be on its way.
   for (let i = 0; ; i++) {
@@ -153,13 +180,18 @@ export function decideHeldEscalation(
   return settle(escalationHandle(o, id).executeUpdate(update, { args: [{ actor, reason }] }));
 }
 
-export function answerEscalation(
+export async function answerEscalation(
   o: EscalationRoutesOptions,
   id: string,
-  actor: string,
+  actor: Principal,
   message: string,
 ): Promise<EscalationView> {
-  return settle(escalationHandle(o, id).executeUpdate(xm.answerNeedsInfo, { args: [{ actor, message }] }));
+  await visibleEscalation(o, id, actor);
+  return settle(
+    escalationHandle(o, id).executeUpdate(xm.answerNeedsInfo, {
+      args: [{ actor: actor.principal, message }],
+    }),
+  );
 }
 
 export async function openIncident(
@@ -293,12 +325,15 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
           .catch(() => null),
       ),
     );
-    const items = views.filter(
+    const actor = actorOf(req);
+    const matching = views.filter(
       (v): v is EscalationView =>
         v !== null &&
         (status === undefined || v.status === status) &&
         (target === undefined || v.target === target),
     );
+    const seen = await Promise.all(matching.map((v) => maySeeEscalation(o.client, actor, v)));
+    const items = matching.filter((_, i) => seen[i]);
     const token = page.nextPageToken;
     res.json({
       items,
@@ -318,7 +353,7 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
     },
   });
   router.get('/v1/escalations/:id', requirePermission('escalation:read'), async (req, res) => {
-    res.json(await escalationHandle(o, idOf(req)).query(xm.getEscalation));
+    res.json(await visibleEscalation(o, idOf(req), actorOf(req)));
   });
 
   const decisions = [
@@ -361,7 +396,7 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
   });
   router.post('/v1/escalations/:id/answer', requirePermission('escalation:answer'), async (req, res) => {
     const body = parseRequestPart(z.object({ message: reason }).strict(), req.body ?? {}, 'body');
-    res.json(await answerEscalation(o, idOf(req), actorOf(req).principal, body.message));
+    res.json(await answerEscalation(o, idOf(req), actorOf(req), body.message));
   });
 
   registry.registerPath({

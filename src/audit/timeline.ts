@@ -480,8 +480,3 @@ export function buildTimeline(
     .map(({ e }) => e);
   return { caseId, entries: withClassificationBesideOverrides(entries) };
 }
-
-/** Whether a principal took part in the case (acted on it or was assigned it). */
-export function worksOn(timeline: Timeline, principal: string): boolean {
-  return timeline.entries.some((e) => e.actor === principal || e.details?.assignee === principal);
-}

@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
 import { z } from 'zod';
-import { type Role, roleSchema } from '../domain/roles';
+import { isSystemActorName, type Role, roleSchema } from '../domain/roles';
 
 /**
  * OpenID Connect sign-in (authorization code with PKCE, state and nonce) through openid-client,
@@ -57,7 +57,8 @@ function claimStrings(value: unknown): string[] {
 export function principalFrom(claims: Record<string, unknown>, principalClaim: string): string {
   for (const name of [principalClaim, 'email', 'sub']) {
     const value = claims[name];
-    if (typeof value === 'string' && PRINCIPAL.test(value)) return value;
+    // A name the system records as its own actor would pass for it on the record.
+    if (typeof value === 'string' && PRINCIPAL.test(value) && !isSystemActorName(value)) return value;
   }
   throw new OidcError('The provider sent no usable user name (preferred_username, email or sub).');
 }

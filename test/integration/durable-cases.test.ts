@@ -92,11 +92,11 @@ const getCase = async (id: string) => (await call(`/v1/cases/${id}`, token('agen
 const getEscalation = async (id: string) =>
   (await call(`/v1/escalations/${id}`, token('admin'))).json as EscalationView;
 
-/** A Sev C case about a policy of the service, triaged to service operations. */
+/** A Sev C case about a policy of the service, triaged to service operations (the agent's case). */
 async function serviceOpsCase(): Promise<CaseView> {
   const created = await call(
     '/v1/cases',
-    token('escalation'),
+    token('agent'),
     intake({
       title: 'Intune-policyn blockerar företagsportalen',
       description: 'Compliance policy från tjänsten markerar datorn som inte kompatibel varje natt.',

@@ -87,7 +87,8 @@ async function call(path: string, token: string, body?: unknown): Promise<{ stat
 const token = (who: 'agent' | 'escalation' | 'admin' | 'auditor') => api.as[who]!.token;
 
 async function getCase(id: string): Promise<CaseView> {
-  const res = await call(`/v1/cases/${id}`, token('agent'));
+  // Read by who opened it: an agent who never touched a case is not shown it.
+  const res = await call(`/v1/cases/${id}`, token('escalation'));
   expect(res.status).toBe(200);
   return res.json as CaseView;
 }

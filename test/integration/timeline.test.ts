@@ -186,9 +186,9 @@ describe('the case timeline, from the workflow histories', () => {
       [...timeline.entries.map((en) => Date.parse(en.at))].sort((a, b) => a - b),
     );
 
-    // Agents see only the timelines of cases they work on.
+    // Agents see only the timelines of cases they work on; another case answers as a missing one.
     const other = (await post('/v1/cases', api.as.escadmin!.token, intake())) as unknown as CaseView;
-    expect((await api.request(`/v1/cases/${other.id}/timeline`, { token: agent.token })).status).toBe(403);
+    expect((await api.request(`/v1/cases/${other.id}/timeline`, { token: agent.token })).status).toBe(404);
     expect((await api.request(`/v1/cases/${c.id}/timeline`, { token: agent.token })).status).toBe(200);
     expect((await api.request(`/v1/cases/${c.id}/timeline`, { token: api.as.ops!.token })).status).toBe(403);
   });

@@ -7,8 +7,8 @@ import { PERMISSIONS, ROLES } from '../../src/domain/roles';
 describe('the authorisation table in the README', () => {
   const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
   const start = readme.indexOf('## Who may do what');
-  const next = readme.indexOf('\n## ', start + 1);
-  const section = readme.slice(start, next === -1 ? undefined : next);
+  // The role gate's table: up to the section's first sub-heading (the per-case table) or its end.
+  const section = readme.slice(start, readme.slice(start + 3).search(/\n##/) + start + 3);
   const lines = section.split('\n').filter((l) => l.startsWith('| '));
   const [header, , ...rows] = lines;
   const cells = (line: string) =>

@@ -185,5 +185,12 @@ describe('OpenID Connect claims', () => {
     expect(principalFrom({ preferred_username: 'Anna Berg', sub: 'abc123' }, 'preferred_username')).toBe(
       'abc123',
     );
+    // Never a name the system records as its own actor.
+    expect(principalFrom({ preferred_username: 'CaseFlow', sub: 'abc123' }, 'preferred_username')).toBe(
+      'abc123',
+    );
+    expect(() =>
+      principalFrom({ preferred_username: 'vendor', sub: 'system' }, 'preferred_username'),
+    ).toThrow('no usable user name');
   });
 });

@@ -56,7 +56,7 @@ export function auditPages(router: Router, o: PortalOptions): void {
     let asOfProblem: string | undefined;
     if (q.case && q.asOfEvent) {
       try {
-        at = await caseStateAt(o.client, q.case, q.asOfEvent);
+        at = await caseStateAt(o.client, actor, q.case, q.asOfEvent);
       } catch (err) {
         if (!(err instanceof HttpProblem) || err.status !== 404) throw err;
         asOfProblem = err.detail;

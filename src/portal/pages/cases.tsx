@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
 import { z } from 'zod';
+import { requireCaseAction, visibleCase } from '../../api/case-access';
 import { CASE_ACTIONS, type CaseAction, caseIdForKey } from '../../api/cases';
 import { fingerprint } from '../../api/case-gateway';
 import { problems } from '../../api/problem';
@@ -652,9 +653,9 @@ export function casePages(router: Router, o: PortalOptions): void {
   });
 
   router.get('/portal/cases/:id', async (req, res) => {
-    need(req, 'case:read');
+    const actor = need(req, 'case:read');
     const v = viewOf(req, o);
-    const c = await o.cases.get(idOf(req));
+    const c = await visibleCase(o.cases, idOf(req), actor);
     const done =
       typeof req.query.done === 'string'
         ? CASE_ACTIONS.find((a) => a.path === req.query.done)?.path
@@ -663,8 +664,8 @@ export function casePages(router: Router, o: PortalOptions): void {
   });
 
   router.get('/portal/cases/:id/sla', async (req, res) => {
-    need(req, 'case:read');
-    sendFragment(res, <SlaPanel v={viewOf(req, o)} c={await o.cases.get(idOf(req))} />);
+    const actor = need(req, 'case:read');
+    sendFragment(res, <SlaPanel v={viewOf(req, o)} c={await visibleCase(o.cases, idOf(req), actor)} />);
   });
 
   router.post('/portal/cases/:id/a/:action', async (req, res) => {
@@ -675,6 +676,7 @@ export function casePages(router: Router, o: PortalOptions): void {
     const id = idOf(req);
     const form = req.body as Record<string, unknown>;
     const v = viewOf(req, o);
+    await requireCaseAction(o.cases, id, actor, action.permission);
     await act(
       res,
       action.path,

@@ -7,7 +7,9 @@ import {
   escalationHandle,
   fileCaseEscalation,
   incidentRequestSchema,
+  maySeeEscalation,
   openIncident,
+  visibleEscalation,
 } from '../../api/escalations';
 import { problems } from '../../api/problem';
 import { parseRequestPart } from '../../api/validation';
@@ -396,7 +398,10 @@ function incidentForm(v: View, outcome?: FormOutcome, form?: Record<string, unkn
 export function escalationPages(router: Router, o: PortalOptions): void {
   const listPage = async (req: Request, outcome?: FormOutcome, form?: Record<string, unknown>) => {
     const v = viewOf(req, o);
-    const items = await listEscalations(o.client, { openOnly: false, limit: 50 });
+    const all = await listEscalations(o.client, { openOnly: false, limit: 50 });
+    const principal = need(req, 'escalation:read');
+    const seen = await Promise.all(all.map((e) => maySeeEscalation(o.client, principal, e)));
+    const items = all.filter((_, i) => seen[i]);
     return (
       <Layout v={v} title={v.t('nav.escalations')}>
         {can(v, 'escalation:file') ? (
@@ -445,8 +450,8 @@ export function escalationPages(router: Router, o: PortalOptions): void {
   });
 
   router.get('/portal/escalations/:id', async (req, res) => {
-    need(req, 'escalation:read');
-    const view = await escalationHandle(o.escalations, escalationIdOf(req)).query(getEscalation);
+    const actor = need(req, 'escalation:read');
+    const view = await visibleEscalation(o.escalations, escalationIdOf(req), actor);
     const done =
       typeof req.query.done === 'string' && /^[a-z]{1,20}$/.test(req.query.done) ? req.query.done : undefined;
     sendPage(res, escalationPage(viewOf(req, o), view, undefined, done));
@@ -484,7 +489,7 @@ export function escalationPages(router: Router, o: PortalOptions): void {
       'answer',
       async () => {
         const { message } = parseRequestPart(messageSchema, formToJson(form), 'body');
-        await answerEscalation(o.escalations, id, actor.principal, message);
+        await answerEscalation(o.escalations, id, actor, message);
         return `/portal/escalations/${id}?done=answer`;
       },
       async (outcome) =>

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CaseView } from '../../src/domain/case';
+import { type RunningApi, intake, postOk, startApi, type TestPrincipal } from '../support/harness';
+
+/*
+ * One access rule for every per-case route and the portal's case page: an agent sees a case they
+ * created, are assigned or acted on; any other case answers exactly as a missing one (404).
+ */
+let api: RunningApi;
+const post = (path: string, token: string, body: unknown) => postOk(api, path, token, body);
+
+beforeAll(async () => {
+  api = await startApi();
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+const READS = ['', '/log', '/timeline', '/audit-bundle'];
+const status = async (id: string, path: string, token: string) =>
+  (await api.request(`/v1/cases/${id}${path}`, { token })).status;
+
+/** A portal session for a principal, through the token sign-in form. */
+async function portalCookie(who: TestPrincipal): Promise<string> {
+  const page = await fetch(`${api.url}/portal/sign-in`);
+  const anonymous = (page.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+  const signedIn = await fetch(`${api.url}/portal/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: anonymous },
+    body: new URLSearchParams({ _csrf: csrf, token: who.token, next: '/portal' }).toString(),
+  });
+  expect(signedIn.status).toBe(303);
+  return (signedIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+}
+
+describe('who may see a case', () => {
+  it('shows an agent the cases they created or are assigned, and answers 404 for any other', async () => {
+    const agent = api.as.agent!;
+    const created = (await post('/v1/cases', agent.token, intake())) as unknown as CaseView;
+    const assigned = (await post('/v1/cases', api.as.escadmin!.token, intake())) as unknown as CaseView;
+    await post(`/v1/cases/${assigned.id}/assign`, api.as.escadmin!.token, {
+      tier: 'tier-1',
+      assignee: agent.principal,
+      reason: 'Yours',
+    });
+    const untouched = (await post('/v1/cases', api.as.escadmin!.token, intake())) as unknown as CaseView;
+
+    for (const path of READS) {
+      expect(await status(created.id, path, agent.token), `created ${path}`).toBe(200);
+      expect(await status(assigned.id, path, agent.token), `assigned ${path}`).toBe(200);
+      const refused = await api.request(`/v1/cases/${untouched.id}${path}`, { token: agent.token });
+      expect(refused.status, `untouched ${path}`).toBe(404);
+      // The same answer as a case that does not exist: the refusal tells nothing.
+      expect(((await refused.json()) as { detail: string }).detail).toBe('No such case or elevation.');
+      // Overseers see every case.
+      expect(await status(untouched.id, path, api.as.escalation!.token), `escalation ${path}`).toBe(200);
+      expect(await status(untouched.id, path, api.as.auditor!.token), `auditor ${path}`).toBe(200);
+    }
+    // The state replay is for auditors and IT admins, who see every case; agents never reach it.
+    for (const id of [created.id, untouched.id]) {
+      expect(await status(id, '/state?asOfEvent=5', agent.token)).toBe(403);
+      expect(await status(id, '/state?asOfEvent=5', api.as.auditor!.token)).toBe(200);
+    }
+    // Service operations see escalation records, never cases.
+    expect(await status(created.id, '', api.as.ops!.token)).toBe(403);
+
+    // Acting follows seeing: another agent's case answers 404, one's own is worked.
+    const note = { text: 'Called the requester' };
+    expect(
+      (await api.request(`/v1/cases/${untouched.id}/notes`, { token: agent.token, body: note })).status,
+    ).toBe(404);
+    expect(
+      (await api.request(`/v1/cases/${assigned.id}/notes`, { token: agent.token, body: note })).status,
+    ).toBe(200);
+
+    // The portal's case page decides the same way.
+    const cookie = await portalCookie(agent);
+    const portal = async (id: string) =>
+      (await fetch(`${api.url}/portal/cases/${id}`, { headers: { cookie } })).status;
+    expect(await portal(created.id)).toBe(200);
+    expect(await portal(assigned.id)).toBe(200);
+    expect(await portal(untouched.id)).toBe(404);
+  });
+});
