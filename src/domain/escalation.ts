@@ -304,6 +304,11 @@ export interface IncomingCallback {
   kind: 'acknowledged' | 'update' | 'needs-info' | 'resolved';
   message: string;
   externalReference?: string;
+  /**
+   * Who answered, when a signed-in service-ops member answers in the in-app inbox. A party's
+   * signed callback cannot carry it (the callback schema is strict): it is recorded as the party.
+   */
+  actor?: string;
 }
 
 export function decideCallback(r: EscalationRecord, target: string, cb: IncomingCallback): Decision {
@@ -320,7 +325,7 @@ export function decideCallback(r: EscalationRecord, target: string, cb: Incoming
 export function applyCallback(r: EscalationRecord, cb: IncomingCallback, nowMs: number): EscalationRecord {
   const base = { ...r, callbackIds: [...r.callbackIds, cb.callbackId] };
   const clock = base.clock as SlaClockState;
-  const actor = `${r.target}`;
+  const actor = cb.actor ?? r.target;
   switch (cb.kind) {
     case 'acknowledged':
       return logged(

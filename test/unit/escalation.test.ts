@@ -552,6 +552,17 @@ describe('delivery', () => {
 });
 
 describe('callbacks', () => {
+  it('records the party as the actor, or the service-ops member who answered in the inbox', () => {
+    const fromParty = receive(open(), callback('acknowledged', 'Got it'), T0 + MINUTE);
+    expect(lastLog(fromParty)).toMatchObject({ actor: 'service-ops' });
+    const fromInbox = receive(
+      open(),
+      { ...callback('acknowledged', 'Got it'), actor: 'ops-kim' },
+      T0 + MINUTE,
+    );
+    expect(lastLog(fromInbox)).toMatchObject({ actor: 'ops-kim' });
+  });
+
   it('decideCallback refuses a callback from another party than the target', () => {
     const r = open();
     expect(reasonOf(decideCallback(r, 'vendor', callback('acknowledged', 'Got it')))).toBe(

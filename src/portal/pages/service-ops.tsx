@@ -164,7 +164,7 @@ export function serviceOpsPages(router: Router, o: PortalOptions): void {
             'This escalation went to a configured endpoint; it is answered there, by signed callback.',
           );
         }
-        // The same callback a signed party sends, with the signed-in member named as who sent it.
+        // The same callback a signed party sends, recorded with the signed-in member as its actor.
         const callback = parseRequestPart(
           callbackSchema,
           {
@@ -174,10 +174,7 @@ export function serviceOpsPages(router: Router, o: PortalOptions): void {
           },
           'body',
         );
-        await deliverCallback(o.escalations, IN_APP_TARGET, id, {
-          ...callback,
-          message: `${callback.message} (${actor.principal})`,
-        });
+        await deliverCallback(o.escalations, IN_APP_TARGET, id, { ...callback, actor: actor.principal });
         o.log.info('service-ops inbox answer', {
           escalationId: id,
           kind: callback.kind,
