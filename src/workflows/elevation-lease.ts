@@ -2,7 +2,6 @@ import type { UpdateDefinition } from '@temporalio/common';
 import {
   ActivityFailure,
   allHandlersFinished,
-  ApplicationFailure,
   CancellationScope,
   condition,
   getExternalWorkflowHandle,
@@ -19,6 +18,7 @@ import * as e from '../domain/elevation';
 import type { Notice } from '../domain/notifications';
 import { elevationSearchAttributes } from '../temporal/search-attributes';
 import { deviceWorkflowIdOf, leaseEnd, leaseExtend } from './device-account.messages';
+import { handleElevationUpdate, noticeSender, publishElevation } from './elevation-handlers';
 import * as m from './elevation.messages';
 
 const MINUTE_MS = 60_000;
@@ -59,7 +59,6 @@ export async function elevationLease(input: m.ElevationInput): Promise<m.Elevati
   let r = e.openElevation(input, Date.now());
   let changes = 0;
   let published = '';
-  let noticesInFlight = 0;
   let approvedAtMs = 0;
   let closeConfirmed: boolean | null = null;
   // The owner may hold a lease for us when it was asked and did not refuse: ending waits for its word.
@@ -71,30 +70,12 @@ export async function elevationLease(input: m.ElevationInput): Promise<m.Elevati
   const update = (next: e.ElevationRecord) => {
     r = next;
     changes++;
-    const attributes = elevationSearchAttributes(r);
-    const fingerprint = JSON.stringify(attributes);
-    if (fingerprint !== published) {
-      published = fingerprint;
-      upsertSearchAttributes(attributes);
-    }
+    published = publishElevation(r, published);
   };
-  const send = (notice: Notice) => {
-    noticesInFlight++;
-    void notify(notice)
-      .catch(() => undefined)
-      .finally(() => noticesInFlight--);
-  };
+  const notices = noticeSender(notify);
+  const send = notices.send;
   const notice = (type: Notice['type'], key: string, summary: string, audience: Notice['audience']) =>
     send(e.elevationNotice(r, type, key, summary, Date.now(), audience));
-  const refuse = (decision: e.Decision) => {
-    if (!decision.ok) {
-      throw ApplicationFailure.create({
-        type: decision.forbidden ? m.ELEVATION_FORBIDDEN : m.ELEVATION_REFUSED,
-        message: decision.reason,
-        nonRetryable: true,
-      });
-    }
-  };
   /** Signals the device's owner; a finished owner holds nothing of ours any more. */
   const tellDevice = async <A>(signal: SignalDefinition<[A]>, arg: A) => {
     try {
@@ -110,15 +91,7 @@ export async function elevationLease(input: m.ElevationInput): Promise<m.Elevati
     def: UpdateDefinition<e.ElevationView, [I]>,
     validate: (i: I) => e.Decision,
     run: (i: I) => Promise<void> | void,
-  ) =>
-    setHandler(
-      def,
-      async (i: I) => {
-        await run(i);
-        return e.elevationView(r);
-      },
-      { validator: (i: I) => refuse(validate(i)) },
-    );
+  ) => handleElevationUpdate(def, () => e.elevationView(r), validate, run);
 
   handleUpdate(
     m.approveElevation,
@@ -239,7 +212,7 @@ export async function elevationLease(input: m.ElevationInput): Promise<m.Elevati
     });
   }
   await CancellationScope.nonCancellable(() =>
-    condition(() => allHandlersFinished() && noticesInFlight === 0),
+    condition(() => allHandlersFinished() && notices.inFlight() === 0),
   );
   return { id: r.id, status: r.status };
 

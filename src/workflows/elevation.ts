@@ -1,6 +1,5 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import {
-  ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
@@ -10,8 +9,8 @@ import {
 } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
 import * as e from '../domain/elevation';
-import type { Notice } from '../domain/notifications';
 import { elevationSearchAttributes } from '../temporal/search-attributes';
+import { handleElevationUpdate, noticeSender, publishElevation } from './elevation-handlers';
 import * as m from './elevation.messages';
 
 // Vault and device changes must land whatever happens to the workflow, so they retry until they do.
@@ -42,28 +41,10 @@ export async function elevation(input: m.ElevationInput): Promise<m.ElevationRes
   const update = (next: e.ElevationRecord) => {
     r = next;
     changes++;
-    const attributes = elevationSearchAttributes(r);
-    if (JSON.stringify(attributes) !== published) {
-      published = JSON.stringify(attributes);
-      upsertSearchAttributes(attributes);
-    }
+    published = publishElevation(r, published);
   };
-  let noticesInFlight = 0;
-  const send = (notice: Notice) => {
-    noticesInFlight++;
-    void notify(notice)
-      .catch(() => undefined)
-      .finally(() => noticesInFlight--);
-  };
-  const refuse = (decision: e.Decision) => {
-    if (!decision.ok) {
-      throw ApplicationFailure.create({
-        type: decision.forbidden ? m.ELEVATION_FORBIDDEN : m.ELEVATION_REFUSED,
-        message: decision.reason,
-        nonRetryable: true,
-      });
-    }
-  };
+  const notices = noticeSender(notify);
+  const send = notices.send;
 
   /** Puts the password in the vault; the window starts at approval. Never interrupted half-way. */
   const grant = async (approvedAtMs: number) => {
@@ -79,15 +60,7 @@ export async function elevation(input: m.ElevationInput): Promise<m.ElevationRes
     def: UpdateDefinition<e.ElevationView, [I]>,
     validate: (i: I) => e.Decision,
     run: (i: I) => Promise<void> | void,
-  ) =>
-    setHandler(
-      def,
-      async (i: I) => {
-        await run(i);
-        return e.elevationView(r);
-      },
-      { validator: (i: I) => refuse(validate(i)) },
-    );
+  ) => handleElevationUpdate(def, () => e.elevationView(r), validate, run);
 
   handleUpdate(
     m.approveElevation,
@@ -190,7 +163,7 @@ export async function elevation(input: m.ElevationInput): Promise<m.ElevationRes
       await rotateIfNeeded();
     });
   }
-  await CancellationScope.nonCancellable(() => condition(() => noticesInFlight === 0));
+  await CancellationScope.nonCancellable(() => condition(() => notices.inFlight() === 0));
   return { id: r.id, status: r.status };
 
   async function rotateIfNeeded() {
