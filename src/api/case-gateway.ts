@@ -7,7 +7,7 @@ import {
 } from '@temporalio/client';
 import {
   ApplicationFailure,
-  defaultPayloadConverter,
+  type Payload,
   type SignalDefinition,
   type UpdateDefinition,
 } from '@temporalio/common';
@@ -144,13 +144,13 @@ export class CaseGateway {
       pageSize: limit,
       nextPageToken: cursor ? Buffer.from(cursor, 'base64url') : undefined,
     });
-    const items: CaseSummary[] = (response.executions ?? []).map((execution) => {
+    const items: CaseSummary[] = [];
+    for (const execution of response.executions ?? []) {
       const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
       const workflowId = execution.execution?.workflowId ?? '';
       const startMs = execution.startTime?.seconds ? Number(execution.startTime.seconds) * 1000 : null;
-      const created = execution.memo?.fields?.[CREATED_AT_MEMO];
-      const createdAt = created ? defaultPayloadConverter.fromPayload<unknown>(created) : null;
-      return {
+      const createdAt = await memoValue(client, execution.memo?.fields?.[CREATED_AT_MEMO]);
+      items.push({
         id: workflowId.replace(/^case:/, ''),
         status: attributes.get(sa.CaseStatus) ?? null,
         severity: attributes.get(sa.CaseSeverity) ?? null,
@@ -166,9 +166,26 @@ export class CaseGateway {
             : startMs === null
               ? null
               : new Date(startMs).toISOString(),
-      };
-    });
+      });
+    }
     const token = response.nextPageToken;
     return { items, nextCursor: token && token.length > 0 ? Buffer.from(token).toString('base64url') : null };
+  }
+}
+
+/**
+ * A memo value as the workflow wrote it: visibility returns memo payloads as stored, so they pass
+ * through the client's payload codecs (encrypted in a deployment with a codec) first. A value
+ * that cannot be read counts as absent.
+ */
+async function memoValue(client: Client, payload: Payload | null | undefined): Promise<unknown> {
+  if (!payload) return null;
+  const converter = client.options.loadedDataConverter;
+  try {
+    let payloads = [payload];
+    for (const codec of [...converter.payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+    return payloads[0] ? converter.payloadConverter.fromPayload<unknown>(payloads[0]) : null;
+  } catch {
+    return null;
   }
 }
