@@ -77,6 +77,13 @@ afterAll(async () => {
 
 type CaseHandle = WorkflowHandle<typeof supportCase>;
 
+/**
+ * Tests that sleep through hours of timers: the Java test server now and then rejects a workflow
+ * task completion mid-skip ("invalid history builder state") and the skip stalls; each attempt
+ * uses a case and device of its own, so a fresh attempt is a fair retry.
+ */
+const LONG_SLEEP = { retry: 2, timeout: 45_000 };
+
 /** Each test its own device, so leases of one test never meet another's. */
 async function openCase(
   intake: Parameters<typeof caseInput>[0] = {},
@@ -125,32 +132,36 @@ const checkout = async (elevationId: string) => vault.checkoutLease(elevationId,
 const closed = (h: WorkflowHandle) => untilElevation(h, (v) => v.accessClosedAt !== null);
 
 describe('JIT elevation on the device account', () => {
-  it('grants for 2 h from approval, rotates at once when the window ends, and notifies', async () => {
-    const { handle, serial } = await openCase();
-    const e = await requestElevation(handle, serial);
-    expect((await e.handle.query(em.getElevation)).status).toBe('pending-approval');
-    const active = await approve(e.handle);
-    expect(active).toMatchObject({ status: 'active', approvedBy: 'admin-1', requestedBy: 'esc-1' });
-    expect(Date.parse(active.endsAt ?? '') - Date.parse(active.startsAt ?? '')).toBe(2 * HOUR);
-    const { password, rotatesAtMs } = await checkout(e.elevationId);
-    expect(onDevice(serial)?.password).toBe(password);
-    expect(Date.parse(active.nextRotationAt ?? '')).toBe(rotatesAtMs);
+  it(
+    'grants for 2 h from approval, rotates at once when the window ends, and notifies',
+    LONG_SLEEP,
+    async () => {
+      const { handle, serial } = await openCase();
+      const e = await requestElevation(handle, serial);
+      expect((await e.handle.query(em.getElevation)).status).toBe('pending-approval');
+      const active = await approve(e.handle);
+      expect(active).toMatchObject({ status: 'active', approvedBy: 'admin-1', requestedBy: 'esc-1' });
+      expect(Date.parse(active.endsAt ?? '') - Date.parse(active.startsAt ?? '')).toBe(2 * HOUR);
+      const { password, rotatesAtMs } = await checkout(e.elevationId);
+      expect(onDevice(serial)?.password).toBe(password);
+      expect(Date.parse(active.nextRotationAt ?? '')).toBe(rotatesAtMs);
 
-    await env.sleep(2 * HOUR + MINUTE);
-    const ended = await closed(e.handle);
-    expect(ended).toMatchObject({ status: 'ended', endedReason: 'the access window ended' });
-    await until(
-      () => onDevice(serial),
-      (c) => c?.password !== password,
-      'post-use rotation',
-    );
-    await expect(checkout(e.elevationId)).rejects.toMatchObject({ code: 'revoked' });
-    const types = notifier.sent.filter((n) => n.details?.elevationId === e.elevationId).map((n) => n.type);
-    expect(types).toEqual(['elevation-requested', 'elevation-expiring', 'elevation-ended']);
-    expect(JSON.stringify(await e.handle.fetchHistory())).not.toContain(password);
-    const owner = env.client.workflow.getHandle(`device:${serial}`);
-    expect(JSON.stringify(await owner.fetchHistory())).not.toContain(password);
-  });
+      await env.sleep(2 * HOUR + MINUTE);
+      const ended = await closed(e.handle);
+      expect(ended).toMatchObject({ status: 'ended', endedReason: 'the access window ended' });
+      await until(
+        () => onDevice(serial),
+        (c) => c?.password !== password,
+        'post-use rotation',
+      );
+      await expect(checkout(e.elevationId)).rejects.toMatchObject({ code: 'revoked' });
+      const types = notifier.sent.filter((n) => n.details?.elevationId === e.elevationId).map((n) => n.type);
+      expect(types).toEqual(['elevation-requested', 'elevation-expiring', 'elevation-ended']);
+      expect(JSON.stringify(await e.handle.fetchHistory())).not.toContain(password);
+      const owner = env.client.workflow.getHandle(`device:${serial}`);
+      expect(JSON.stringify(await owner.fetchHistory())).not.toContain(password);
+    },
+  );
 
   it('shares one password between two cases on one device until the last lease ends, then rotates', async () => {
     const first = await openCase();
@@ -186,56 +197,64 @@ describe('JIT elevation on the device account', () => {
     expect(view).toMatchObject({ leases: [], rotatesAt: null });
   });
 
-  it('rotates at the 2 h mark while a 3 h lease is open; the holder checks out the new password', async () => {
-    const { handle, serial } = await openCase();
-    const e = await requestElevation(handle, serial, { durationMinutes: 120 });
-    await approve(e.handle);
-    await e.handle.executeUpdate(em.requestExtension, {
-      args: [{ actor: 'esc-1', minutes: 60, reason: 'Reboot pending' }],
-    });
-    const extended = await e.handle.executeUpdate(em.approveExtension, {
-      args: [{ actor: 'admin-2', reason: 'ok' }],
-    });
-    expect(Date.parse(extended.endsAt ?? '') - Date.parse(extended.startsAt ?? '')).toBe(3 * HOUR);
-    const first = await checkout(e.elevationId);
-    const setAt = onDevice(serial)?.atMs ?? 0;
+  it(
+    'rotates at the 2 h mark while a 3 h lease is open; the holder checks out the new password',
+    LONG_SLEEP,
+    async () => {
+      const { handle, serial } = await openCase();
+      const e = await requestElevation(handle, serial, { durationMinutes: 120 });
+      await approve(e.handle);
+      await e.handle.executeUpdate(em.requestExtension, {
+        args: [{ actor: 'esc-1', minutes: 60, reason: 'Reboot pending' }],
+      });
+      const extended = await e.handle.executeUpdate(em.approveExtension, {
+        args: [{ actor: 'admin-2', reason: 'ok' }],
+      });
+      expect(Date.parse(extended.endsAt ?? '') - Date.parse(extended.startsAt ?? '')).toBe(3 * HOUR);
+      const first = await checkout(e.elevationId);
+      const setAt = onDevice(serial)?.atMs ?? 0;
 
-    await env.sleep(2 * HOUR + MINUTE);
-    const afterRotation = await untilElevation(e.handle, (v) =>
-      v.log.some((l) => l.type === 'password-rotated'),
-    );
-    expect(afterRotation.status).toBe('active');
-    const rotation = await until(
-      () => onDevice(serial),
-      (c) => c?.password !== first.password,
-      'rotation',
-    );
-    expect((rotation?.atMs ?? Infinity) - setAt).toBeLessThanOrEqual(2 * HOUR + MINUTE);
-    const second = await checkout(e.elevationId);
-    expect(second.password).not.toBe(first.password);
-    expect(second.password).toBe(onDevice(serial)?.password);
-    expect(second.endsAtMs).toBe(Date.parse(extended.endsAt ?? ''));
-  });
+      await env.sleep(2 * HOUR + MINUTE);
+      const afterRotation = await untilElevation(e.handle, (v) =>
+        v.log.some((l) => l.type === 'password-rotated'),
+      );
+      expect(afterRotation.status).toBe('active');
+      const rotation = await until(
+        () => onDevice(serial),
+        (c) => c?.password !== first.password,
+        'rotation',
+      );
+      expect((rotation?.atMs ?? Infinity) - setAt).toBeLessThanOrEqual(2 * HOUR + MINUTE);
+      const second = await checkout(e.elevationId);
+      expect(second.password).not.toBe(first.password);
+      expect(second.password).toBe(onDevice(serial)?.password);
+      expect(second.endsAtMs).toBe(Date.parse(extended.endsAt ?? ''));
+    },
+  );
 
-  it('never leaves a checked-out password on the device for more than 2 h while leases stay open', async () => {
-    const { handle, serial } = await openCase();
-    const e = await requestElevation(handle, serial, { durationMinutes: 240 });
-    await approve(e.handle);
-    await checkout(e.elevationId);
-    await env.sleep(4 * HOUR + 5 * MINUTE);
-    await closed(e.handle);
-    await until(
-      () => changes.filter((c) => c.serial === serial).length,
-      (n) => n >= 3,
-      'rotations',
-    );
-    const history = changes.filter((c) => c.serial === serial);
-    for (let i = 0; i + 1 < history.length; i++) {
-      const current = history[i] as DeviceChange;
-      const next = history[i + 1] as DeviceChange;
-      expect(next.atMs - current.atMs).toBeLessThanOrEqual(2 * HOUR + MINUTE);
-    }
-  });
+  it(
+    'never leaves a checked-out password on the device for more than 2 h while leases stay open',
+    LONG_SLEEP,
+    async () => {
+      const { handle, serial } = await openCase();
+      const e = await requestElevation(handle, serial, { durationMinutes: 240 });
+      await approve(e.handle);
+      await checkout(e.elevationId);
+      await env.sleep(4 * HOUR + 5 * MINUTE);
+      await closed(e.handle);
+      await until(
+        () => changes.filter((c) => c.serial === serial).length,
+        (n) => n >= 3,
+        'rotations',
+      );
+      const history = changes.filter((c) => c.serial === serial);
+      for (let i = 0; i + 1 < history.length; i++) {
+        const current = history[i] as DeviceChange;
+        const next = history[i + 1] as DeviceChange;
+        expect(next.atMs - current.atMs).toBeLessThanOrEqual(2 * HOUR + MINUTE);
+      }
+    },
+  );
 
   it('ends a grant that fails for good as grant-failed, tells requester and approver, and the case can close', async () => {
     const failing = await testWorker(
