@@ -4,7 +4,33 @@ import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { decrypt, encrypt, type Keyring, type SealedSecret, VaultError } from './keyring';
 
+import {
+  checkTime,
+  describeId,
+  deviceAad,
+  type DeviceState,
+  deviceConfirmation,
+  devicePasswordToSeal,
+  deviceRetirement,
+  grantCheckout,
+  grantExtension,
+  grantRecord,
+  type GrantRecord,
+  grantRevocation,
+  type GrantState,
+  grantToStore,
+  isUsableId,
+  type LeaseRecord,
+  leaseCheckout,
+  leaseDescription,
+  leaseExtension,
+  leaseToOpen,
+  requireGrant,
+  sealedVersion,
+} from './vault-rules';
+
 export { VaultError, type VaultErrorCode } from './keyring';
+export type { GrantRecord, LeaseRecord } from './vault-rules';
 
 /**
  * The credential vault for JIT admin access: a device's admin password is readable only while an
@@ -12,15 +38,6 @@ export { VaultError, type VaultErrorCode } from './keyring';
  * associated data) and dropped for good on revoke; `checkout` compares the window end itself, so
  * an elapsed window stays closed even when the revoke activity is late or never ran.
  */
-
-export interface GrantRecord {
-  elevationId: string;
-  deviceSerial: string;
-  account: string;
-  endsAtMs: number;
-  /** Revision of the grant: 1 when granted, +1 for each extension and for the revoke. */
-  version: number;
-}
 
 export type GrantDescription = GrantRecord & { revokedAtMs: number | null };
 
@@ -87,15 +104,6 @@ export interface CredentialVault {
   ): Promise<{ password: string; version: number; endsAtMs: number; rotatesAtMs: number }>;
 }
 
-export interface LeaseRecord {
-  leaseId: string;
-  deviceSerial: string;
-  holder: string;
-  endsAtMs: number;
-  openedAtMs: number;
-  closedAtMs: number | null;
-}
-
 export interface LeaseDescription {
   lease: LeaseRecord;
   /** The password holders may check out now, or null while none is confirmed on the device. */
@@ -110,25 +118,11 @@ export interface FileVaultOptions {
   access?: 'writer' | 'reader';
 }
 
-interface VaultEntry {
-  deviceSerial: string;
-  account: string;
-  endsAtMs: number;
-  version: number;
-  revokedAtMs: number | null;
-  sealed: SealedSecret | null;
-}
+type VaultEntry = GrantState;
 
 type Entries = Map<string, VaultEntry>;
 
-interface DeviceEntry {
-  account: string;
-  version: number;
-  rotatesAtMs: number;
-  /** When the device got this version; null while it is sealed but not yet on the device. */
-  setAtMs: number | null;
-  sealed: SealedSecret | null;
-}
+type DeviceEntry = DeviceState;
 
 /** Everything in the vault file: legacy per-elevation grants, device passwords and leases. */
 interface VaultState {
@@ -139,7 +133,6 @@ interface VaultState {
 
 const FILE_FORMAT = 'caseflow-vault';
 const FILE_FORMAT_VERSION = 2;
-const MAX_ID_LENGTH = 200;
 
 export function createFileVault(options: FileVaultOptions): CredentialVault {
   const file = path.resolve(options.path);
@@ -162,58 +155,36 @@ export function createFileVault(options: FileVaultOptions): CredentialVault {
   return {
     grant: (input) =>
       change((state) => {
-        checkGrantInput(input);
-        const existing = state.entries.get(input.elevationId);
-        if (existing) return sameGrantOrFail(input, existing);
-        const entry: VaultEntry = {
-          deviceSerial: input.deviceSerial,
-          account: input.account,
-          endsAtMs: input.endsAtMs,
-          version: 1,
-          revokedAtMs: null,
-          sealed: encrypt(keyring, input.password, input.elevationId),
-        };
-        state.entries.set(input.elevationId, entry);
-        return toRecord(input.elevationId, entry);
+        const { create, record } = grantToStore(input, state.entries.get(input.elevationId), () =>
+          encrypt(keyring, input.password, input.elevationId),
+        );
+        if (create) state.entries.set(input.elevationId, create);
+        return record;
       }),
 
     extend: (elevationId, endsAtMs, nowMs = Date.now()) =>
       change((state) => {
-        checkTime(endsAtMs, 'endsAtMs');
-        checkTime(nowMs, 'nowMs');
-        const entry = requireEntry(state.entries, elevationId);
-        if (entry.endsAtMs === endsAtMs && isOpen(entry, nowMs)) return toRecord(elevationId, entry);
-        if (entry.revokedAtMs !== null) throw closed(elevationId, 'was revoked');
-        if (!isOpen(entry, nowMs)) throw closed(elevationId, 'has already ended');
-        const updated: VaultEntry = { ...entry, endsAtMs, version: entry.version + 1 };
-        state.entries.set(elevationId, updated);
-        return toRecord(elevationId, updated);
+        const stored = state.entries.get(elevationId);
+        const extended = grantExtension(elevationId, stored, endsAtMs, nowMs);
+        if (extended) state.entries.set(elevationId, extended);
+        return grantRecord(elevationId, extended ?? requireGrant(elevationId, stored));
       }),
 
     checkout: (elevationId, nowMs) =>
       read((state) => {
-        checkTime(nowMs, 'nowMs');
-        const entry = requireEntry(state.entries, elevationId);
-        if (entry.revokedAtMs !== null) throw new VaultError('revoked', `grant ${elevationId} was revoked`);
-        if (!isOpen(entry, nowMs)) throw new VaultError('expired', `grant ${elevationId} has ended`);
-        if (!entry.sealed) {
-          throw new VaultError('corrupt', `grant ${elevationId} is open but holds no secret`);
-        }
-        return { password: decrypt(keyring, entry.sealed, elevationId), endsAtMs: entry.endsAtMs };
+        const { sealed, endsAtMs } = grantCheckout(elevationId, state.entries.get(elevationId), nowMs);
+        return { password: decrypt(keyring, sealed, elevationId), endsAtMs };
       }),
 
     revoke: (elevationId, nowMs) =>
       change((state) => {
-        checkTime(nowMs, 'nowMs');
-        const entry = requireEntry(state.entries, elevationId);
-        if (entry.revokedAtMs !== null) return { revokedAtMs: entry.revokedAtMs, alreadyRevoked: true };
-        state.entries.set(elevationId, {
-          ...entry,
-          revokedAtMs: nowMs,
-          sealed: null,
-          version: entry.version + 1,
-        });
-        return { revokedAtMs: nowMs, alreadyRevoked: false };
+        const { revoked, revokedAtMs, alreadyRevoked } = grantRevocation(
+          elevationId,
+          state.entries.get(elevationId),
+          nowMs,
+        );
+        if (revoked) state.entries.set(elevationId, revoked);
+        return { revokedAtMs, alreadyRevoked };
       }),
 
     reencryptAll: () =>
@@ -240,107 +211,54 @@ export function createFileVault(options: FileVaultOptions): CredentialVault {
     describe: (elevationId) =>
       read((state) => {
         const entry = state.entries.get(elevationId);
-        return entry ? { ...toRecord(elevationId, entry), revokedAtMs: entry.revokedAtMs } : null;
+        return entry ? { ...grantRecord(elevationId, entry), revokedAtMs: entry.revokedAtMs } : null;
       }),
 
     sealDevicePassword: (input) =>
       change((state) => {
-        checkSerial(input.deviceSerial);
-        checkVersion(input.version);
-        checkTime(input.rotatesAtMs, 'rotatesAtMs');
-        if (input.account.trim() === '') throw new TypeError('account must not be empty');
-        if (input.password.length === 0) throw new TypeError('password must not be empty');
-        const existing = state.devices.get(input.deviceSerial);
-        if (existing && existing.version > input.version) {
-          throw new VaultError(
-            'closed',
-            `device ${input.deviceSerial} is already past version ${input.version}`,
-          );
-        }
-        if (existing && existing.version === input.version && existing.sealed) return;
-        state.devices.set(input.deviceSerial, {
-          account: input.account,
-          version: input.version,
-          rotatesAtMs: input.rotatesAtMs,
-          setAtMs: null,
-          sealed: encrypt(keyring, input.password, deviceAad(input.deviceSerial, input.version)),
-        });
+        const sealed = devicePasswordToSeal(input, state.devices.get(input.deviceSerial), () =>
+          encrypt(keyring, input.password, deviceAad(input.deviceSerial, input.version)),
+        );
+        if (sealed) state.devices.set(input.deviceSerial, sealed);
       }),
 
     revealDevicePassword: (deviceSerial, version) =>
-      read((state) => {
-        const device = state.devices.get(deviceSerial);
-        if (!device || device.version !== version || !device.sealed) {
-          throw new VaultError(
-            'not-found',
-            `no sealed password version ${version} for device ${describeId(deviceSerial)}`,
-          );
-        }
-        return decrypt(keyring, device.sealed, deviceAad(deviceSerial, version));
-      }),
+      read((state) =>
+        decrypt(
+          keyring,
+          sealedVersion(deviceSerial, version, state.devices.get(deviceSerial)),
+          deviceAad(deviceSerial, version),
+        ),
+      ),
 
     confirmDevicePassword: (deviceSerial, version, setAtMs) =>
       change((state) => {
-        checkTime(setAtMs, 'setAtMs');
         const device = state.devices.get(deviceSerial);
-        if (!device || device.version !== version || !device.sealed) {
-          throw new VaultError(
-            'not-found',
-            `no sealed password version ${version} for device ${describeId(deviceSerial)}`,
-          );
-        }
-        if (device.setAtMs === null) state.devices.set(deviceSerial, { ...device, setAtMs });
+        const confirmedAtMs = deviceConfirmation(deviceSerial, version, setAtMs, device);
+        if (device && confirmedAtMs !== null)
+          state.devices.set(deviceSerial, { ...device, setAtMs: confirmedAtMs });
       }),
 
     retireDevicePassword: (deviceSerial, version) =>
       change((state) => {
-        checkSerial(deviceSerial);
-        checkVersion(version);
-        const device = state.devices.get(deviceSerial);
-        if (device && device.version > version) return;
-        state.devices.set(deviceSerial, {
-          account: device?.account ?? '',
-          version,
-          rotatesAtMs: 0,
-          setAtMs: null,
-          sealed: null,
-        });
+        const retired = deviceRetirement(deviceSerial, version, state.devices.get(deviceSerial));
+        if (retired) state.devices.set(deviceSerial, retired);
       }),
 
     openLease: (input) =>
       change((state) => {
-        if (!isUsableId(input.leaseId)) throw new TypeError('leaseId must be 1-200 visible characters');
-        checkSerial(input.deviceSerial);
-        checkTime(input.endsAtMs, 'endsAtMs');
-        checkTime(input.nowMs, 'nowMs');
         const existing = state.leases.get(input.leaseId);
-        if (existing) {
-          if (existing.deviceSerial !== input.deviceSerial || existing.holder !== input.holder) {
-            throw new Error(`lease ${input.leaseId} is already open for another device or holder`);
-          }
-          return existing;
-        }
-        const lease: LeaseRecord = {
-          leaseId: input.leaseId,
-          deviceSerial: input.deviceSerial,
-          holder: input.holder,
-          endsAtMs: input.endsAtMs,
-          openedAtMs: input.nowMs,
-          closedAtMs: null,
-        };
-        state.leases.set(input.leaseId, lease);
-        return lease;
+        const opened = leaseToOpen(input, existing);
+        if (!opened) return existing as LeaseRecord;
+        state.leases.set(input.leaseId, opened);
+        return opened;
       }),
 
     extendLease: (leaseId, endsAtMs) =>
       change((state) => {
-        checkTime(endsAtMs, 'endsAtMs');
-        const lease = state.leases.get(leaseId);
-        if (!lease) throw new VaultError('not-found', `no lease ${describeId(leaseId)}`);
-        if (lease.closedAtMs !== null) throw closed(leaseId, 'was closed');
-        const updated = { ...lease, endsAtMs };
-        state.leases.set(leaseId, updated);
-        return updated;
+        const extended = leaseExtension(leaseId, state.leases.get(leaseId), endsAtMs);
+        state.leases.set(leaseId, extended);
+        return extended;
       }),
 
     closeLease: (leaseId, nowMs) =>
@@ -354,111 +272,21 @@ export function createFileVault(options: FileVaultOptions): CredentialVault {
     describeLease: (leaseId) =>
       read((state) => {
         const lease = state.leases.get(leaseId);
-        if (!lease) return null;
-        const device = state.devices.get(lease.deviceSerial);
-        const usable = device && device.sealed && device.setAtMs !== null;
-        return {
-          lease,
-          password: usable ? { version: device.version, rotatesAtMs: device.rotatesAtMs } : null,
-        };
+        return lease ? leaseDescription(lease, state.devices.get(lease.deviceSerial)) : null;
       }),
 
     checkoutLease: (leaseId, nowMs) =>
       read((state) => {
-        checkTime(nowMs, 'nowMs');
         const lease = state.leases.get(leaseId);
-        if (!lease) throw new VaultError('not-found', `no lease ${describeId(leaseId)}`);
-        if (lease.closedAtMs !== null) throw new VaultError('revoked', `lease ${leaseId} was closed`);
-        if (nowMs >= lease.endsAtMs) throw new VaultError('expired', `lease ${leaseId} has ended`);
-        const device = state.devices.get(lease.deviceSerial);
-        if (!device || !device.sealed || device.setAtMs === null || nowMs >= device.rotatesAtMs) {
-          throw new VaultError(
-            'closed',
-            `device ${lease.deviceSerial} has no password to hand out right now`,
-          );
-        }
-        return {
-          password: decrypt(keyring, device.sealed, deviceAad(lease.deviceSerial, device.version)),
-          version: device.version,
-          endsAtMs: lease.endsAtMs,
-          rotatesAtMs: device.rotatesAtMs,
-        };
+        const { sealed, aad, ...window } = leaseCheckout(
+          leaseId,
+          lease,
+          lease && state.devices.get(lease.deviceSerial),
+          nowMs,
+        );
+        return { password: decrypt(keyring, sealed, aad), ...window };
       }),
   };
-}
-
-/** Associated data of a device password: a sealed secret only opens for its device and version. */
-export function deviceAad(deviceSerial: string, version: number): string {
-  return `device:${deviceSerial}:v${version}`;
-}
-
-export function checkSerial(serial: string): void {
-  if (!isUsableId(serial)) throw new TypeError('deviceSerial must be 1-200 visible characters');
-}
-
-export function checkVersion(version: number): void {
-  if (!Number.isSafeInteger(version) || version < 1)
-    throw new RangeError('version must be a positive integer');
-}
-
-/** Fail-closed: a NaN or missing time never counts as inside the window. */
-function isOpen(entry: VaultEntry, nowMs: number): boolean {
-  return entry.revokedAtMs === null && nowMs < entry.endsAtMs;
-}
-
-function requireEntry(entries: Entries, elevationId: string): VaultEntry {
-  const entry = entries.get(elevationId);
-  if (!entry) throw new VaultError('not-found', `no grant for elevation ${describeId(elevationId)}`);
-  return entry;
-}
-
-function closed(elevationId: string, why: string): VaultError {
-  return new VaultError('closed', `grant ${elevationId} ${why}`);
-}
-
-/** A retry must not swap the device or account of a grant behind the workflow's back. */
-function sameGrantOrFail(
-  input: { elevationId: string; deviceSerial: string; account: string },
-  entry: VaultEntry,
-) {
-  if (entry.deviceSerial !== input.deviceSerial || entry.account !== input.account) {
-    throw new Error(`elevation ${input.elevationId} is already granted for another device or account`);
-  }
-  return toRecord(input.elevationId, entry);
-}
-
-function toRecord(elevationId: string, entry: VaultEntry): GrantRecord {
-  const { deviceSerial, account, endsAtMs, version } = entry;
-  return { elevationId, deviceSerial, account, endsAtMs, version };
-}
-
-export function checkGrantInput(input: {
-  elevationId: string;
-  deviceSerial: string;
-  account: string;
-  password: string;
-  endsAtMs: number;
-}): void {
-  if (!isUsableId(input.elevationId)) throw new TypeError('elevationId must be 1-200 visible characters');
-  if (input.deviceSerial.trim() === '') throw new TypeError('deviceSerial must not be empty');
-  if (input.account.trim() === '') throw new TypeError('account must not be empty');
-  // Deliberately says nothing about the value itself.
-  if (input.password.length === 0) throw new TypeError('password must not be empty');
-  checkTime(input.endsAtMs, 'endsAtMs');
-}
-
-export function checkTime(value: number, name: string): void {
-  if (!Number.isSafeInteger(value) || value < 0)
-    throw new RangeError(`${name} must be whole epoch milliseconds`);
-}
-
-export function isUsableId(id: string): boolean {
-  return id.length > 0 && id.length <= MAX_ID_LENGTH && /^[\x21-\x7e]+$/.test(id);
-}
-
-/** Ids come from callers; a malformed one is not repeated into logs verbatim. */
-export function describeId(id: string): string {
-  return isUsableId(id) ? id : '(malformed id)';
 }
 
 // ---- the file -----------------------------------------------------------------------------------

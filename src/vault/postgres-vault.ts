@@ -1,17 +1,27 @@
 import pg from 'pg';
-import {
-  checkGrantInput,
-  checkSerial,
-  checkTime,
-  checkVersion,
-  type CredentialVault,
-  describeId,
-  deviceAad,
-  type GrantRecord,
-  isUsableId,
-  type LeaseRecord,
-} from './credential-vault';
+import type { CredentialVault } from './credential-vault';
 import { decrypt, encrypt, type Keyring, type SealedSecret, VaultError } from './keyring';
+import {
+  checkTime,
+  deviceAad,
+  type DeviceState,
+  deviceConfirmation,
+  devicePasswordToSeal,
+  deviceRetirement,
+  grantCheckout,
+  grantExtension,
+  grantRecord,
+  grantRevocation,
+  type GrantState,
+  grantToStore,
+  type LeaseRecord,
+  leaseCheckout,
+  leaseDescription,
+  leaseExtension,
+  leaseToOpen,
+  requireGrant,
+  sealedVersion,
+} from './vault-rules';
 
 /**
  * The credential vault on PostgreSQL, for several worker and API processes at once. Every change
@@ -135,11 +145,6 @@ export function createPostgresVault(options: PostgresVaultOptions): PostgresVaul
     );
   const leaseRow = async (query: Query, leaseId: string) =>
     toLease((await query('SELECT * FROM caseflow_vault_leases WHERE lease_id = $1', [leaseId])).rows[0]);
-  const requireGrant = async (query: Query, elevationId: string) => {
-    const grant = await grantRow(query, elevationId);
-    if (!grant) throw new VaultError('not-found', `no grant for elevation ${describeId(elevationId)}`);
-    return grant;
-  };
   const saveDevice = (query: Query, serial: string, device: DeviceRow) =>
     query(
       `INSERT INTO caseflow_vault_devices (device_serial, account, version, rotates_at_ms, set_at_ms, sealed)
@@ -148,8 +153,6 @@ export function createPostgresVault(options: PostgresVaultOptions): PostgresVaul
          set_at_ms = $5, sealed = $6`,
       [serial, device.account, device.version, device.rotatesAtMs, device.setAtMs, sealedJson(device.sealed)],
     );
-  const noSealedVersion = (serial: string, version: number) =>
-    new VaultError('not-found', `no sealed password version ${version} for device ${describeId(serial)}`);
 
   return {
     migrate,
@@ -157,70 +160,61 @@ export function createPostgresVault(options: PostgresVaultOptions): PostgresVaul
 
     grant: (input) =>
       change(`grant:${input.elevationId}`, async (query) => {
-        checkGrantInput(input);
-        const existing = await grantRow(query, input.elevationId);
-        if (existing) {
-          if (existing.deviceSerial !== input.deviceSerial || existing.account !== input.account) {
-            throw new Error(
-              `elevation ${input.elevationId} is already granted for another device or account`,
-            );
-          }
-          return toRecord(existing);
-        }
-        const sealed = encrypt(keyring, input.password, input.elevationId);
-        await query(
-          `INSERT INTO caseflow_vault_grants
-             (elevation_id, device_serial, account, ends_at_ms, version, revoked_at_ms, sealed)
-           VALUES ($1, $2, $3, $4, 1, NULL, $5)`,
-          [input.elevationId, input.deviceSerial, input.account, input.endsAtMs, sealedJson(sealed)],
+        const { create, record } = grantToStore(input, await grantRow(query, input.elevationId), () =>
+          encrypt(keyring, input.password, input.elevationId),
         );
-        return {
-          elevationId: input.elevationId,
-          deviceSerial: input.deviceSerial,
-          account: input.account,
-          endsAtMs: input.endsAtMs,
-          version: 1,
-        };
+        if (create) {
+          await query(
+            `INSERT INTO caseflow_vault_grants
+               (elevation_id, device_serial, account, ends_at_ms, version, revoked_at_ms, sealed)
+             VALUES ($1, $2, $3, $4, $5, NULL, $6)`,
+            [
+              input.elevationId,
+              create.deviceSerial,
+              create.account,
+              create.endsAtMs,
+              create.version,
+              sealedJson(create.sealed),
+            ],
+          );
+        }
+        return record;
       }),
 
     extend: (elevationId, endsAtMs, nowMs = Date.now()) =>
       change(`grant:${elevationId}`, async (query) => {
-        checkTime(endsAtMs, 'endsAtMs');
-        checkTime(nowMs, 'nowMs');
-        const grant = await requireGrant(query, elevationId);
-        const open = grant.revokedAtMs === null && nowMs < grant.endsAtMs;
-        if (grant.endsAtMs === endsAtMs && open) return toRecord(grant);
-        if (grant.revokedAtMs !== null) throw new VaultError('closed', `grant ${elevationId} was revoked`);
-        if (!open) throw new VaultError('closed', `grant ${elevationId} has already ended`);
-        await query(
-          'UPDATE caseflow_vault_grants SET ends_at_ms = $2, version = version + 1 WHERE elevation_id = $1',
-          [elevationId, endsAtMs],
-        );
-        return toRecord({ ...grant, endsAtMs, version: grant.version + 1 });
+        const stored = await grantRow(query, elevationId);
+        const extended = grantExtension(elevationId, stored, endsAtMs, nowMs);
+        if (extended) {
+          await query(
+            'UPDATE caseflow_vault_grants SET ends_at_ms = $2, version = $3 WHERE elevation_id = $1',
+            [elevationId, extended.endsAtMs, extended.version],
+          );
+        }
+        return grantRecord(elevationId, extended ?? requireGrant(elevationId, stored));
       }),
 
     checkout: (elevationId, nowMs) =>
       read(async (query) => {
-        checkTime(nowMs, 'nowMs');
-        const grant = await requireGrant(query, elevationId);
-        if (grant.revokedAtMs !== null) throw new VaultError('revoked', `grant ${elevationId} was revoked`);
-        if (!(nowMs < grant.endsAtMs)) throw new VaultError('expired', `grant ${elevationId} has ended`);
-        if (!grant.sealed)
-          throw new VaultError('corrupt', `grant ${elevationId} is open but holds no secret`);
-        return { password: decrypt(keyring, grant.sealed, elevationId), endsAtMs: grant.endsAtMs };
+        const { sealed, endsAtMs } = grantCheckout(elevationId, await grantRow(query, elevationId), nowMs);
+        return { password: decrypt(keyring, sealed, elevationId), endsAtMs };
       }),
 
     revoke: (elevationId, nowMs) =>
       change(`grant:${elevationId}`, async (query) => {
-        checkTime(nowMs, 'nowMs');
-        const grant = await requireGrant(query, elevationId);
-        if (grant.revokedAtMs !== null) return { revokedAtMs: grant.revokedAtMs, alreadyRevoked: true };
-        await query(
-          `UPDATE caseflow_vault_grants SET revoked_at_ms = $2, sealed = NULL, version = version + 1
-           WHERE elevation_id = $1`,
-          [elevationId, nowMs],
+        const { revoked, revokedAtMs, alreadyRevoked } = grantRevocation(
+          elevationId,
+          await grantRow(query, elevationId),
+          nowMs,
         );
-        return { revokedAtMs: nowMs, alreadyRevoked: false };
+        if (revoked) {
+          await query(
+            `UPDATE caseflow_vault_grants SET revoked_at_ms = $2, sealed = NULL, version = $3
+             WHERE elevation_id = $1`,
+            [elevationId, revokedAtMs, revoked.version],
+          );
+        }
+        return { revokedAtMs, alreadyRevoked };
       }),
 
     reencryptAll: async () => {
@@ -268,110 +262,69 @@ export function createPostgresVault(options: PostgresVaultOptions): PostgresVaul
     describe: (elevationId) =>
       read(async (query) => {
         const grant = await grantRow(query, elevationId);
-        return grant ? { ...toRecord(grant), revokedAtMs: grant.revokedAtMs } : null;
+        return grant ? { ...grantRecord(elevationId, grant), revokedAtMs: grant.revokedAtMs } : null;
       }),
 
     sealDevicePassword: (input) =>
       change(`device:${input.deviceSerial}`, async (query) => {
-        checkSerial(input.deviceSerial);
-        checkVersion(input.version);
-        checkTime(input.rotatesAtMs, 'rotatesAtMs');
-        if (input.account.trim() === '') throw new TypeError('account must not be empty');
-        if (input.password.length === 0) throw new TypeError('password must not be empty');
-        const existing = await deviceRow(query, input.deviceSerial);
-        if (existing && existing.version > input.version) {
-          throw new VaultError(
-            'closed',
-            `device ${input.deviceSerial} is already past version ${input.version}`,
-          );
-        }
-        if (existing && existing.version === input.version && existing.sealed) return;
-        await saveDevice(query, input.deviceSerial, {
-          account: input.account,
-          version: input.version,
-          rotatesAtMs: input.rotatesAtMs,
-          setAtMs: null,
-          sealed: encrypt(keyring, input.password, deviceAad(input.deviceSerial, input.version)),
-        });
+        const sealed = devicePasswordToSeal(input, await deviceRow(query, input.deviceSerial), () =>
+          encrypt(keyring, input.password, deviceAad(input.deviceSerial, input.version)),
+        );
+        if (sealed) await saveDevice(query, input.deviceSerial, sealed);
       }),
 
     revealDevicePassword: (deviceSerial, version) =>
-      read(async (query) => {
-        const device = await deviceRow(query, deviceSerial);
-        if (!device || device.version !== version || !device.sealed)
-          throw noSealedVersion(deviceSerial, version);
-        return decrypt(keyring, device.sealed, deviceAad(deviceSerial, version));
-      }),
+      read(async (query) =>
+        decrypt(
+          keyring,
+          sealedVersion(deviceSerial, version, await deviceRow(query, deviceSerial)),
+          deviceAad(deviceSerial, version),
+        ),
+      ),
 
     confirmDevicePassword: (deviceSerial, version, setAtMs) =>
       change(`device:${deviceSerial}`, async (query) => {
-        checkTime(setAtMs, 'setAtMs');
-        const device = await deviceRow(query, deviceSerial);
-        if (!device || device.version !== version || !device.sealed)
-          throw noSealedVersion(deviceSerial, version);
-        if (device.setAtMs === null) {
+        const confirmedAtMs = deviceConfirmation(
+          deviceSerial,
+          version,
+          setAtMs,
+          await deviceRow(query, deviceSerial),
+        );
+        if (confirmedAtMs !== null) {
           await query('UPDATE caseflow_vault_devices SET set_at_ms = $2 WHERE device_serial = $1', [
             deviceSerial,
-            setAtMs,
+            confirmedAtMs,
           ]);
         }
       }),
 
     retireDevicePassword: (deviceSerial, version) =>
       change(`device:${deviceSerial}`, async (query) => {
-        checkSerial(deviceSerial);
-        checkVersion(version);
-        const device = await deviceRow(query, deviceSerial);
-        if (device && device.version > version) return;
-        await saveDevice(query, deviceSerial, {
-          account: device?.account ?? '',
-          version,
-          rotatesAtMs: 0,
-          setAtMs: null,
-          sealed: null,
-        });
+        const retired = deviceRetirement(deviceSerial, version, await deviceRow(query, deviceSerial));
+        if (retired) await saveDevice(query, deviceSerial, retired);
       }),
 
     openLease: (input) =>
       change(`lease:${input.leaseId}`, async (query) => {
-        if (!isUsableId(input.leaseId)) throw new TypeError('leaseId must be 1-200 visible characters');
-        checkSerial(input.deviceSerial);
-        checkTime(input.endsAtMs, 'endsAtMs');
-        checkTime(input.nowMs, 'nowMs');
         const existing = await leaseRow(query, input.leaseId);
-        if (existing) {
-          if (existing.deviceSerial !== input.deviceSerial || existing.holder !== input.holder) {
-            throw new Error(`lease ${input.leaseId} is already open for another device or holder`);
-          }
-          return existing;
-        }
-        const lease: LeaseRecord = {
-          leaseId: input.leaseId,
-          deviceSerial: input.deviceSerial,
-          holder: input.holder,
-          endsAtMs: input.endsAtMs,
-          openedAtMs: input.nowMs,
-          closedAtMs: null,
-        };
+        const opened = leaseToOpen(input, existing);
+        if (!opened) return existing as LeaseRecord;
         await query(
           `INSERT INTO caseflow_vault_leases (lease_id, device_serial, holder, ends_at_ms, opened_at_ms, closed_at_ms)
            VALUES ($1, $2, $3, $4, $5, NULL)`,
-          [lease.leaseId, lease.deviceSerial, lease.holder, lease.endsAtMs, lease.openedAtMs],
+          [opened.leaseId, opened.deviceSerial, opened.holder, opened.endsAtMs, opened.openedAtMs],
         );
-        return lease;
+        return opened;
       }),
 
     extendLease: (leaseId, endsAtMs) =>
       change(`lease:${leaseId}`, async (query) => {
-        checkTime(endsAtMs, 'endsAtMs');
-        const lease = await leaseRow(query, leaseId);
-        if (!lease) throw new VaultError('not-found', `no lease ${describeId(leaseId)}`);
-        if (lease.closedAtMs !== null) throw new VaultError('closed', `grant ${leaseId} was closed`);
+        const extended = leaseExtension(leaseId, await leaseRow(query, leaseId), endsAtMs);
         await query('UPDATE caseflow_vault_leases SET ends_at_ms = $2 WHERE lease_id = $1', [
           leaseId,
-          endsAtMs,
+          extended.endsAtMs,
         ]);
-        return { ...lease, endsAtMs };
+        return extended;
       }),
 
     closeLease: (leaseId, nowMs) =>
@@ -388,36 +341,14 @@ export function createPostgresVault(options: PostgresVaultOptions): PostgresVaul
       read(async (query) => {
         const row = (await query(LEASE_WITH_DEVICE, [leaseId])).rows[0];
         const lease = toLease(row);
-        if (!lease) return null;
-        const device = toDeviceOf(row);
-        const usable = device && device.sealed && device.setAtMs !== null;
-        return {
-          lease,
-          password: usable ? { version: device.version, rotatesAtMs: device.rotatesAtMs } : null,
-        };
+        return lease ? leaseDescription(lease, toDeviceOf(row)) : null;
       }),
 
     checkoutLease: (leaseId, nowMs) =>
       read(async (query) => {
-        checkTime(nowMs, 'nowMs');
         const row = (await query(LEASE_WITH_DEVICE, [leaseId])).rows[0];
-        const lease = toLease(row);
-        if (!lease) throw new VaultError('not-found', `no lease ${describeId(leaseId)}`);
-        if (lease.closedAtMs !== null) throw new VaultError('revoked', `lease ${leaseId} was closed`);
-        if (nowMs >= lease.endsAtMs) throw new VaultError('expired', `lease ${leaseId} has ended`);
-        const device = toDeviceOf(row);
-        if (!device || !device.sealed || device.setAtMs === null || nowMs >= device.rotatesAtMs) {
-          throw new VaultError(
-            'closed',
-            `device ${lease.deviceSerial} has no password to hand out right now`,
-          );
-        }
-        return {
-          password: decrypt(keyring, device.sealed, deviceAad(lease.deviceSerial, device.version)),
-          version: device.version,
-          endsAtMs: lease.endsAtMs,
-          rotatesAtMs: device.rotatesAtMs,
-        };
+        const { sealed, aad, ...window } = leaseCheckout(leaseId, toLease(row), toDeviceOf(row), nowMs);
+        return { password: decrypt(keyring, sealed, aad), ...window };
       }),
   };
 }
@@ -468,23 +399,8 @@ async function runMigrations(pool: pg.Pool): Promise<void> {
 
 // ---- rows ---------------------------------------------------------------------------------------
 
-interface GrantRow {
-  elevationId: string;
-  deviceSerial: string;
-  account: string;
-  endsAtMs: number;
-  version: number;
-  revokedAtMs: number | null;
-  sealed: SealedSecret | null;
-}
-
-interface DeviceRow {
-  account: string;
-  version: number;
-  rotatesAtMs: number;
-  setAtMs: number | null;
-  sealed: SealedSecret | null;
-}
+type GrantRow = GrantState & { elevationId: string };
+type DeviceRow = DeviceState;
 
 type Row = Record<string, unknown> | undefined;
 
@@ -504,11 +420,6 @@ function toGrant(row: Row): GrantRow | undefined {
     revokedAtMs: numOrNull(row.revoked_at_ms),
     sealed: toSealed(row.sealed),
   };
-}
-
-function toRecord(grant: GrantRow): GrantRecord {
-  const { elevationId, deviceSerial, account, endsAtMs, version } = grant;
-  return { elevationId, deviceSerial, account, endsAtMs, version };
 }
 
 function toDevice(row: Row): DeviceRow | undefined {
