@@ -273,39 +273,75 @@ export function until(v: View, iso: string | null | undefined): string {
     : v.t('sla.over', { time: v.fmt.duration(ms) });
 }
 
+/** One column of a data table: its heading and how a row fills it. */
+export interface Column<T> {
+  label: string;
+  cell: (row: T, index: number) => Child;
+  /** The cell that names its row, read out as the row's header. */
+  rowHeader?: boolean;
+}
+
+/** Every list in the portal: a captioned table with column headings, one row per item. */
+export function DataTable<T>({
+  id,
+  caption,
+  columns,
+  rows,
+}: {
+  id?: string;
+  caption: string;
+  columns: readonly Column<T>[];
+  rows: readonly T[];
+}): Html {
+  return (
+    <table id={id}>
+      <caption>{caption}</caption>
+      <thead>
+        <tr>
+          {columns.map((c) => (
+            <th scope="col">{c.label}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row, i) => (
+          <tr>
+            {columns.map((c) =>
+              c.rowHeader ? <th scope="row">{c.cell(row, i)}</th> : <td>{c.cell(row, i)}</td>,
+            )}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export interface LogRow {
+  at: string;
+  type: string;
+  actor: string;
+  reason: string | null;
+  text: string;
+}
+
+/** When, what, who and details of a log entry: the columns every log and timeline starts with. */
+export function logColumns<T extends LogRow>(v: View): Column<T>[] {
+  return [
+    { label: v.t('col.when'), cell: (e) => v.fmt.dateTime(e.at) },
+    { label: v.t('col.what'), cell: (e) => e.type },
+    { label: v.t('col.who'), cell: (e) => e.actor },
+    { label: v.t('col.details'), cell: (e) => `${e.text}${e.reason ? ` — ${e.reason}` : ''}` },
+  ];
+}
+
 export function LogTable({
   v,
   entries,
   caption,
 }: {
   v: View;
-  entries: readonly { at: string; type: string; actor: string; reason: string | null; text: string }[];
+  entries: readonly LogRow[];
   caption: string;
 }): Html {
-  return (
-    <table>
-      <caption>{caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">{v.t('col.when')}</th>
-          <th scope="col">{v.t('col.what')}</th>
-          <th scope="col">{v.t('col.who')}</th>
-          <th scope="col">{v.t('col.details')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {entries.map((e) => (
-          <tr>
-            <td>{v.fmt.dateTime(e.at)}</td>
-            <td>{e.type}</td>
-            <td>{e.actor}</td>
-            <td>
-              {e.text}
-              {e.reason ? ` — ${e.reason}` : ''}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
+  return <DataTable caption={caption} columns={logColumns(v)} rows={entries} />;
 }

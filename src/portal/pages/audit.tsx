@@ -9,7 +9,7 @@ import { buildBundle, bundleToTar } from '../../audit/bundle';
 import { Fragment, h, type Html } from '../jsx';
 import { statusText } from '../i18n';
 import { need, type PortalOptions, sendPage, viewOf } from '../portal';
-import { Field, Layout, type View } from '../view';
+import { DataTable, Field, Layout, logColumns, type View } from '../view';
 
 void Fragment;
 
@@ -108,34 +108,15 @@ export function auditPages(router: Router, o: PortalOptions): void {
                 {v.t('audit.bundle')}
               </a>
             </p>
-            <table id="timeline">
-              <caption>{v.t('case.timeline')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{v.t('col.when')}</th>
-                  <th scope="col">{v.t('col.what')}</th>
-                  <th scope="col">{v.t('col.who')}</th>
-                  <th scope="col">{v.t('col.details')}</th>
-                  <th scope="col">{v.t('audit.source')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {entries.map((e) => (
-                  <tr>
-                    <td>{v.fmt.dateTime(e.at)}</td>
-                    <td>{e.type}</td>
-                    <td>{e.actor}</td>
-                    <td>
-                      {e.text}
-                      {e.reason ? ` — ${e.reason}` : ''}
-                    </td>
-                    <td>
-                      {e.workflowId} #{e.eventId}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              id="timeline"
+              caption={v.t('case.timeline')}
+              rows={entries}
+              columns={[
+                ...logColumns<(typeof entries)[number]>(v),
+                { label: v.t('audit.source'), cell: (e) => `${e.workflowId} #${e.eventId}` },
+              ]}
+            />
           </>
         ) : null}
       </Layout>,

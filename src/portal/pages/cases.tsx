@@ -19,6 +19,7 @@ import {
   can,
   Checkbox,
   Csrf,
+  DataTable,
   Done,
   Field,
   type FormOutcome,
@@ -573,46 +574,30 @@ export function casePages(router: Router, o: PortalOptions): void {
             <button type="submit">{v.t('filter.apply')}</button>
           </fieldset>
         </form>
-        <table id="queue">
-          <caption>{v.t('case.queue')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{v.t('field.title')}</th>
-              <th scope="col">{v.t('col.status')}</th>
-              <th scope="col">{v.t('col.severity')}</th>
-              <th scope="col">{v.t('sla.title')}</th>
-              <th scope="col">{v.t('col.tier')}</th>
-              <th scope="col">{v.t('col.assignee')}</th>
-              <th scope="col">{v.t('case.opened')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {page.items.map((item, i) => {
-              const c = live[i];
-              return (
-                <tr>
-                  <td>
-                    <a href={`/portal/cases/${item.id}`}>{c?.title ?? item.id}</a>
-                  </td>
-                  <td>{statusText(v.t, c?.status ?? item.status)}</td>
-                  <td>{c?.severity ?? item.severity}</td>
-                  <td>
-                    {c ? (
-                      <SlaBadgeView v={v} badge={slaBadge(c.sla, isClosed(c.status), v.nowMs)} />
-                    ) : item.slaBreached ? (
-                      v.t('sla.breached')
-                    ) : (
-                      '—'
-                    )}
-                  </td>
-                  <td>{item.tier}</td>
-                  <td>{item.assignee ?? '—'}</td>
-                  <td>{v.fmt.dateTime(item.createdAt)}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <DataTable
+          id="queue"
+          caption={v.t('case.queue')}
+          rows={page.items}
+          columns={[
+            {
+              label: v.t('field.title'),
+              cell: (item, i) => <a href={`/portal/cases/${item.id}`}>{live[i]?.title ?? item.id}</a>,
+            },
+            { label: v.t('col.status'), cell: (item, i) => statusText(v.t, live[i]?.status ?? item.status) },
+            { label: v.t('col.severity'), cell: (item, i) => live[i]?.severity ?? item.severity },
+            {
+              label: v.t('sla.title'),
+              cell: (item, i) => {
+                const c = live[i];
+                if (c) return <SlaBadgeView v={v} badge={slaBadge(c.sla, isClosed(c.status), v.nowMs)} />;
+                return item.slaBreached ? v.t('sla.breached') : '—';
+              },
+            },
+            { label: v.t('col.tier'), cell: (item) => item.tier },
+            { label: v.t('col.assignee'), cell: (item) => item.assignee ?? '—' },
+            { label: v.t('case.opened'), cell: (item) => v.fmt.dateTime(item.createdAt) },
+          ]}
+        />
         {page.items.length === 0 ? <p>{v.t('none')}</p> : null}
         {page.nextCursor ? (
           <p>

@@ -18,6 +18,7 @@ import {
   can,
   Checkbox,
   Csrf,
+  DataTable,
   Done,
   Field,
   type FormOutcome,
@@ -425,33 +426,19 @@ export function elevationPages(router: Router, o: PortalOptions): void {
       : undefined;
     const all = await o.elevations.list({}, 50, undefined);
     const Table = ({ items, caption, id }: { items: typeof all.items; caption: string; id: string }) => (
-      <table id={id}>
-        <caption>{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{v.t('col.id')}</th>
-            <th scope="col">{v.t('col.status')}</th>
-            <th scope="col">{v.t('col.requester')}</th>
-            <th scope="col">{v.t('field.serial')}</th>
-            <th scope="col">{v.t('elevation.requestedAt')}</th>
-            <th scope="col">{v.t('elevation.closedAt')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((x) => (
-            <tr>
-              <td>
-                <a href={`/portal/elevations/${x.id}`}>{x.id}</a>
-              </td>
-              <td>{statusText(v.t, x.status)}</td>
-              <td>{x.requestedBy}</td>
-              <td>{x.deviceSerial}</td>
-              <td>{v.fmt.dateTime(x.requestedAt)}</td>
-              <td>{v.fmt.dateTime(x.closedAt)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        id={id}
+        caption={caption}
+        rows={items}
+        columns={[
+          { label: v.t('col.id'), cell: (x) => <a href={`/portal/elevations/${x.id}`}>{x.id}</a> },
+          { label: v.t('col.status'), cell: (x) => statusText(v.t, x.status) },
+          { label: v.t('col.requester'), cell: (x) => x.requestedBy },
+          { label: v.t('field.serial'), cell: (x) => x.deviceSerial },
+          { label: v.t('elevation.requestedAt'), cell: (x) => v.fmt.dateTime(x.requestedAt) },
+          { label: v.t('elevation.closedAt'), cell: (x) => v.fmt.dateTime(x.closedAt) },
+        ]}
+      />
     );
     sendPage(
       res,

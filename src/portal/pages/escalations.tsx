@@ -34,6 +34,7 @@ import {
   can,
   Checkbox,
   Csrf,
+  DataTable,
   Done,
   Field,
   type FormOutcome,
@@ -80,35 +81,20 @@ export function EscalationTable({
   id: string;
 }): Html {
   return (
-    <table id={id}>
-      <caption>{caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">{v.t('field.title')}</th>
-          <th scope="col">{v.t('escalation.target')}</th>
-          <th scope="col">{v.t('col.severity')}</th>
-          <th scope="col">{v.t('col.status')}</th>
-          <th scope="col">{v.t('escalation.gate')}</th>
-          <th scope="col">{v.t('escalation.filedBy')}</th>
-          <th scope="col">{v.t('escalation.clocks')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {items.map((e) => (
-          <tr>
-            <td>
-              <a href={`/portal/escalations/${e.id}`}>{e.title}</a>
-            </td>
-            <td>{e.target}</td>
-            <td>{e.severity}</td>
-            <td>{statusText(v.t, e.status)}</td>
-            <td>{e.gate}</td>
-            <td>{e.filedBy}</td>
-            <td>{clocks(v, e)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      id={id}
+      caption={caption}
+      rows={items}
+      columns={[
+        { label: v.t('field.title'), cell: (e) => <a href={`/portal/escalations/${e.id}`}>{e.title}</a> },
+        { label: v.t('escalation.target'), cell: (e) => e.target },
+        { label: v.t('col.severity'), cell: (e) => e.severity },
+        { label: v.t('col.status'), cell: (e) => statusText(v.t, e.status) },
+        { label: v.t('escalation.gate'), cell: (e) => e.gate },
+        { label: v.t('escalation.filedBy'), cell: (e) => e.filedBy },
+        { label: v.t('escalation.clocks'), cell: (e) => clocks(v, e) },
+      ]}
+    />
   );
 }
 
@@ -150,23 +136,14 @@ function GateExplained({
           {c.route.target ? v.t('gate.recommended', { target: c.route.target }) : ''}
         </p>
       ) : null}
-      <table>
-        <caption>{v.t('gate.contacts')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{v.t('field.area')}</th>
-            <th scope="col">{v.t('gate.contact')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {ESCALATION_AREAS.map((area) => (
-            <tr>
-              <td>{area}</td>
-              <td>{contacts[area] ?? v.t('gate.noContact')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        caption={v.t('gate.contacts')}
+        rows={ESCALATION_AREAS}
+        columns={[
+          { label: v.t('field.area'), cell: (area) => area },
+          { label: v.t('gate.contact'), cell: (area) => contacts[area] ?? v.t('gate.noContact') },
+        ]}
+      />
     </section>
   );
 }

@@ -3,7 +3,7 @@ import type { Router } from 'express';
 import { type Role, ROLES } from '../../domain/roles';
 import { Fragment, h } from '../jsx';
 import { type PortalOptions, sendPage, viewOf } from '../portal';
-import { Layout } from '../view';
+import { DataTable, Layout } from '../view';
 
 void Fragment;
 
@@ -22,46 +22,30 @@ export function rolesPages(router: Router, o: PortalOptions): void {
       res,
       <Layout v={v} title={v.t('nav.roles')}>
         <p>{v.t('roles.model', { model: v.t(`roles.${o.supportModel}`), provider: o.providerName })}</p>
-        <table id="responsibilities">
-          <caption>{v.t('roles.responsibilities')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{v.t('roles.party')}</th>
-              <th scope="col">{v.t('roles.does')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {PARTIES.map((p) => (
-              <tr>
-                <th scope="row">{v.t(`roles.party.${p}`)}</th>
-                <td>{v.t(`roles.does.${p}`)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <table id="holders">
-          <caption>{v.t('roles.holders')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{v.t('roles.role')}</th>
-              <th scope="col">{v.t('roles.may')}</th>
-              <th scope="col">{v.t('roles.who')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {ROLES.map((role) => (
-              <tr>
-                <th scope="row">{v.t(`role.${role}`)}</th>
-                <td>{v.t(`roles.may.${role}`)}</td>
-                <td>
-                  {[...holders(role), ...groups(role).map((g) => `${v.t('roles.group')} “${g}”`)].join(
-                    ', ',
-                  ) || '—'}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          id="responsibilities"
+          caption={v.t('roles.responsibilities')}
+          rows={PARTIES}
+          columns={[
+            { label: v.t('roles.party'), rowHeader: true, cell: (p) => v.t(`roles.party.${p}`) },
+            { label: v.t('roles.does'), cell: (p) => v.t(`roles.does.${p}`) },
+          ]}
+        />
+        <DataTable
+          id="holders"
+          caption={v.t('roles.holders')}
+          rows={ROLES}
+          columns={[
+            { label: v.t('roles.role'), rowHeader: true, cell: (role) => v.t(`role.${role}`) },
+            { label: v.t('roles.may'), cell: (role) => v.t(`roles.may.${role}`) },
+            {
+              label: v.t('roles.who'),
+              cell: (role) =>
+                [...holders(role), ...groups(role).map((g) => `${v.t('roles.group')} “${g}”`)].join(', ') ||
+                '—',
+            },
+          ]}
+        />
       </Layout>,
     );
   });
