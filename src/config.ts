@@ -139,11 +139,11 @@ export const configSchema = z
     /** All Temporal calls of one request together; past it the answer is 503 with Retry-After. */
     temporalDeadlineMs: z.coerce.number().int().min(500).max(120_000).default(10_000),
     /** State-changing requests per principal and API process (token bucket: sustained rate and burst). */
-    rateLimitPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(600),
-    rateLimitBurst: z.coerce.number().int().min(1).max(100_000).default(120),
+    rateLimitPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(1_200),
+    rateLimitBurst: z.coerce.number().int().min(1).max(100_000).default(300),
     /** Unauthenticated callbacks per caller address and API process. */
-    callbackRateLimitPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(300),
-    callbackRateLimitBurst: z.coerce.number().int().min(1).max(100_000).default(60),
+    callbackRateLimitPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(600),
+    callbackRateLimitBurst: z.coerce.number().int().min(1).max(100_000).default(120),
     logLevel: z.enum(LOG_LEVELS).default('info'),
     /** Ports of the embedded dev server that `npm start` runs when TEMPORAL_ADDRESS is not set. */
     devTemporalPort: z.coerce.number().int().min(1).max(65535).default(7233),

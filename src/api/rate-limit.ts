@@ -11,8 +11,8 @@ export interface RateLimits {
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
-  principal: { burst: 120, perMinute: 600 },
-  callback: { burst: 60, perMinute: 300 },
+  principal: { burst: 300, perMinute: 1_200 },
+  callback: { burst: 120, perMinute: 600 },
 };
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
