@@ -154,6 +154,22 @@ describe('rate limits', () => {
   });
 });
 
+describe('the OpenAPI document', () => {
+  it('lists 413, 414, 429 and 503 where they are real', async () => {
+    const doc = (await (await api.request('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    const codes = (path: string, method: string) => Object.keys(doc.paths[path]?.[method]?.responses ?? {});
+    expect(codes('/v1/cases', 'post')).toEqual(expect.arrayContaining(['202', '413', '414', '429', '503']));
+    expect(codes('/v1/cases/{id}/notes', 'post')).toEqual(expect.arrayContaining(['413', '429', '503']));
+    expect(codes('/v1/cases/{id}', 'get')).toEqual(expect.arrayContaining(['414', '503']));
+    expect(codes('/v1/cases/{id}', 'get')).not.toContain('429');
+    expect(codes('/v1/callbacks/{target}/{escalationId}', 'post')).toEqual(
+      expect.arrayContaining(['413', '429', '503']),
+    );
+  });
+});
+
 describe('logs under a flood of unauthenticated requests', () => {
   it('keep to a budget of lines per minute', async () => {
     const before = limited.logs.length;
