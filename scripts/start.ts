@@ -1,19 +1,30 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { Connection } from '@temporalio/client';
+import { type Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { ensureDevKeys } from '../src/api/dev-keys';
 import { ConfigError, loadConfig } from '../src/config';
-import { loadTemporalTarget } from '../src/temporal/connection';
+import { connectClient, loadTemporalTarget } from '../src/temporal/connection';
 import { startDevServer } from './dev-server';
 import { repoRoot } from './tools';
 import { ensureDevVaultKeys } from '../src/vault-setup';
+import { afterCrash, DEFAULT_SUPERVISION } from './lib/supervision';
 
 /**
  * `npm start`: the whole system on one machine. Runs the embedded Temporal dev server (unless
  * TEMPORAL_ADDRESS points elsewhere), the worker and the API, prints where each listens, and on
- * Ctrl-C stops the API and worker first (so they drain) and the server last.
+ * Ctrl-C stops the API and worker first (so they drain) and the server last. A process that
+ * exits on its own is restarted with backoff (scripts/lib/supervision.ts); only Ctrl-C, or one
+ * process crashing again and again, stops the whole system.
  */
-const children: { name: string; proc: ChildProcess }[] = [];
+interface Supervised {
+  name: string;
+  proc: ChildProcess;
+  launch: () => ChildProcess;
+  crashes: number[];
+  restart?: NodeJS.Timeout;
+}
+const children: Supervised[] = [];
 let stopping = false;
 
 function prefixOutput(name: string, proc: ChildProcess): void {
@@ -23,15 +34,41 @@ function prefixOutput(name: string, proc: ChildProcess): void {
   }
 }
 
-function run(name: string, proc: ChildProcess): ChildProcess {
-  children.push({ name, proc });
+function run(name: string, launch: () => ChildProcess): void {
+  const child: Supervised = { name, proc: launch(), launch, crashes: [] };
+  children.push(child);
+  watch(child);
+}
+
+function watch(child: Supervised): void {
+  const { name, proc } = child;
   prefixOutput(name, proc);
-  proc.on('exit', (code, signal) => {
+  console.log(`[start] ${name} running (pid ${proc.pid})`);
+  proc.once('exit', (code, signal) => {
     if (stopping) return;
-    console.error(`[start] ${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
-    void stopAll(1);
+    const how = signal ?? `code ${code}`;
+    const verdict = afterCrash(child.crashes, Date.now(), DEFAULT_SUPERVISION);
+    child.crashes = verdict.recentCrashes;
+    const window = `${DEFAULT_SUPERVISION.windowMs / 1000} s`;
+    if (verdict.action === 'give-up') {
+      console.error(
+        `[start] ${name} exited unexpectedly (${how}), ${verdict.recentCrashes.length} times within ${window}; stopping everything`,
+      );
+      void stopAll(1);
+      return;
+    }
+    console.error(
+      `[start] ${name} exited unexpectedly (${how}); restarting in ${verdict.afterMs / 1000} s ` +
+        `(${verdict.recentCrashes.length} of ${DEFAULT_SUPERVISION.maxCrashes} crashes within ${window} stop everything)`,
+    );
+    child.restart = setTimeout(() => {
+      child.restart = undefined;
+      if (stopping) return;
+      child.proc = child.launch();
+      console.log(`[start] ${name} restarted`);
+      watch(child);
+    }, verdict.afterMs);
   });
-  return proc;
 }
 
 const tsx = (script: string, env: NodeJS.ProcessEnv) =>
@@ -57,6 +94,7 @@ function waitForExit(proc: ChildProcess, timeoutMs: number): Promise<void> {
 
 async function stopAll(code: number): Promise<never> {
   stopping = true;
+  for (const child of children) clearTimeout(child.restart);
   const server = children.find((c) => c.name === 'temporal');
   const apps = children.filter((c) => c !== server);
   for (const { proc } of apps) proc.kill('SIGTERM');
@@ -90,6 +128,18 @@ async function temporalReachable(address: string): Promise<boolean> {
   }
 }
 
+/** Whether a worker polls the task queue for workflow tasks: until then a new case cannot be read. */
+async function workerPolling(client: Client, taskQueue: string): Promise<boolean> {
+  const { pollers } = await client.connection.withDeadline(Date.now() + 2_000, () =>
+    client.workflowService.describeTaskQueue({
+      namespace: client.options.namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    }),
+  );
+  return (pollers ?? []).length > 0;
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -100,8 +150,7 @@ async function main(): Promise<void> {
     const address = `127.0.0.1:${config.devTemporalPort}`;
     env.TEMPORAL_ADDRESS = address;
     uiUrl = `http://127.0.0.1:${config.devUiPort}`;
-    run(
-      'temporal',
+    run('temporal', () =>
       startDevServer(
         { dataDir: config.dataDir, ip: '127.0.0.1', port: config.devTemporalPort, uiPort: config.devUiPort },
         'pipe',
@@ -129,10 +178,17 @@ async function main(): Promise<void> {
     );
   }
 
-  run('worker', tsx('src/worker.ts', env));
-  run('api', tsx('src/server.ts', env));
+  run('worker', () => tsx('src/worker.ts', env));
+  run('api', () => tsx('src/server.ts', env));
   const apiUrl = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
   await waitFor('the API', async () => (await fetch(`${apiUrl}/healthz`)).ok, 60_000);
+  // "Up" means a case can be opened and read, so the worker must be polling (it bundles first).
+  const client = await connectClient(target);
+  try {
+    await waitFor('the worker', () => workerPolling(client, config.taskQueue), 120_000);
+  } finally {
+    await client.connection.close();
+  }
 
   const lines = [
     '',

@@ -23,6 +23,14 @@ export const SETTINGS = {
   providerName: 'CASEFLOW_PROVIDER_NAME',
   timeZone: 'CASEFLOW_TIME_ZONE',
   maxBodyBytes: 'CASEFLOW_MAX_BODY_BYTES',
+  maxHeaderBytes: 'CASEFLOW_MAX_HEADER_BYTES',
+  headersTimeoutMs: 'CASEFLOW_HEADERS_TIMEOUT_MS',
+  requestTimeoutMs: 'CASEFLOW_REQUEST_TIMEOUT_MS',
+  temporalDeadlineMs: 'CASEFLOW_TEMPORAL_DEADLINE_MS',
+  rateLimitPerMinute: 'CASEFLOW_RATE_LIMIT_PER_MINUTE',
+  rateLimitBurst: 'CASEFLOW_RATE_LIMIT_BURST',
+  callbackRateLimitPerMinute: 'CASEFLOW_CALLBACK_RATE_LIMIT_PER_MINUTE',
+  callbackRateLimitBurst: 'CASEFLOW_CALLBACK_RATE_LIMIT_BURST',
   logLevel: 'CASEFLOW_LOG_LEVEL',
   devTemporalPort: 'CASEFLOW_DEV_TEMPORAL_PORT',
   devUiPort: 'CASEFLOW_DEV_UI_PORT',
@@ -123,6 +131,19 @@ export const configSchema = z
     providerName: z.string().trim().min(1).max(120).default('Service desk'),
     timeZone: z.string().refine(isTimeZone, 'not an IANA time zone').default('America/Los_Angeles'),
     maxBodyBytes: z.coerce.number().int().min(1024).max(10_485_760).default(65_536),
+    /** Request line and headers together; Node answers beyond it (431) before the app sees the request. */
+    maxHeaderBytes: z.coerce.number().int().min(4_096).max(65_536).default(16_384),
+    /** Slow clients: all headers within this, the whole request within requestTimeoutMs (else 408). */
+    headersTimeoutMs: z.coerce.number().int().min(1_000).max(120_000).default(10_000),
+    requestTimeoutMs: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+    /** All Temporal calls of one request together; past it the answer is 503 with Retry-After. */
+    temporalDeadlineMs: z.coerce.number().int().min(500).max(120_000).default(10_000),
+    /** State-changing requests per principal and API process (token bucket: sustained rate and burst). */
+    rateLimitPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(1_200),
+    rateLimitBurst: z.coerce.number().int().min(1).max(100_000).default(300),
+    /** Unauthenticated callbacks per caller address and API process. */
+    callbackRateLimitPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(600),
+    callbackRateLimitBurst: z.coerce.number().int().min(1).max(100_000).default(120),
     logLevel: z.enum(LOG_LEVELS).default('info'),
     /** Ports of the embedded dev server that `npm start` runs when TEMPORAL_ADDRESS is not set. */
     devTemporalPort: z.coerce.number().int().min(1).max(65535).default(7233),

@@ -1,11 +1,14 @@
-import type { Server } from 'node:http';
 import { parseTargetEndpoints } from './activities/escalation-delivery';
 import { createApp } from './api/app';
+import { createLimitedServer } from './api/http-server';
 import { KeysFileError, loadKeysFile } from './api/auth';
 import { casePolicyFrom, ConfigError, loadConfig, portalSettingsFrom } from './config';
 import { createLogger } from './logger';
 import { openVault } from './vault-setup';
 import { connectClient, loadTemporalTarget } from './temporal/connection';
+
+/** Attempts per Temporal call on UNAVAILABLE before the API gives up and answers 503. */
+const API_CALL_ATTEMPTS = 3;
 
 /** Starts the HTTP API; resolves once it listens. */
 async function main(): Promise<void> {
@@ -18,18 +21,28 @@ async function main(): Promise<void> {
   }
   const keys = loadKeysFile(config.apiKeysFile);
   const target = loadTemporalTarget();
-  const client = await connectClient(target);
+  // Few attempts per call: when Temporal is down the API says so (503) within about a second.
+  const client = await connectClient(target, { maxCallAttempts: API_CALL_ATTEMPTS });
   const app = createApp({
     ...config,
     policy: casePolicyFrom(config),
     vault: openVault(config, 'reader'),
     escalationTargets: parseTargetEndpoints(config.escalationTargets),
     portal: portalSettingsFrom(config),
+    rateLimits: {
+      principal: { perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst },
+      callback: { perMinute: config.callbackRateLimitPerMinute, burst: config.callbackRateLimitBurst },
+    },
     client,
     keys,
     log,
   });
-  const server: Server = app.listen(config.port, config.host);
+  const server = createLimitedServer(app, {
+    headersTimeoutMs: config.headersTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    maxHeaderBytes: config.maxHeaderBytes,
+  });
+  server.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { callbackPath, callbackScope } from '../domain/callbacks';
 import { ESCALATION_TARGETS, type EscalationTarget } from '../domain/routing';
 import { EVENT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signPayload } from '../domain/webhook-signature';
 
@@ -218,10 +219,22 @@ function requireHeaderSafeId(escalationId: string): void {
   }
 }
 
-/** The envelope fields win over same-named payload fields, so the body always agrees with the headers. */
+/**
+ * The envelope fields win over same-named payload fields, so the body always agrees with the
+ * headers. `callback` tells the party where to answer and what its signature must cover: bound to
+ * this escalation, so an answer captured for one escalation is refused for any other.
+ */
 function envelope({ escalationId, target, payload }: EscalationDelivery): Record<string, unknown> {
-  const { escalationId: _id, target: _target, ...rest } = payload;
-  return { escalationId, target, ...rest };
+  const { escalationId: _id, target: _target, callback: _callback, ...rest } = payload;
+  return {
+    escalationId,
+    target,
+    ...rest,
+    callback: {
+      path: callbackPath(target, escalationId),
+      signatureCovers: `<t>.${callbackScope(target, escalationId)}.<raw body>`,
+    },
+  };
 }
 
 /** Thrown inside post for a non-2xx answer, so one catch can tell answers from network failures. */

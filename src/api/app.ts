@@ -1,5 +1,4 @@
 import type { Client } from '@temporalio/client';
-import { isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import express, { type Express, type RequestHandler } from 'express';
 import type { CasePolicy } from '../domain/case-policy';
 import type { Logger } from '../logger';
@@ -17,8 +16,18 @@ import { callbacksRouter, escalationsRouter } from './escalations';
 import { docsRouter } from './docs';
 import { healthRouter } from './health';
 import { buildDocument, createRegistry } from './openapi';
-import { type HttpProblem, notFoundRoute, problemHandler, problems } from './problem';
-import { NO_SUCH_CASE } from './case-access';
+import { notFoundRoute, problemHandler, problems } from './problem';
+import { budgetedLogger, UNAUTHENTICATED_LOG_LINES_PER_MINUTE } from './log-budget';
+import {
+  callbackCaller,
+  DEFAULT_RATE_LIMITS,
+  principalOfChange,
+  rateLimit,
+  type RateLimits,
+} from './rate-limit';
+import { limitRequestTarget, refuseUnsafeInput } from './request-limits';
+import { temporalDeadline } from './temporal-deadline';
+import { translateTemporalError } from './temporal-errors';
 import { randomBytes } from 'node:crypto';
 import { OidcSignIn, type OidcSettings } from '../portal/oidc';
 import { portalRouter } from '../portal/portal';
@@ -36,6 +45,10 @@ export interface AppOptions {
   /** Escalation targets: the API needs their secrets to verify callbacks. */
   escalationTargets?: TargetEndpoints;
   maxBodyBytes: number;
+  /** How long a request's Temporal calls may take in all before it is answered 503 (CASEFLOW_TEMPORAL_DEADLINE_MS). */
+  temporalDeadlineMs?: number;
+  /** Per-principal and per-caller limits (CASEFLOW_RATE_LIMIT_*, CASEFLOW_CALLBACK_RATE_LIMIT_*). */
+  rateLimits?: RateLimits;
   /** Web UI origins that may call /codec/decode from a browser (CASEFLOW_CODEC_CORS_ORIGINS). */
   codecCorsOrigins?: readonly string[];
   log: Logger;
@@ -51,20 +64,9 @@ export interface PortalSettings {
   oidc?: OidcSettings;
 }
 
-const GRPC_UNAVAILABLE = 14;
-const GRPC_DEADLINE_EXCEEDED = 4;
+export { translateTemporalError } from './temporal-errors';
 
-/** What Temporal's answers mean to an HTTP caller. */
-export function translateTemporalError(err: unknown): HttpProblem | undefined {
-  if (err instanceof WorkflowNotFoundError) return problems.notFound(NO_SUCH_CASE);
-  if (isGrpcServiceError(err)) {
-    const code: number = err.code;
-    if (code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED) {
-      return problems.unavailable('Temporal is not reachable; try again shortly.');
-    }
-  }
-  return undefined;
-}
+export const DEFAULT_TEMPORAL_DEADLINE_MS = 10_000;
 
 /** Bodies are JSON only: anything else is refused before it is parsed. */
 const requireJsonBody: RequestHandler = (req, _res, next) => {
@@ -85,11 +87,13 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
   next();
 };
 
+/** One line per request; those without a principal go through a budget, so they cannot flood the log. */
 function requestLog(log: Logger): RequestHandler {
+  const anonymous = budgetedLogger(log, UNAUTHENTICATED_LOG_LINES_PER_MINUTE);
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      log.info('request', {
+      (req.principal ? log : anonymous).info('request', {
         method: req.method,
         path: req.path,
         status: res.statusCode,
@@ -106,7 +110,10 @@ export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(securityHeaders, requestLog(log));
+  app.use(securityHeaders, requestLog(log), limitRequestTarget);
+  // Every Temporal call a request makes shares one deadline: an outage is a prompt 503, never a hang.
+  app.use(temporalDeadline(client, options.temporalDeadlineMs ?? DEFAULT_TEMPORAL_DEADLINE_MS));
+  const rateLimits = options.rateLimits ?? DEFAULT_RATE_LIMITS;
 
   const registry = createRegistry();
   const gateway = new CaseGateway(options);
@@ -128,7 +135,8 @@ export function createApp(options: AppOptions): Express {
     endpoints: options.escalationTargets ?? {},
     log,
   };
-  // Callbacks authenticate by signature, not API key.
+  // Callbacks authenticate by signature, not API key; they are limited per caller before any work.
+  app.use('/v1/callbacks', rateLimit(rateLimits.callback, callbackCaller));
   app.use(callbacksRouter(escalationRoutes, options.maxBodyBytes, registry));
 
   // The web portal: signed-in sessions instead of API keys, the same gateways and rules.
@@ -178,7 +186,8 @@ export function createApp(options: AppOptions): Express {
   // Everything else under /v1 needs an API key.
   const v1 = express.Router();
   v1.use(authenticate(options.keys));
-  v1.use(requireJsonBody, express.json({ limit: options.maxBodyBytes, strict: true }));
+  v1.use(rateLimit(rateLimits.principal, principalOfChange));
+  v1.use(requireJsonBody, express.json({ limit: options.maxBodyBytes, strict: true }), refuseUnsafeInput);
   v1.use(casesRouter(gateway, registry));
   v1.use(elevationsRouter(elevationGateway, options.vault, registry));
   v1.use(escalationsRouter(escalationRoutes, registry));

@@ -62,6 +62,12 @@ export class CaseGateway {
    * (running or closed) instead of creating another.
    */
   async open(id: string, intake: CaseIntake, actor: string): Promise<CaseView> {
+    await this.start(id, intake, actor);
+    return this.get(id);
+  }
+
+  /** The start alone: once it returns, the case exists (or already did), whatever a read says next. */
+  async start(id: string, intake: CaseIntake, actor: string): Promise<void> {
     const { client, taskQueue, supportModel, providerName, policy } = this.options;
     const input = {
       id,
@@ -86,7 +92,6 @@ export class CaseGateway {
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
-    return this.get(id);
   }
 
   async get(id: string): Promise<CaseView> {

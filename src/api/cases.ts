@@ -20,6 +20,8 @@ import { requireCaseAction, visibleCase } from './case-access';
 import { type CaseGateway, fingerprint } from './case-gateway';
 import { jsonBody, problemResponses, standardProblems } from './openapi';
 import { problems } from './problem';
+import { caseOpeningSchema, readAfterStart } from './intake-answer';
+import { OUTAGE_RETRY_AFTER_SECONDS } from './temporal-errors';
 import { parseRequestPart } from './validation';
 
 const caseIdParams = z.object({ id: z.uuid({ message: 'a case id is a UUID' }) });
@@ -220,13 +222,18 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
     summary: 'Open a support case',
     description:
       'Starts the case workflow (ID `case:<id>`). With an `Idempotency-Key`, a repeat of the same request ' +
-      'returns the case the first one created.',
+      'returns the case the first one created. A case that was created but could not be read in time ' +
+      '(no worker, Temporal slow) is answered 202 with its id and Location, never an error.',
     request: {
       headers: z.object({ 'Idempotency-Key': idempotencyKeySchema }),
       body: jsonBody(caseIntakeSchema),
     },
     responses: {
       201: caseResponse,
+      202: {
+        description: 'Created, but its first state could not be read yet: GET the Location later',
+        content: { 'application/json': { schema: caseOpeningSchema } },
+      },
       ...standardProblems,
       ...problemResponses({
         413: 'Body too large',
@@ -240,7 +247,18 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
     const key = parseRequestPart(idempotencyKeySchema, req.get('idempotency-key'), 'headers');
     const intake = parseRequestPart(caseIntakeSchema, req.body, 'body');
     const id = key ? caseIdForKey(actor.principal, key) : randomUUID();
-    const state = await gateway.open(id, intake, actor.principal);
+    // Temporal failing the start itself is a 503: the Idempotency-Key makes the client's retry safe.
+    await gateway.start(id, intake, actor.principal);
+    const read = await readAfterStart(() => gateway.get(id));
+    if (!read.ok) {
+      res
+        .status(202)
+        .location(`/v1/cases/${id}`)
+        .set('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS))
+        .json({ id, status: 'opening' });
+      return;
+    }
+    const state = read.state;
     if (key && state.requestFingerprint !== fingerprint(intake)) {
       throw problems.unprocessable('This Idempotency-Key was already used with a different request.');
     }

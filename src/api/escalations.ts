@@ -11,6 +11,8 @@ import express, { type Request, Router } from 'express';
 import { z } from 'zod';
 import { hasDestination, type TargetEndpoints } from '../activities/escalation-delivery';
 import { type Callback, callbackSchema, verifyCallback } from '../domain/callbacks';
+import { budgetedLogger, UNAUTHENTICATED_LOG_LINES_PER_MINUTE } from './log-budget';
+import { assertSafeJson } from './request-limits';
 import { canSeeEscalation, caseFactsOf } from '../domain/case-access';
 import type { CasePolicy } from '../domain/case-policy';
 import { severitySchema } from '../domain/categories';
@@ -478,13 +480,16 @@ export function callbacksRouter(
   registry: OpenAPIRegistry,
 ): Router {
   const router = Router();
+  // Anyone can post here without credentials: refusals are logged within a budget.
+  const refusals = budgetedLogger(o.log, UNAUTHENTICATED_LOG_LINES_PER_MINUTE);
   const params = z.object({ target: z.enum(ESCALATION_TARGETS), escalationId: escalationIdParams.shape.id });
   registry.registerPath({
     method: 'post',
     path: '/v1/callbacks/{target}/{escalationId}',
     summary: 'A signed callback from service ops, the Microsoft channel or the vendor',
     description:
-      'Authenticated by `caseflow-signature` (HMAC-SHA256 over "<t>.<body>" with the target secret).',
+      'Authenticated by `caseflow-signature`: HMAC-SHA256 with the target secret over ' +
+      '"<t>.<target>.<escalationId>.<raw body>", so a signature is valid for this escalation only.',
     security: [],
     request: { params, body: jsonBody(callbackSchema) },
     responses: {
@@ -497,6 +502,8 @@ export function callbacksRouter(
         401: 'Bad or stale signature',
         404: 'Unknown target or escalation',
         409: 'Replayed, or not accepted in the current state',
+        413: 'Body too large',
+        429: 'Too many callbacks from this caller (Retry-After)',
       }),
     },
   });
@@ -507,18 +514,24 @@ export function callbacksRouter(
       const parsed = params.safeParse(req.params);
       const where = { target: req.params.target, escalationId: req.params.escalationId };
       if (!parsed.success) {
-        o.log.warn('callback refused', { ...where, why: 'unknown target or escalation id' });
+        refusals.warn('callback refused', { ...where, why: 'unknown target or escalation id' });
         throw problems.notFound('No such target or escalation.');
       }
       const endpoint = o.endpoints[parsed.data.target];
       if (!endpoint) {
-        o.log.warn('callback refused', { ...where, why: 'target not configured' });
+        refusals.warn('callback refused', { ...where, why: 'target not configured' });
         throw problems.notFound('No such target.');
       }
       const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-      const verdict = verifyCallback(endpoint.secret, req.get('caseflow-signature'), raw, Date.now() / 1000);
+      const verdict = verifyCallback(
+        endpoint.secret,
+        req.get('caseflow-signature'),
+        raw,
+        parsed.data,
+        Date.now() / 1000,
+      );
       if (!verdict.ok) {
-        o.log.warn('callback refused', { ...where, why: `signature ${verdict.reason}` });
+        refusals.warn('callback refused', { ...where, why: `signature ${verdict.reason}` });
         res.set('WWW-Authenticate', 'caseflow-signature');
         throw problems.unauthenticated(`The callback signature is not valid (${verdict.reason}).`);
       }
@@ -528,13 +541,14 @@ export function callbacksRouter(
       } catch {
         throw problems.badRequest('The callback body is not valid JSON.');
       }
+      assertSafeJson(json, 'body');
       const callback = parseRequestPart(callbackSchema, json, 'body');
       try {
         const view = await deliverCallback(o, parsed.data.target, parsed.data.escalationId, callback);
         o.log.info('callback accepted', { ...where, kind: callback.kind, callbackId: callback.callbackId });
         res.json({ status: view.status });
       } catch (err) {
-        o.log.warn('callback refused', {
+        refusals.warn('callback refused', {
           ...where,
           callbackId: callback.callbackId,
           why: err instanceof Error ? err.message : 'not accepted',

@@ -33,17 +33,47 @@ export const problemResponses = (codes: Record<number, string>) =>
     Object.entries(codes).map(([code, description]) => [code, problemResponse(description)]),
   );
 
+const STATE_CHANGING = ['post', 'put', 'patch', 'delete'];
+
+/**
+ * Answers every /v1 operation can give whatever its route, added in one place so no route can
+ * forget them: 414 (request target limits), 503 with Retry-After (Temporal unreachable or too
+ * slow), and on state-changing ones 429 (rate limit) and, with a body, 413.
+ */
+function withOperationalAnswers<D extends { paths?: Record<string, unknown> }>(document: D): D {
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    if (!path.startsWith('/v1/')) continue;
+    for (const [method, operation] of Object.entries(item as Record<string, unknown>)) {
+      const op = operation as { responses?: Record<string, unknown>; requestBody?: unknown };
+      const responses = typeof op === 'object' && op !== null ? op.responses : undefined;
+      if (!responses) continue;
+      const add = (code: number, description: string) => {
+        responses[String(code)] ??= problemResponse(description);
+      };
+      add(414, 'Request target, path segment or query string too long');
+      add(503, 'Temporal is not reachable or did not answer in time; see Retry-After');
+      if (STATE_CHANGING.includes(method)) {
+        add(429, 'Too many state-changing requests from this principal; see Retry-After');
+        if (op.requestBody) add(413, 'Body too large');
+      }
+    }
+  }
+  return document;
+}
+
 export function buildDocument(registry: OpenAPIRegistry) {
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
-    openapi: '3.1.0',
-    info: {
-      title: 'caseflow API',
-      version: '1',
-      description:
-        'End-user support cases of a managed-desktop service, each run as a durable Temporal workflow. ' +
-        'Errors are RFC 9457 problem documents.',
-    },
-    servers: [{ url: '/' }],
-    security: [{ [BEARER_AUTH]: [] }],
-  });
+  return withOperationalAnswers(
+    new OpenApiGeneratorV31(registry.definitions).generateDocument({
+      openapi: '3.1.0',
+      info: {
+        title: 'caseflow API',
+        version: '1',
+        description:
+          'End-user support cases of a managed-desktop service, each run as a durable Temporal workflow. ' +
+          'Errors are RFC 9457 problem documents.',
+      },
+      servers: [{ url: '/' }],
+      security: [{ [BEARER_AUTH]: [] }],
+    }),
+  );
 }

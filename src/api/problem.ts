@@ -16,6 +16,8 @@ export class HttpProblem extends Error {
     readonly title: string,
     readonly detail?: string,
     readonly extra: { type?: string; errors?: FieldIssue[] } & Record<string, unknown> = {},
+    /** Response headers the answer needs (Retry-After on 429 and 503). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(detail ?? title);
     this.name = 'HttpProblem';
@@ -37,6 +39,8 @@ export const problemSchema = z
   .meta({ id: 'Problem' });
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+/** Seconds a 503 tells the client to wait before trying again, unless it says otherwise. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 const typeUri = (slug: string) => `urn:caseflow:problem:${slug}`;
 
 export const problems = {
@@ -51,12 +55,31 @@ export const problems = {
   conflict: (detail: string) => new HttpProblem(409, 'Conflict', detail, { type: typeUri('conflict') }),
   tooLarge: (detail: string) =>
     new HttpProblem(413, 'Request body too large', detail, { type: typeUri('too-large') }),
+  uriTooLong: (detail: string) =>
+    new HttpProblem(414, 'URI too long', detail, { type: typeUri('uri-too-long') }),
+  headersTooLarge: (detail: string) =>
+    new HttpProblem(431, 'Request header fields too large', detail, { type: typeUri('headers-too-large') }),
   unsupportedMediaType: (detail: string) =>
     new HttpProblem(415, 'Unsupported media type', detail, { type: typeUri('unsupported-media-type') }),
   unprocessable: (detail: string) =>
     new HttpProblem(422, 'Unprocessable request', detail, { type: typeUri('unprocessable') }),
-  unavailable: (detail: string) =>
-    new HttpProblem(503, 'Service unavailable', detail, { type: typeUri('unavailable') }),
+  tooManyRequests: (detail: string, retryAfterSeconds: number) =>
+    new HttpProblem(
+      429,
+      'Too many requests',
+      detail,
+      { type: typeUri('rate-limited') },
+      { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    ),
+  /** Every 503 says when to try again: what it waits on (Temporal, the vault) comes back by itself. */
+  unavailable: (detail: string, retryAfterSeconds = DEFAULT_RETRY_AFTER_SECONDS) =>
+    new HttpProblem(
+      503,
+      'Service unavailable',
+      detail,
+      { type: typeUri('unavailable') },
+      { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    ),
 };
 
 export function fieldIssues(error: ZodError, prefix?: string): FieldIssue[] {
@@ -94,6 +117,7 @@ export function sendProblem(
 ): void {
   res
     .status(problem.status)
+    .set(problem.headers)
     .type(PROBLEM_CONTENT_TYPE)
     .json({
       type: problem.extra.type ?? 'about:blank',

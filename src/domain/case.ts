@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { caseCategorySchema, categorySchema, severitySchema } from './categories';
 import { ESCALATION_TARGETS } from './routing';
 import { SLA_TARGETS } from './sla';
+import { singleLineText } from './text';
 
 export const CASE_STATUSES = [
   'new',
@@ -34,9 +35,9 @@ const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const requesterSchema = z
   .object({
-    id: text(128).describe("The requester's id in the organisation's directory"),
-    name: text(200).describe('Display name'),
-    contact: text(320).describe('E-mail address or phone number'),
+    id: singleLineText(1, 128).describe("The requester's id in the organisation's directory"),
+    name: singleLineText(1, 200).describe('Display name'),
+    contact: singleLineText(1, 320).describe('E-mail address or phone number'),
   })
   .strict()
   .meta({ id: 'Requester' });
@@ -60,7 +61,7 @@ export const deviceSchema = z
 
 export const caseIntakeSchema = z
   .object({
-    title: z.string().trim().min(3).max(200),
+    title: singleLineText(3, 200),
     description: text(10_000),
     requester: requesterSchema,
     device: deviceSchema,
@@ -71,7 +72,7 @@ export const caseIntakeSchema = z
       .describe('Sev B only: the requester can engage around the clock, so the SLA counts 24x7'),
     categoryHint: categorySchema.optional(),
     channel: z.enum(CHANNELS).default('portal'),
-    externalTicketId: text(128).optional().describe("The helpdesk's own ticket id"),
+    externalTicketId: singleLineText(1, 128).optional().describe("The helpdesk's own ticket id"),
   })
   .strict()
   .meta({ id: 'CaseIntake' });

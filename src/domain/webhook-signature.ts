@@ -6,6 +6,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * MAC covers `<t>.<raw body>`, so neither the body nor the time can be swapped independently.
  * A header may carry several `v1=` values so a sender can sign with an old and a new secret
  * while receivers roll over; fields other than `t` and `v1` are ignored for future schemes.
+ *
+ * A signature can also be bound to a scope (what the message is about, e.g. one escalation of
+ * one target): the MAC then covers `<t>.<scope>.<raw body>`, so a body signed for one scope is not
+ * valid for another. A scope never contains `{` and bodies are JSON objects, so a scoped and an
+ * unscoped base string can never coincide.
  */
 
 /** Header names are lower case: Node's HTTP stack reports incoming headers that way. */
@@ -22,12 +27,13 @@ export type SignatureVerdict = { ok: true; timestamp: number } | { ok: false; re
 const TIMESTAMP = /^\d{1,15}$/;
 const HEX_SHA256 = /^[0-9a-f]{64}$/i;
 
-export function signPayload(secret: string, timestampSeconds: number, body: string): string {
+export function signPayload(secret: string, timestampSeconds: number, body: string, scope?: string): string {
   assertUsableSecret(secret);
+  assertUsableScope(scope);
   if (!Number.isSafeInteger(timestampSeconds) || timestampSeconds < 0) {
     throw new RangeError('timestampSeconds must be a non-negative whole number of seconds');
   }
-  return `t=${timestampSeconds},v1=${macHex(secret, timestampSeconds, body)}`;
+  return `t=${timestampSeconds},v1=${macHex(secret, timestampSeconds, body, scope)}`;
 }
 
 export function verifySignature(
@@ -36,8 +42,10 @@ export function verifySignature(
   body: string,
   nowSeconds: number,
   toleranceSeconds = DEFAULT_TOLERANCE_SECONDS,
+  scope?: string,
 ): SignatureVerdict {
   assertUsableSecret(secret);
+  assertUsableScope(scope);
   if (header === undefined || header.trim() === '') return { ok: false, reason: 'missing' };
 
   const parsed = parseSignatureHeader(header);
@@ -45,7 +53,7 @@ export function verifySignature(
 
   // The MAC is checked before the clock so that 'stale' is only ever reported for a genuine
   // signature: an attacker learns nothing about the tolerance window from forged headers.
-  const expected = Buffer.from(macHex(secret, parsed.timestamp, body), 'hex');
+  const expected = Buffer.from(macHex(secret, parsed.timestamp, body, scope), 'hex');
   if (!matchesAny(expected, parsed.signatures)) return { ok: false, reason: 'bad-signature' };
 
   if (Math.abs(nowSeconds - parsed.timestamp) > toleranceSeconds) return { ok: false, reason: 'stale' };
@@ -78,8 +86,15 @@ function parseSignatureHeader(header: string): ParsedSignatureHeader | undefined
   return { timestamp, signatures };
 }
 
-function macHex(secret: string, timestampSeconds: number, body: string): string {
-  return createHmac('sha256', secret).update(`${timestampSeconds}.${body}`, 'utf8').digest('hex');
+/** The exact string the MAC covers; receivers and senders in other languages rebuild it the same way. */
+export function signedContent(timestampSeconds: number, body: string, scope?: string): string {
+  return scope === undefined ? `${timestampSeconds}.${body}` : `${timestampSeconds}.${scope}.${body}`;
+}
+
+function macHex(secret: string, timestampSeconds: number, body: string, scope?: string): string {
+  return createHmac('sha256', secret)
+    .update(signedContent(timestampSeconds, body, scope), 'utf8')
+    .digest('hex');
 }
 
 /** Compares against every candidate, without stopping early, so timing says nothing about which matched. */
@@ -90,6 +105,13 @@ function matchesAny(expected: Buffer, candidates: readonly Buffer[]): boolean {
     if (candidate.length === expected.length && timingSafeEqual(candidate, expected)) matched = true;
   }
   return matched;
+}
+
+/** An empty or brace-carrying scope would blur the line between scoped and unscoped signatures. */
+function assertUsableScope(scope: string | undefined): void {
+  if (scope !== undefined && (scope === '' || scope.includes('{'))) {
+    throw new TypeError('a signature scope must be non-empty and must not contain "{"');
+  }
 }
 
 /** An empty key still yields a MAC, which would make a missing secret look like a working setup. */

@@ -356,6 +356,7 @@ function portalErrors(o: PortalOptions) {
       translated ?? new HttpProblem(500, 'Internal error', 'Something went wrong; it was logged.');
     const v = viewOf(req, o);
     const status = problem.status;
+    res.set(problem.headers);
     if (req.get('hx-request') === 'true') {
       sendFragment(res, <p class="problem">{problem.detail ?? problem.title}</p>, status);
       return;

@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
@@ -38,9 +38,25 @@ export function localTarget(address: string, namespace = 'default'): TemporalTar
   return { address, namespace, options: { address }, payloadCodecs: [] };
 }
 
-export async function connectClient(target: TemporalTarget): Promise<Client> {
+export interface ClientConnectOptions {
+  /**
+   * Attempts per call when the server is unavailable. The SDK's default (10, with backoff up to
+   * 5 s) keeps a caller waiting about 20 s before it learns Temporal is down; the API asks for
+   * fewer so that an outage is answered with 503 in about a second.
+   */
+  maxCallAttempts?: number;
+}
+
+export async function connectClient(
+  target: TemporalTarget,
+  options: ClientConnectOptions = {},
+): Promise<Client> {
   const { address, tls, apiKey, metadata } = target.options;
-  const connection = await Connection.connect({ address, tls, apiKey, metadata });
+  const interceptors =
+    options.maxCallAttempts === undefined
+      ? undefined
+      : [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: options.maxCallAttempts }))];
+  const connection = await Connection.connect({ address, tls, apiKey, metadata, interceptors });
   return new Client({
     connection,
     namespace: target.namespace,

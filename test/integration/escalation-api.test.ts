@@ -404,6 +404,11 @@ describe('escalations over HTTP, delivered to real parties', () => {
     });
     expect(update.status).toBe(200);
     expect(await update.json()).toEqual({ status: 'acknowledged' });
+    // The first hand-off's signed "resolved", captured and replayed to this one, is refused.
+    const replayed = await vendor.sendCallback(api.url, 'vendor', secondId, resolved, {
+      signedFor: escalationId,
+    });
+    expect(replayed.status).toBe(401);
     const misdirected = await parties['service-ops'].sendCallback(api.url, 'service-ops', secondId, {
       callbackId: callbackId(),
       kind: 'resolved',

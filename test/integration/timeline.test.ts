@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Timeline } from '../../src/audit/timeline';
 import type { CaseView } from '../../src/domain/case';
-import { signPayload } from '../../src/domain/webhook-signature';
+import { signCallback } from '../../src/domain/callbacks';
 import { type RunningApi, intake, postOk, startApi } from '../support/harness';
 
 let api: RunningApi;
@@ -26,7 +26,10 @@ function signedCallback(escalationId: string, callback: Record<string, unknown>)
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      'caseflow-signature': signPayload(secret, Math.floor(Date.now() / 1000), body),
+      'caseflow-signature': signCallback(secret, Math.floor(Date.now() / 1000), body, {
+        target: 'service-ops',
+        escalationId,
+      }),
     },
     body,
   });

@@ -9,6 +9,7 @@ import { inject } from 'vitest';
 import type { TargetEndpoints } from '../../src/activities/escalation-delivery';
 import { createApp, type PortalSettings } from '../../src/api/app';
 import { generateKey, type KeyEntry } from '../../src/api/auth';
+import type { RateLimits } from '../../src/api/rate-limit';
 import { type CasePolicy, casePolicySchema } from '../../src/domain/case-policy';
 import type { Role } from '../../src/domain/roles';
 import { createLogger } from '../../src/logger';
@@ -105,6 +106,8 @@ export interface ApiOptions {
   portal?: PortalSettings;
   /** A port chosen beforehand (when a party must know the URL first); a free one otherwise. */
   port?: number;
+  /** Rate limits other than the service's defaults (tests of the 429). */
+  rateLimits?: RateLimits;
 }
 
 export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
@@ -136,6 +139,7 @@ export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
       keyring: parseVaultKeys(options.vaultKeys ?? inject('vaultKeys')),
     }),
     maxBodyBytes: 16_384,
+    rateLimits: options.rateLimits,
     portal: options.portal,
     log: createLogger('api', 'debug', (line) => logs.push(line)),
   });

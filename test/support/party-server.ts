@@ -6,12 +6,8 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  IDEMPOTENCY_HEADER,
-  SIGNATURE_HEADER,
-  signPayload,
-  verifySignature,
-} from '../../src/domain/webhook-signature';
+import { signCallback } from '../../src/domain/callbacks';
+import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, verifySignature } from '../../src/domain/webhook-signature';
 
 export interface ReceivedDelivery {
   headers: IncomingHttpHeaders;
@@ -29,6 +25,8 @@ export interface CallbackOptions {
   timestampSeconds?: number;
   /** Sign with a secret that is not the party's, as an impostor would. */
   forgeSignature?: boolean;
+  /** Sign for this escalation id instead of the one the callback is sent to: a captured callback replayed elsewhere. */
+  signedFor?: string;
 }
 
 export interface PartyServer {
@@ -217,7 +215,10 @@ function postCallback(request: CallbackRequest): Promise<Response> {
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'user-agent': `${partyName}-callbacks`,
-    [SIGNATURE_HEADER]: signPayload(signingSecret, timestamp, body),
+    [SIGNATURE_HEADER]: signCallback(signingSecret, timestamp, body, {
+      target,
+      escalationId: callbackOptions.signedFor ?? escalationId,
+    }),
   };
   if (typeof callback.callbackId === 'string') headers[IDEMPOTENCY_HEADER] = callback.callbackId;
   const path = `/v1/callbacks/${encodeURIComponent(target)}/${encodeURIComponent(escalationId)}`;

@@ -1,5 +1,6 @@
+import { createHmac, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CALLBACK_KINDS, callbackSchema, verifyCallback } from '../../src/domain/callbacks';
+import { CALLBACK_KINDS, callbackSchema, signCallback, verifyCallback } from '../../src/domain/callbacks';
 import { signPayload } from '../../src/domain/webhook-signature';
 
 const secret = 'vendor-callback-secret-7a3b9c';
@@ -61,40 +62,80 @@ describe('callbackSchema', () => {
 
 describe('verifyCallback', () => {
   const body = JSON.stringify(full);
-  const header = signPayload(secret, t, body);
+  const address = { target: 'vendor', escalationId: `${randomUUID()}.x1` };
+  const header = signCallback(secret, t, body, address);
 
   it('accepts a callback signed with the party secret, within the window', () => {
-    expect(verifyCallback(secret, header, body, t)).toEqual({ ok: true });
-    expect(verifyCallback(secret, header, body, t + 300)).toEqual({ ok: true });
-    expect(verifyCallback(secret, header, body, t - 300)).toEqual({ ok: true });
+    expect(verifyCallback(secret, header, body, address, t)).toEqual({ ok: true });
+    expect(verifyCallback(secret, header, body, address, t + 300)).toEqual({ ok: true });
+    expect(verifyCallback(secret, header, body, address, t - 300)).toEqual({ ok: true });
   });
 
   it('rejects a tampered body', () => {
     const tampered = body.replace('Thursday', 'Friday');
-    expect(verifyCallback(secret, header, tampered, t)).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(verifyCallback(secret, header, tampered, address, t)).toEqual({
+      ok: false,
+      reason: 'bad-signature',
+    });
   });
 
   it('rejects the same bytes re-serialised differently', () => {
     const reformatted = JSON.stringify(full, null, 2);
-    expect(verifyCallback(secret, header, reformatted, t)).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(verifyCallback(secret, header, reformatted, address, t)).toEqual({
+      ok: false,
+      reason: 'bad-signature',
+    });
   });
 
   it("rejects a signature made with another party's secret", () => {
-    const forged = signPayload('service-ops-secret-1234567', t, body);
-    expect(verifyCallback(secret, forged, body, t)).toEqual({ ok: false, reason: 'bad-signature' });
+    const forged = signCallback('service-ops-secret-1234567', t, body, address);
+    expect(verifyCallback(secret, forged, body, address, t)).toEqual({ ok: false, reason: 'bad-signature' });
   });
 
   it('rejects a stale signature, and honours a custom tolerance', () => {
-    expect(verifyCallback(secret, header, body, t + 301)).toEqual({ ok: false, reason: 'stale' });
-    expect(verifyCallback(secret, header, body, t - 301)).toEqual({ ok: false, reason: 'stale' });
-    expect(verifyCallback(secret, header, body, t + 61, 60)).toEqual({ ok: false, reason: 'stale' });
-    expect(verifyCallback(secret, header, body, t + 60, 60)).toEqual({ ok: true });
+    expect(verifyCallback(secret, header, body, address, t + 301)).toEqual({ ok: false, reason: 'stale' });
+    expect(verifyCallback(secret, header, body, address, t - 301)).toEqual({ ok: false, reason: 'stale' });
+    expect(verifyCallback(secret, header, body, address, t + 61, 60)).toEqual({ ok: false, reason: 'stale' });
+    expect(verifyCallback(secret, header, body, address, t + 60, 60)).toEqual({ ok: true });
   });
 
   it('reports a missing or malformed header', () => {
-    expect(verifyCallback(secret, undefined, body, t)).toEqual({ ok: false, reason: 'missing' });
-    expect(verifyCallback(secret, '  ', body, t)).toEqual({ ok: false, reason: 'missing' });
-    expect(verifyCallback(secret, 'sha256=abc', body, t)).toEqual({ ok: false, reason: 'malformed' });
-    expect(verifyCallback(secret, `t=${t}`, body, t)).toEqual({ ok: false, reason: 'malformed' });
+    expect(verifyCallback(secret, undefined, body, address, t)).toEqual({ ok: false, reason: 'missing' });
+    expect(verifyCallback(secret, '  ', body, address, t)).toEqual({ ok: false, reason: 'missing' });
+    expect(verifyCallback(secret, 'sha256=abc', body, address, t)).toEqual({
+      ok: false,
+      reason: 'malformed',
+    });
+    expect(verifyCallback(secret, `t=${t}`, body, address, t)).toEqual({ ok: false, reason: 'malformed' });
+  });
+
+  it('is bound to the escalation: a signed callback replayed to another escalation of the same target is refused', () => {
+    const other = { target: 'vendor', escalationId: `${randomUUID()}.x1` };
+    expect(verifyCallback(secret, header, body, other, t)).toEqual({ ok: false, reason: 'bad-signature' });
+    const nextOfSameCase = { target: 'vendor', escalationId: address.escalationId.replace(/x1$/, 'x2') };
+    expect(verifyCallback(secret, header, body, nextOfSameCase, t)).toEqual({
+      ok: false,
+      reason: 'bad-signature',
+    });
+  });
+
+  it('is bound to the target: the same escalation id under another target is refused', () => {
+    const elsewhere = { target: 'service-ops', escalationId: address.escalationId };
+    expect(verifyCallback(secret, header, body, elsewhere, t)).toEqual({
+      ok: false,
+      reason: 'bad-signature',
+    });
+  });
+
+  it('refuses a signature over the body alone (the unbound scheme)', () => {
+    const unbound = signPayload(secret, t, body);
+    expect(verifyCallback(secret, unbound, body, address, t)).toEqual({ ok: false, reason: 'bad-signature' });
+  });
+
+  it('signs `<t>.<target>.<escalationId>.<raw body>`, so parties can compute it without this library', () => {
+    const mac = createHmac('sha256', secret)
+      .update(`${t}.vendor.${address.escalationId}.${body}`)
+      .digest('hex');
+    expect(header).toBe(`t=${t},v1=${mac}`);
   });
 });

@@ -83,6 +83,10 @@ describe('deliverEscalation', () => {
       escalationId: 'esc:c-42:1',
       target: 'vendor',
       ...escalation.payload,
+      callback: {
+        path: '/v1/callbacks/vendor/esc%3Ac-42%3A1',
+        signatureCovers: '<t>.vendor.esc:c-42:1.<raw body>',
+      },
     });
     expect(request?.headers['content-type']).toBe('application/json');
     expect(request?.headers['user-agent']).toBe('caseflow-escalations');
@@ -136,12 +140,18 @@ describe('deliverEscalation', () => {
 
     await deliverer(vendorAt(party)).deliverEscalation({
       ...escalation,
-      payload: { ...escalation.payload, escalationId: 'spoofed', target: 'service-ops' },
+      payload: {
+        ...escalation.payload,
+        escalationId: 'spoofed',
+        target: 'service-ops',
+        callback: { path: '/elsewhere' },
+      },
     });
 
     expect(JSON.parse(party.received[0]?.body ?? '')).toMatchObject({
       escalationId: 'esc:c-42:1',
       target: 'vendor',
+      callback: { path: '/v1/callbacks/vendor/esc%3Ac-42%3A1' },
     });
   });
 

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { singleLineText, unsafeCharacter, unsafeInLine } from '../../src/domain/text';
+
+const swedish = 'Skrivaren på plan 3 skriver inte ut – Åsa Öberg, Ängelholm';
+
+describe('text fields', () => {
+  it('keep Swedish, in composed and decomposed form, emoji with joiners, and bidi marks', () => {
+    expect(unsafeCharacter(swedish)).toBeUndefined();
+    expect(unsafeInLine(swedish.normalize('NFD'))).toBeUndefined();
+    expect(unsafeCharacter('Familjen 👨‍👩‍👧 och 🇸🇪')).toBeUndefined();
+    expect(unsafeCharacter('שלום \u200f world \u200e')).toBeUndefined();
+    expect(unsafeCharacter('rad ett\nrad två\r\n\tindrag')).toBeUndefined();
+  });
+
+  it('refuse NUL, other control characters and C1 controls anywhere', () => {
+    expect(unsafeCharacter('a\u0000b')).toBe('NUL (U+0000)');
+    expect(unsafeCharacter('bell\u0007')).toBe('a control character');
+    expect(unsafeCharacter('esc\u001b[31m')).toBe('a control character');
+    expect(unsafeCharacter('del\u007f')).toBe('a control character');
+    expect(unsafeCharacter('c1\u0085')).toBe('a C1 control character');
+  });
+
+  it('refuse bidirectional overrides and isolates, which reorder what a reader sees', () => {
+    for (const c of [
+      '\u202a',
+      '\u202b',
+      '\u202c',
+      '\u202d',
+      '\u202e',
+      '\u2066',
+      '\u2067',
+      '\u2068',
+      '\u2069',
+    ]) {
+      expect(unsafeCharacter(`invoice${c}fdp.exe`)).toMatch(/bidirectional/);
+    }
+  });
+
+  it('refuse unpaired surrogates and noncharacters, but not paired surrogates', () => {
+    expect(unsafeCharacter('half \ud83d of an emoji')).toMatch(/surrogate/);
+    expect(unsafeCharacter('\ude00 low half')).toMatch(/surrogate/);
+    expect(unsafeCharacter('\ud83d\ude00')).toBeUndefined();
+    expect(unsafeCharacter('x\uffff')).toMatch(/noncharacter/);
+  });
+
+  it('single-line fields also refuse line breaks, tabs and invisible characters', () => {
+    expect(unsafeInLine('two\nlines')).toBe('a line break or tab');
+    expect(unsafeInLine('tab\there')).toBe('a line break or tab');
+    expect(unsafeInLine('Anna\u200bBerg')).toMatch(/invisible/);
+    expect(unsafeInLine('\ufeffAnna')).toMatch(/invisible/);
+    expect(unsafeInLine('Anna\u0000')).toBe('NUL (U+0000)');
+  });
+
+  it('singleLineText trims, bounds and explains a refusal', () => {
+    const schema = singleLineText(3, 20);
+    expect(schema.parse('  Åsa Öberg  ')).toBe('Åsa Öberg');
+    const refused = schema.safeParse('Åsa\u202eÖberg');
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues[0]?.message).toMatch(/one line without a bidirectional/);
+    expect(schema.safeParse('ab').success).toBe(false);
+  });
+});
