@@ -28,6 +28,7 @@ const APPROVAL_ANSWER_WAIT_MS = 5_000;
 const CLOSE_CONFIRM_WAIT_MS = 10 * MINUTE_MS;
 
 const { requestDeviceLease } = proxyActivities<CaseActivities>({
+  summary: 'request device lease',
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',
@@ -37,6 +38,7 @@ const { requestDeviceLease } = proxyActivities<CaseActivities>({
   },
 });
 const { notify } = proxyActivities<CaseActivities>({
+  summary: 'notify',
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },

@@ -15,10 +15,12 @@ import * as m from './elevation.messages';
 
 // Vault and device changes must land whatever happens to the workflow, so they retry until they do.
 const { grantAccess, extendAccess, revokeAccess } = proxyActivities<CaseActivities>({
+  summary: 'device access',
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 const { notify } = proxyActivities<CaseActivities>({
+  summary: 'notify',
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
