@@ -24,6 +24,9 @@ export const SETTINGS = {
   timeZone: 'CASEFLOW_TIME_ZONE',
   maxBodyBytes: 'CASEFLOW_MAX_BODY_BYTES',
   logLevel: 'CASEFLOW_LOG_LEVEL',
+  metricsHost: 'CASEFLOW_METRICS_HOST',
+  apiMetricsPort: 'CASEFLOW_API_METRICS_PORT',
+  workerMetricsPort: 'CASEFLOW_WORKER_METRICS_PORT',
   devTemporalPort: 'CASEFLOW_DEV_TEMPORAL_PORT',
   devUiPort: 'CASEFLOW_DEV_UI_PORT',
   workingDays: 'CASEFLOW_WORKING_DAYS',
@@ -124,6 +127,10 @@ export const configSchema = z
     timeZone: z.string().refine(isTimeZone, 'not an IANA time zone').default('America/Los_Angeles'),
     maxBodyBytes: z.coerce.number().int().min(1024).max(10_485_760).default(65_536),
     logLevel: z.enum(LOG_LEVELS).default('info'),
+    /** Where the Prometheus endpoints listen; each is off unless its port is set. */
+    metricsHost: z.string().min(1).default('127.0.0.1'),
+    apiMetricsPort: z.coerce.number().int().min(1).max(65535).optional(),
+    workerMetricsPort: z.coerce.number().int().min(1).max(65535).optional(),
     /** Ports of the embedded dev server that `npm start` runs when TEMPORAL_ADDRESS is not set. */
     devTemporalPort: z.coerce.number().int().min(1).max(65535).default(7233),
     devUiPort: z.coerce.number().int().min(1).max(65535).default(8233),

@@ -23,6 +23,8 @@ import { randomBytes } from 'node:crypto';
 import { OidcSignIn, type OidcSettings } from '../portal/oidc';
 import { portalRouter } from '../portal/portal';
 import { Sealer, Sessions } from '../portal/session';
+import { ApiMetrics } from './metrics';
+import { requestIds } from './request-id';
 
 export interface AppOptions {
   client: Client;
@@ -40,6 +42,8 @@ export interface AppOptions {
   codecCorsOrigins?: readonly string[];
   log: Logger;
   portal?: PortalSettings;
+  /** Request counts and durations; the caller serves them (CASEFLOW_API_METRICS_PORT). */
+  metrics?: ApiMetrics;
 }
 
 /** The web portal's own settings; it shares everything else (gateways, keys, policy) with the API. */
@@ -90,6 +94,7 @@ function requestLog(log: Logger): RequestHandler {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       log.info('request', {
+        requestId: req.requestId,
         method: req.method,
         path: req.path,
         status: res.statusCode,
@@ -106,7 +111,7 @@ export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(securityHeaders, requestLog(log));
+  app.use(requestIds, securityHeaders, requestLog(log), (options.metrics ?? new ApiMetrics()).middleware());
 
   const registry = createRegistry();
   const gateway = new CaseGateway(options);

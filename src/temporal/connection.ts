@@ -3,6 +3,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { codecFromEnv } from './codec';
+import { requestIdInterceptor } from './request-id';
 
 /** Where and how to reach Temporal: the embedded dev server, a self-hosted cluster or Temporal Cloud. */
 export interface TemporalTarget {
@@ -45,6 +46,8 @@ export async function connectClient(target: TemporalTarget): Promise<Client> {
     connection,
     namespace: target.namespace,
     dataConverter: { payloadCodecs: target.payloadCodecs },
+    // Starts, signals and updates carry the HTTP request's id in their headers (into the history).
+    interceptors: { workflow: [requestIdInterceptor] },
   });
 }
 

@@ -85,6 +85,35 @@ export interface CredentialVault {
     leaseId: string,
     nowMs: number,
   ): Promise<{ password: string; version: number; endsAtMs: number; rotatesAtMs: number }>;
+  /** Counts for the operators' metrics; no secret, no holder. */
+  stats(nowMs: number): Promise<VaultStats>;
+}
+
+export interface VaultStats {
+  /** Leases not closed whose window has not ended. */
+  openLeases: number;
+  /** When the longest-open of them was opened, or null when none is open. */
+  oldestOpenLeaseAtMs: number | null;
+  /** Devices whose known password is past its rotation time: a rotation is overdue. */
+  rotationsOverdue: number;
+}
+
+/** The stats of a vault's leases and device passwords (both vault kinds count the same way). */
+export function vaultStatsOf(
+  leases: Iterable<Pick<LeaseRecord, 'endsAtMs' | 'openedAtMs' | 'closedAtMs'>>,
+  devices: Iterable<{ rotatesAtMs: number; setAtMs: number | null; sealed: unknown }>,
+  nowMs: number,
+): VaultStats {
+  let openLeases = 0;
+  let oldestOpenLeaseAtMs: number | null = null;
+  for (const l of leases) {
+    if (l.closedAtMs !== null || l.endsAtMs <= nowMs) continue;
+    openLeases++;
+    oldestOpenLeaseAtMs = Math.min(oldestOpenLeaseAtMs ?? l.openedAtMs, l.openedAtMs);
+  }
+  let rotationsOverdue = 0;
+  for (const d of devices) if (d.sealed && d.setAtMs !== null && d.rotatesAtMs <= nowMs) rotationsOverdue++;
+  return { openLeases, oldestOpenLeaseAtMs, rotationsOverdue };
 }
 
 export interface LeaseRecord {
@@ -350,6 +379,8 @@ export function createFileVault(options: FileVaultOptions): CredentialVault {
         if (!lease || lease.closedAtMs !== null) return;
         state.leases.set(leaseId, { ...lease, closedAtMs: nowMs });
       }),
+
+    stats: (nowMs) => read((state) => vaultStatsOf(state.leases.values(), state.devices.values(), nowMs)),
 
     describeLease: (leaseId) =>
       read((state) => {
