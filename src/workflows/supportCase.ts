@@ -8,6 +8,7 @@ import {
   patched,
   proxySinks,
   getExternalWorkflowHandle,
+  log,
   proxyActivities,
   startChild,
   setCurrentDetails,
@@ -544,6 +545,8 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     });
   }
+  // Through the default sinks to the worker's logger (not during replay), with the workflow's ids.
+  log.info('case ended', { caseId: record.id, status: record.status });
   return { id: record.id, status: record.status };
 }
 
