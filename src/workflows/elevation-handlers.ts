@@ -46,8 +46,13 @@ export function handleElevationUpdate<I>(
 }
 
 /** Upserts the attributes when they changed since `published`; returns what is published now. */
-export function publishElevation(r: ElevationRecord, published: string): string {
+/** The Web UI's "Current details" of an elevation (no command: free to call on every change). */
+export function describeElevation(r: ElevationRecord): void {
   setCurrentDetails(elevationCurrentDetails({ status: r.status, deviceSerial: r.request.deviceSerial }));
+}
+
+export function publishElevation(r: ElevationRecord, published: string): string {
+  describeElevation(r);
   const attributes = elevationSearchAttributes(r);
   const fingerprint = JSON.stringify(attributes);
   if (fingerprint !== published) upsertSearchAttributes(attributes);

@@ -18,7 +18,12 @@ import * as e from '../domain/elevation';
 import type { Notice } from '../domain/notifications';
 import { elevationSearchAttributes } from '../temporal/search-attributes';
 import { deviceWorkflowIdOf, leaseEnd, leaseExtend } from './device-account.messages';
-import { handleElevationUpdate, noticeSender, publishElevation } from './elevation-handlers';
+import {
+  describeElevation,
+  handleElevationUpdate,
+  noticeSender,
+  publishElevation,
+} from './elevation-handlers';
 import * as m from './elevation.messages';
 
 const MINUTE_MS = 60_000;
@@ -186,6 +191,7 @@ export async function elevationLease(input: m.ElevationInput): Promise<m.Elevati
 
   upsertSearchAttributes(elevationSearchAttributes(r));
   published = JSON.stringify(elevationSearchAttributes(r));
+  describeElevation(r);
   try {
     if (r.breakGlass) {
       approvedAtMs = Date.now();

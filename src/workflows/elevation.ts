@@ -10,7 +10,12 @@ import {
 import type { CaseActivities } from '../activities';
 import * as e from '../domain/elevation';
 import { elevationSearchAttributes } from '../temporal/search-attributes';
-import { handleElevationUpdate, noticeSender, publishElevation } from './elevation-handlers';
+import {
+  describeElevation,
+  handleElevationUpdate,
+  noticeSender,
+  publishElevation,
+} from './elevation-handlers';
 import * as m from './elevation.messages';
 
 // Vault and device changes must land whatever happens to the workflow, so they retry until they do.
@@ -129,6 +134,7 @@ export async function elevation(input: m.ElevationInput): Promise<m.ElevationRes
   }
 
   upsertSearchAttributes(elevationSearchAttributes(r));
+  describeElevation(r);
   try {
     if (r.breakGlass) {
       update(e.breakGlass(r, Date.now()));

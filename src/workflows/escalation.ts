@@ -110,9 +110,8 @@ async function runEscalation(input: m.EscalationInput): Promise<{ id: string; st
       .catch(() => undefined)
       .finally(() => inFlight--);
   };
-  const update = (next: x.EscalationRecord, notices: Notice[] = []) => {
-    r = next;
-    changes++;
+  /** The Web UI's "Current details": status, party and its reference (no command). */
+  const describe = () =>
     setCurrentDetails(
       escalationCurrentDetails({
         status: r.status,
@@ -120,6 +119,10 @@ async function runEscalation(input: m.EscalationInput): Promise<{ id: string; st
         externalReference: r.delivery?.externalReference ?? null,
       }),
     );
+  const update = (next: x.EscalationRecord, notices: Notice[] = []) => {
+    r = next;
+    changes++;
+    describe();
     notices.forEach(send);
     tellOwner();
   };
@@ -211,6 +214,7 @@ async function runEscalation(input: m.EscalationInput): Promise<{ id: string; st
   });
 
   tellOwner();
+  describe();
   for (;;) {
     const due = x.advanceEscalation(r, policy, Date.now());
     if (due.record !== r) update(due.record, due.notices);

@@ -1,6 +1,7 @@
 import type { Payload } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseWorkflowId } from '../../src/workflows/supportCase.messages';
+import { escalationRequest } from '../support/case-fixtures';
 import { type RunningApi, intake, startApi } from '../support/harness';
 
 let api: RunningApi;
@@ -59,5 +60,38 @@ describe('what the Temporal Web UI shows of a case', () => {
       .filter((e) => e.timerStartedEventAttributes)
       .map((e) => text(e.userMetadata?.summary));
     expect(timerSummaries).toContain('first response at risk');
+  });
+
+  it("summarises an escalation by target, severity and case, and lists it among the case's open children", async () => {
+    const opened = await api.request('/v1/cases', {
+      token: api.as.escalation!.token,
+      body: intake({ title: 'Intune-policyn blockerar VPN-profilen' }),
+    });
+    const { id } = (await opened.json()) as { id: string };
+    const triaged = await api.request(`/v1/cases/${id}/category`, {
+      token: api.as.escalation!.token,
+      body: { category: 'managed-desktop-service', subCategory: 'policy', reason: 'A service policy' },
+    });
+    expect(triaged.status).toBe(200);
+    const filed = await api.request(`/v1/cases/${id}/escalations`, {
+      token: api.as.escalation!.token,
+      body: escalationRequest(),
+    });
+    expect(filed.status).toBe(201);
+
+    const child = api.client.workflow.getHandle(`case:${id}:escalation:1`);
+    expect(await (await child.describe()).staticSummary()).toBe(
+      `Escalation: to service-ops · Sev C · case ${id}`,
+    );
+    await expect
+      .poll(async () => (await child.query<{ currentDetails?: string }>(METADATA_QUERY)).currentDetails, {
+        timeout: 20_000,
+        interval: 250,
+      })
+      .toMatch(/^\*\*Status\*\* [a-z-]+ · service-ops/);
+    const caseDetails = await api.client.workflow
+      .getHandle(caseWorkflowId(id))
+      .query<{ currentDetails?: string }>(METADATA_QUERY);
+    expect(caseDetails.currentDetails).toContain(`**Open children** case:${id}:escalation:1`);
   });
 });
