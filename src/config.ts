@@ -32,6 +32,9 @@ export const SETTINGS = {
   callbackRateLimitPerMinute: 'CASEFLOW_CALLBACK_RATE_LIMIT_PER_MINUTE',
   callbackRateLimitBurst: 'CASEFLOW_CALLBACK_RATE_LIMIT_BURST',
   logLevel: 'CASEFLOW_LOG_LEVEL',
+  metricsHost: 'CASEFLOW_METRICS_HOST',
+  apiMetricsPort: 'CASEFLOW_API_METRICS_PORT',
+  workerMetricsPort: 'CASEFLOW_WORKER_METRICS_PORT',
   devTemporalPort: 'CASEFLOW_DEV_TEMPORAL_PORT',
   devUiPort: 'CASEFLOW_DEV_UI_PORT',
   workingDays: 'CASEFLOW_WORKING_DAYS',
@@ -145,6 +148,10 @@ export const configSchema = z
     callbackRateLimitPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(600),
     callbackRateLimitBurst: z.coerce.number().int().min(1).max(100_000).default(120),
     logLevel: z.enum(LOG_LEVELS).default('info'),
+    /** Where the Prometheus endpoints listen; each is off unless its port is set. */
+    metricsHost: z.string().min(1).default('127.0.0.1'),
+    apiMetricsPort: z.coerce.number().int().min(1).max(65535).optional(),
+    workerMetricsPort: z.coerce.number().int().min(1).max(65535).optional(),
     /** Ports of the embedded dev server that `npm start` runs when TEMPORAL_ADDRESS is not set. */
     devTemporalPort: z.coerce.number().int().min(1).max(65535).default(7233),
     devUiPort: z.coerce.number().int().min(1).max(65535).default(8233),

@@ -1,9 +1,11 @@
+import type { Server } from 'node:http';
 import { parseTargetEndpoints } from './activities/escalation-delivery';
 import { createApp } from './api/app';
 import { createLimitedServer } from './api/http-server';
 import { KeysFileError, loadKeysFile } from './api/auth';
 import { casePolicyFrom, ConfigError, loadConfig, portalSettingsFrom } from './config';
 import { createLogger } from './logger';
+import { ApiMetrics, metricsApp, registerCaseflowGauges } from './api/metrics';
 import { openVault } from './vault-setup';
 import { connectClient, loadTemporalTarget } from './temporal/connection';
 
@@ -23,10 +25,18 @@ async function main(): Promise<void> {
   const target = loadTemporalTarget();
   // Few attempts per call: when Temporal is down the API says so (503) within about a second.
   const client = await connectClient(target, { maxCallAttempts: API_CALL_ATTEMPTS });
+  const vault = openVault(config, 'reader');
+  const metrics = new ApiMetrics({ processMetrics: true });
+  registerCaseflowGauges(metrics, {
+    client,
+    vault,
+    onError: (err) => log.warn('metrics gauges not refreshed', { error: err }),
+  });
   const app = createApp({
     ...config,
     policy: casePolicyFrom(config),
-    vault: openVault(config, 'reader'),
+    vault,
+    metrics,
     escalationTargets: parseTargetEndpoints(config.escalationTargets),
     portal: portalSettingsFrom(config),
     rateLimits: {
@@ -49,14 +59,25 @@ async function main(): Promise<void> {
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  // Metrics on their own port: scrapers get no way into the API, and the API's port shows no metrics.
+  let metricsServer: Server | undefined;
+  if (config.apiMetricsPort !== undefined) {
+    metricsServer = metricsApp(metrics).listen(config.apiMetricsPort, config.metricsHost);
+    await new Promise<void>((resolve, reject) => {
+      metricsServer?.once('listening', resolve);
+      metricsServer?.once('error', reject);
+    });
+  }
   log.info('api listening', {
     url: `http://${config.host}:${port}`,
     temporal: target.address,
     namespace: target.namespace,
+    ...(metricsServer ? { metrics: `http://${config.metricsHost}:${config.apiMetricsPort}/metrics` } : {}),
   });
 
   const stop = () => {
     log.info('api stopping');
+    metricsServer?.close();
     server.close(() => {
       void client.connection.close().finally(() => process.exit(0));
     });
@@ -67,10 +88,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof KeysFileError) {
-    console.error(err.message);
-  } else {
-    console.error('api failed to start:', err);
-  }
+  const log = createLogger('api');
+  if (err instanceof ConfigError || err instanceof KeysFileError) log.error(err.message);
+  else log.error('api failed to start', { error: err });
   process.exit(1);
 });

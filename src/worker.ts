@@ -1,10 +1,16 @@
-import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import {
+  makeTelemetryFilterString,
+  type NativeConnection,
+  Runtime,
+  Worker,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
 import type { PayloadCodec } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from './activities';
 import { parseTargetEndpoints } from './activities/escalation-delivery';
 import { parseWebhookUrls } from './activities/notifications';
-import { archiveDirOf, ConfigError, loadConfig } from './config';
-import { createLogger } from './logger';
+import { archiveDirOf, type Config, ConfigError, loadConfig } from './config';
+import { createLogger, createPino, loggerOf, sdkLoggerOf } from './logger';
 import { elevationActivityDeps } from './vault-setup';
 import { connectClient, connectWorkerConnection, loadTemporalTarget } from './temporal/connection';
 import { LIVE_SINKS, WORKFLOWS_PATH } from './temporal/workflow-bundle';
@@ -36,9 +42,30 @@ export async function createCaseflowWorker(options: CaseflowWorkerOptions): Prom
   });
 }
 
+/**
+ * One JSON logger for the process: caseflow's lines, the SDK's own, the core's (forwarded) and the
+ * workflows' `log` calls (default sinks). With a metrics port, the SDK's runtime serves Prometheus
+ * metrics there: task latencies, schedule-to-start, sticky cache size and hits, and caseflow's
+ * counters from its activities.
+ */
+export function installRuntime(config: Pick<Config, 'logLevel' | 'metricsHost' | 'workerMetricsPort'>) {
+  const pino = createPino('worker', config.logLevel);
+  const level = config.logLevel === 'silent' ? 'ERROR' : config.logLevel === 'debug' ? 'DEBUG' : 'WARN';
+  Runtime.install({
+    logger: sdkLoggerOf(pino),
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: level, other: level }), forward: {} },
+      ...(config.workerMetricsPort !== undefined
+        ? { metrics: { prometheus: { bindAddress: `${config.metricsHost}:${config.workerMetricsPort}` } } }
+        : {}),
+    },
+  });
+  return loggerOf(pino);
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger('worker', config.logLevel);
+  const log = installRuntime(config);
   const target = loadTemporalTarget();
   const connection = await connectWorkerConnection(target);
   // The archive activity reads histories back through the client API.
@@ -59,6 +86,9 @@ async function main(): Promise<void> {
     address: target.address,
     namespace: target.namespace,
     taskQueue: config.taskQueue,
+    ...(config.workerMetricsPort !== undefined
+      ? { metrics: `http://${config.metricsHost}:${config.workerMetricsPort}/metrics` }
+      : {}),
   });
   // The SDK stops the worker gracefully on SIGINT/SIGTERM; run() resolves once it has drained.
   await worker.run();
@@ -69,11 +99,9 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: unknown) => {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-    } else {
-      console.error('worker failed:', err);
-    }
+    const log = createLogger('worker');
+    if (err instanceof ConfigError) log.error(err.message);
+    else log.error('worker failed', { error: err });
     process.exit(1);
   });
 }

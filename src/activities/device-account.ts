@@ -6,6 +6,7 @@ import { generatePassword, VaultError } from '../vault/credential-vault';
 import { deviceAccount } from '../workflows/device-account';
 import { deviceWorkflowIdOf, leaseRequested } from '../workflows/device-account.messages';
 import { type ElevationActivityDeps, requireElevationDeps } from './elevation';
+import { deviceAccountStaticSummary } from '../domain/web-ui-texts';
 
 /** The failure types a workflow treats as final: retrying cannot help until someone changes the setup. */
 export const PERMANENT_FAILURES = ['VaultMissing', 'DeviceOwnerMissing', 'InvalidInput', 'VaultLocked'];
@@ -48,6 +49,7 @@ export function createDeviceAccountActivities(deps: ElevationActivityDeps | unde
       const handle = await client.workflow.signalWithStart(deviceAccount, {
         workflowId: deviceWorkflowIdOf(input.serial),
         taskQueue: Context.current().info.taskQueue,
+        staticSummary: deviceAccountStaticSummary(input.serial),
         args: [{ serial: input.serial, policy: input.policy }],
         signal: leaseRequested,
         signalArgs: [input.lease],

@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { countDelivery } from './metrics';
 import { ApplicationFailure } from '@temporalio/common';
 import { callbackPath, callbackScope } from '../domain/callbacks';
 import { ESCALATION_TARGETS, type EscalationTarget } from '../domain/routing';
@@ -124,11 +125,13 @@ export function createEscalationDeliveryActivities(deps: EscalationDeliveryDeps)
         // A cancelled activity must end as cancelled (Temporal's CancelledFailure is the reason),
         // not as a delivery failure that would be retried.
         cancellation?.throwIfAborted();
+        countDelivery(context, { kind: 'escalation', receiver: delivery.target, outcome: 'failed' });
         if (error instanceof RejectedDelivery) {
           throw new EscalationDeliveryError(delivery.target, where, `HTTP ${error.status}`);
         }
         throw new EscalationDeliveryError(delivery.target, where, describeFetchError(error, timeoutMs));
       }
+      countDelivery(context, { kind: 'escalation', receiver: delivery.target, outcome: 'delivered' });
       return { deliveredTo: delivery.target, ...outcome, attempt };
     },
   };

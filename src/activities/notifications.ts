@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { countCaseEvent, countDelivery } from './metrics';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { severitySchema } from '../domain/categories';
@@ -76,6 +77,7 @@ export function createNotificationActivities(deps: NotificationDeps) {
     async notify(event: CaseNotification): Promise<NotificationDelivery> {
       const context = activityContext();
       const attempt = context?.info.attempt ?? 1;
+      countCaseEvent(context, event.type);
       if (deps.webhooks.length === 0) return { deliveredTo: [], attempt };
 
       const secret = requireSecret(deps.secret);
@@ -100,6 +102,13 @@ export function createNotificationActivities(deps: NotificationDeps) {
             timeoutMs,
           );
           return { target: describeTarget(url), problem };
+        }),
+      );
+      outcomes.forEach((o, i) =>
+        countDelivery(context, {
+          kind: 'notification',
+          receiver: receiverName(deps.webhooks[i] ?? {}, i),
+          outcome: o.problem === undefined ? 'delivered' : 'failed',
         }),
       );
       // A cancelled activity must end as cancelled (the reason is Temporal's CancelledFailure),

@@ -32,6 +32,8 @@ import { randomBytes } from 'node:crypto';
 import { OidcSignIn, type OidcSettings } from '../portal/oidc';
 import { portalRouter } from '../portal/portal';
 import { Sealer, Sessions } from '../portal/session';
+import { ApiMetrics } from './metrics';
+import { requestIds } from './request-id';
 
 export interface AppOptions {
   client: Client;
@@ -53,6 +55,8 @@ export interface AppOptions {
   codecCorsOrigins?: readonly string[];
   log: Logger;
   portal?: PortalSettings;
+  /** Request counts and durations; the caller serves them (CASEFLOW_API_METRICS_PORT). */
+  metrics?: ApiMetrics;
 }
 
 /** The web portal's own settings; it shares everything else (gateways, keys, policy) with the API. */
@@ -94,6 +98,7 @@ function requestLog(log: Logger): RequestHandler {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       (req.principal ? log : anonymous).info('request', {
+        requestId: req.requestId,
         method: req.method,
         path: req.path,
         status: res.statusCode,
@@ -110,7 +115,13 @@ export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(securityHeaders, requestLog(log), limitRequestTarget);
+  app.use(
+    requestIds,
+    securityHeaders,
+    requestLog(log),
+    (options.metrics ?? new ApiMetrics()).middleware(),
+    limitRequestTarget,
+  );
   // Every Temporal call a request makes shares one deadline: an outage is a prompt 503, never a hang.
   app.use(temporalDeadline(client, options.temporalDeadlineMs ?? DEFAULT_TEMPORAL_DEADLINE_MS));
   const rateLimits = options.rateLimits ?? DEFAULT_RATE_LIMITS;

@@ -26,6 +26,7 @@ import {
   INVALID_COMMAND,
 } from '../workflows/supportCase.messages';
 import { problems } from './problem';
+import { caseStaticDetails, caseStaticSummary } from '../domain/web-ui-texts';
 
 export interface CaseGatewayOptions {
   client: Client;
@@ -78,6 +79,7 @@ export class CaseGateway {
       requestFingerprint: fingerprint(intake),
       policy,
     };
+    const opened = openCase(input, Date.now());
     try {
       await client.workflow.start(supportCase, {
         workflowId: caseWorkflowId(id),
@@ -85,7 +87,10 @@ export class CaseGateway {
         args: [input],
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: sa.caseSearchAttributes(openCase(input, Date.now())),
+        typedSearchAttributes: sa.caseSearchAttributes(opened),
+        // What the Temporal Web UI lists beside the workflow id.
+        staticSummary: caseStaticSummary(opened),
+        staticDetails: caseStaticDetails(opened),
         // Lists show when the case was created, not when its current run started.
         memo: { [CREATED_AT_MEMO]: new Date().toISOString() },
       });

@@ -39,6 +39,7 @@ import { idempotencyKeySchema, uuidForKey } from './cases';
 import { jsonBody, problemResponses, standardProblems } from './openapi';
 import { problems } from './problem';
 import { parseRequestPart } from './validation';
+import { incidentStaticSummary } from '../domain/web-ui-texts';
 
 const caseIdParams = z.object({ id: z.uuid({ message: 'a case id is a UUID' }) });
 const escalationIdParams = z.object({
@@ -220,6 +221,11 @@ export async function openIncident(
     await o.client.workflow.start(incident, {
       workflowId: im.incidentWorkflowId(id),
       taskQueue: o.taskQueue,
+      staticSummary: incidentStaticSummary({
+        title: body.title,
+        severity: body.severity,
+        cases: body.caseIds.length,
+      }),
       args: [{ id, ...body, openedBy: actor, contact, policy: o.policy, requestFingerprint }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',

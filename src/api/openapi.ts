@@ -11,6 +11,12 @@ export function createRegistry(): OpenAPIRegistry {
     scheme: 'bearer',
     description: 'An API key issued to a principal; see the README for the keys file.',
   });
+  registry.registerComponent('headers', 'X-Request-Id', {
+    description:
+      "On every response: the request's id, as sent by the caller (1-128 letters, digits, . _ : -) or made up. " +
+      'Workflow starts, signals and updates the request causes carry it in the Temporal header `caseflow-request-id`.',
+    schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' },
+  });
   return registry;
 }
 
@@ -70,7 +76,8 @@ export function buildDocument(registry: OpenAPIRegistry) {
         version: '1',
         description:
           'End-user support cases of a managed-desktop service, each run as a durable Temporal workflow. ' +
-          'Errors are RFC 9457 problem documents.',
+          'Errors are RFC 9457 problem documents. Every response carries `X-Request-Id` (send your own to ' +
+          'follow a request into the case history).',
       },
       servers: [{ url: '/' }],
       security: [{ [BEARER_AUTH]: [] }],

@@ -153,6 +153,7 @@ export function problemHandler(
       return;
     }
     log.error('unhandled error', {
+      requestId: req.requestId,
       method: req.method,
       path: req.path,
       error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),

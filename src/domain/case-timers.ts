@@ -223,6 +223,28 @@ export function nextWakeAt(record: CaseRecord, policy: CasePolicy, nowMs: number
   return future.length > 0 ? Math.min(...future) : null;
 }
 
+/** What the workflow's next timer waits for ("first response due"), to name the timer in the Web UI. */
+export function nextWakeLabel(record: CaseRecord, policy: CasePolicy, nowMs: number): string | null {
+  const next = scheduledEvents(record, policy, nowMs)
+    .filter((e) => e.atMs > nowMs)
+    .sort((a, b) => a.atMs - b.atMs)[0];
+  if (!next) return null;
+  switch (next.kind) {
+    case 'at-risk':
+      return `${TARGET_NAMES[next.target as SlaTarget]} at risk`;
+    case 'breach':
+      return `${TARGET_NAMES[next.target as SlaTarget]} due`;
+    case 'info-reminder':
+      return 'requester reminder';
+    case 'unresponsive-close':
+      return 'close if requester stays silent';
+    case 'engagement-downgrade':
+      return 'Sev A engagement check';
+    case 'auto-close':
+      return 'auto-close after resolution';
+  }
+}
+
 /** Marks the hand-over to a fresh run, so the record shows where one history ends and the next begins. */
 export function continuedAsNew(record: CaseRecord, nowMs: number): CaseRecord {
   return logged(record, nowMs, {

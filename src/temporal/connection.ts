@@ -3,6 +3,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { codecFromEnv } from './codec';
+import { requestIdInterceptor } from './request-id';
 
 /** Where and how to reach Temporal: the embedded dev server, a self-hosted cluster or Temporal Cloud. */
 export interface TemporalTarget {
@@ -61,6 +62,8 @@ export async function connectClient(
     connection,
     namespace: target.namespace,
     dataConverter: { payloadCodecs: target.payloadCodecs },
+    // Starts, signals and updates carry the HTTP request's id in their headers (into the history).
+    interceptors: { workflow: [requestIdInterceptor] },
   });
 }
 

@@ -27,10 +27,12 @@ import {
   leaseToOpen,
   requireGrant,
   sealedVersion,
+  type VaultStats,
+  vaultStatsOf,
 } from './vault-rules';
 
 export { VaultError, type VaultErrorCode } from './keyring';
-export type { GrantRecord, LeaseRecord } from './vault-rules';
+export type { GrantRecord, LeaseRecord, VaultStats } from './vault-rules';
 
 /**
  * The credential vault for JIT admin access: a device's admin password is readable only while an
@@ -102,6 +104,8 @@ export interface CredentialVault {
     leaseId: string,
     nowMs: number,
   ): Promise<{ password: string; version: number; endsAtMs: number; rotatesAtMs: number }>;
+  /** Counts for the operators' metrics; no secret, no holder. */
+  stats(nowMs: number): Promise<VaultStats>;
 }
 
 export interface LeaseDescription {
@@ -268,6 +272,8 @@ export function createFileVault(options: FileVaultOptions): CredentialVault {
         if (!lease || lease.closedAtMs !== null) return;
         state.leases.set(leaseId, { ...lease, closedAtMs: nowMs });
       }),
+
+    stats: (nowMs) => read((state) => vaultStatsOf(state.leases.values(), state.devices.values(), nowMs)),
 
     describeLease: (leaseId) =>
       read((state) => {

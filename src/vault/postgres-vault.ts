@@ -21,6 +21,7 @@ import {
   leaseToOpen,
   requireGrant,
   sealedVersion,
+  vaultStatsOf,
 } from './vault-rules';
 
 /**
@@ -334,6 +335,31 @@ export function createPostgresVault(options: PostgresVaultOptions): PostgresVaul
         await query(
           'UPDATE caseflow_vault_leases SET closed_at_ms = $2 WHERE lease_id = $1 AND closed_at_ms IS NULL',
           [leaseId, nowMs],
+        );
+      }),
+
+    stats: (nowMs) =>
+      read(async (query) => {
+        const leases = await query(
+          'SELECT ends_at_ms, opened_at_ms, closed_at_ms FROM caseflow_vault_leases WHERE closed_at_ms IS NULL AND ends_at_ms > $1',
+          [nowMs],
+        );
+        const devices = await query(
+          'SELECT rotates_at_ms, set_at_ms, sealed IS NOT NULL AS sealed FROM caseflow_vault_devices WHERE rotates_at_ms <= $1',
+          [nowMs],
+        );
+        return vaultStatsOf(
+          leases.rows.map((r) => ({
+            endsAtMs: Number(r.ends_at_ms),
+            openedAtMs: Number(r.opened_at_ms),
+            closedAtMs: null,
+          })),
+          devices.rows.map((r) => ({
+            rotatesAtMs: Number(r.rotates_at_ms),
+            setAtMs: r.set_at_ms === null ? null : Number(r.set_at_ms),
+            sealed: r.sealed === true,
+          })),
+          nowMs,
         );
       }),
 

@@ -338,3 +338,32 @@ export function leaseCheckout(
     rotatesAtMs: device.rotatesAtMs,
   };
 }
+
+// ---- operators' counts ------------------------------------------------------------------------
+
+export interface VaultStats {
+  /** Leases not closed whose window has not ended. */
+  openLeases: number;
+  /** When the longest-open of them was opened, or null when none is open. */
+  oldestOpenLeaseAtMs: number | null;
+  /** Devices whose known password is past its rotation time: a rotation is overdue. */
+  rotationsOverdue: number;
+}
+
+/** The stats of a vault's leases and device passwords (both vault kinds count the same way). */
+export function vaultStatsOf(
+  leases: Iterable<Pick<LeaseRecord, 'endsAtMs' | 'openedAtMs' | 'closedAtMs'>>,
+  devices: Iterable<{ rotatesAtMs: number; setAtMs: number | null; sealed: unknown }>,
+  nowMs: number,
+): VaultStats {
+  let openLeases = 0;
+  let oldestOpenLeaseAtMs: number | null = null;
+  for (const l of leases) {
+    if (l.closedAtMs !== null || l.endsAtMs <= nowMs) continue;
+    openLeases++;
+    oldestOpenLeaseAtMs = Math.min(oldestOpenLeaseAtMs ?? l.openedAtMs, l.openedAtMs);
+  }
+  let rotationsOverdue = 0;
+  for (const d of devices) if (d.sealed && d.setAtMs !== null && d.rotatesAtMs <= nowMs) rotationsOverdue++;
+  return { openLeases, oldestOpenLeaseAtMs, rotationsOverdue };
+}

@@ -2,6 +2,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
 
 const { archiveCase } = proxyActivities<CaseActivities>({
+  summary: 'archive audit bundle',
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });

@@ -6,6 +6,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   type SignalDefinition,
   workflowInfo,
@@ -15,14 +16,17 @@ import * as d from '../domain/device-account';
 import { noticeFrom } from '../domain/notifications';
 import * as em from './elevation.messages';
 import * as m from './device-account.messages';
+import { deviceAccountCurrentDetails } from '../domain/web-ui-texts';
 
 // The vault is local: retry until it answers (the elevation's own timeout bounds a grant).
 const { openVaultLeases, extendVaultLeases, closeVaultLeases } = proxyActivities<CaseActivities>({
+  summary: 'vault leases',
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 // One attempt series per step; the loop keeps trying a rotation and says so when it goes on too long.
 const { setDevicePassword } = proxyActivities<CaseActivities>({
+  summary: 'set device password',
   startToCloseTimeout: '1 minute',
   retry: {
     initialInterval: '1 second',
@@ -33,6 +37,7 @@ const { setDevicePassword } = proxyActivities<CaseActivities>({
   },
 });
 const { notify } = proxyActivities<CaseActivities>({
+  summary: 'notify',
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
@@ -56,6 +61,14 @@ export async function deviceAccount(input: m.DeviceAccountInput): Promise<{ seri
   const apply = (next: d.DeviceRecord) => {
     record = next;
     changes++;
+    const view = d.deviceView(record);
+    setCurrentDetails(
+      deviceAccountCurrentDetails({
+        leases: view.leases.length,
+        passwordVersion: view.passwordVersion,
+        rotatesAt: view.rotatesAt,
+      }),
+    );
   };
 
   setHandler(m.getDevice, () => d.deviceView(record));
@@ -93,14 +106,19 @@ export async function deviceAccount(input: m.DeviceAccountInput): Promise<{ seri
   const changePassword = async (step: Extract<d.DeviceStep, { type: 'set-password' }>): Promise<boolean> => {
     const startedAtMs = Date.now();
     try {
-      await setDevicePassword({
-        serial: record.serial,
-        version: step.version,
-        keep: step.keep,
-        reason: step.reason,
-        setAtMs: startedAtMs,
-        rotatesAtMs: startedAtMs + policy.passwordMaxAgeMinutes * MINUTE_MS,
-      });
+      await setDevicePassword.executeWithOptions(
+        { summary: `${step.reason === 'grant' ? 'set' : 'rotate'} password on ${record.serial}` },
+        [
+          {
+            serial: record.serial,
+            version: step.version,
+            keep: step.keep,
+            reason: step.reason,
+            setAtMs: startedAtMs,
+            rotatesAtMs: startedAtMs + policy.passwordMaxAgeMinutes * MINUTE_MS,
+          },
+        ],
+      );
       apply(d.passwordSet(record, step, policy, startedAtMs));
       return true;
     } catch (err) {

@@ -1,9 +1,15 @@
 import type { UpdateDefinition } from '@temporalio/common';
-import { ApplicationFailure, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { Decision, ElevationRecord, ElevationView } from '../domain/elevation';
 import type { Notice } from '../domain/notifications';
 import { elevationSearchAttributes } from '../temporal/search-attributes';
 import { ELEVATION_FORBIDDEN, ELEVATION_REFUSED } from './elevation.messages';
+import { elevationCurrentDetails } from '../domain/web-ui-texts';
 
 /*
  * What both elevation workflows (the lease one and the one kept for older cases) do the same way:
@@ -40,7 +46,13 @@ export function handleElevationUpdate<I>(
 }
 
 /** Upserts the attributes when they changed since `published`; returns what is published now. */
+/** The Web UI's "Current details" of an elevation (no command: free to call on every change). */
+export function describeElevation(r: ElevationRecord): void {
+  setCurrentDetails(elevationCurrentDetails({ status: r.status, deviceSerial: r.request.deviceSerial }));
+}
+
 export function publishElevation(r: ElevationRecord, published: string): string {
+  describeElevation(r);
   const attributes = elevationSearchAttributes(r);
   const fingerprint = JSON.stringify(attributes);
   if (fingerprint !== published) upsertSearchAttributes(attributes);

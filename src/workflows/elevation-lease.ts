@@ -18,7 +18,12 @@ import * as e from '../domain/elevation';
 import type { Notice } from '../domain/notifications';
 import { elevationSearchAttributes } from '../temporal/search-attributes';
 import { deviceWorkflowIdOf, leaseEnd, leaseExtend } from './device-account.messages';
-import { handleElevationUpdate, noticeSender, publishElevation } from './elevation-handlers';
+import {
+  describeElevation,
+  handleElevationUpdate,
+  noticeSender,
+  publishElevation,
+} from './elevation-handlers';
 import * as m from './elevation.messages';
 
 const MINUTE_MS = 60_000;
@@ -28,6 +33,7 @@ const APPROVAL_ANSWER_WAIT_MS = 5_000;
 const CLOSE_CONFIRM_WAIT_MS = 10 * MINUTE_MS;
 
 const { requestDeviceLease } = proxyActivities<CaseActivities>({
+  summary: 'request device lease',
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',
@@ -37,6 +43,7 @@ const { requestDeviceLease } = proxyActivities<CaseActivities>({
   },
 });
 const { notify } = proxyActivities<CaseActivities>({
+  summary: 'notify',
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
@@ -184,6 +191,7 @@ export async function elevationLease(input: m.ElevationInput): Promise<m.Elevati
 
   upsertSearchAttributes(elevationSearchAttributes(r));
   published = JSON.stringify(elevationSearchAttributes(r));
+  describeElevation(r);
   try {
     if (r.breakGlass) {
       approvedAtMs = Date.now();

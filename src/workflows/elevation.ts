@@ -10,15 +10,22 @@ import {
 import type { CaseActivities } from '../activities';
 import * as e from '../domain/elevation';
 import { elevationSearchAttributes } from '../temporal/search-attributes';
-import { handleElevationUpdate, noticeSender, publishElevation } from './elevation-handlers';
+import {
+  describeElevation,
+  handleElevationUpdate,
+  noticeSender,
+  publishElevation,
+} from './elevation-handlers';
 import * as m from './elevation.messages';
 
 // Vault and device changes must land whatever happens to the workflow, so they retry until they do.
 const { grantAccess, extendAccess, revokeAccess } = proxyActivities<CaseActivities>({
+  summary: 'device access',
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 const { notify } = proxyActivities<CaseActivities>({
+  summary: 'notify',
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
@@ -127,6 +134,7 @@ export async function elevation(input: m.ElevationInput): Promise<m.ElevationRes
   }
 
   upsertSearchAttributes(elevationSearchAttributes(r));
+  describeElevation(r);
   try {
     if (r.breakGlass) {
       update(e.breakGlass(r, Date.now()));

@@ -6,6 +6,7 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
 } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities';
@@ -13,19 +14,23 @@ import * as x from '../domain/escalation';
 import type { Notice } from '../domain/notifications';
 import * as m from './escalation.messages';
 import { childEnded } from './supportCase.messages';
+import { escalationCurrentDetails } from '../domain/web-ui-texts';
 
 // The receiving party may be down for hours: delivery retries until it lands (idempotency key = id).
 const { deliverEscalation } = proxyActivities<CaseActivities>({
+  summary: 'deliver escalation',
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 // Telling a party its escalation was withdrawn: retried for a day, then recorded as not delivered.
 const { deliverEscalation: deliverWithdrawal } = proxyActivities<CaseActivities>({
+  summary: 'deliver withdrawal',
   startToCloseTimeout: '1 minute',
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 const { notify } = proxyActivities<CaseActivities>({
+  summary: 'notify',
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
@@ -105,9 +110,19 @@ async function runEscalation(input: m.EscalationInput): Promise<{ id: string; st
       .catch(() => undefined)
       .finally(() => inFlight--);
   };
+  /** The Web UI's "Current details": status, party and its reference (no command). */
+  const describe = () =>
+    setCurrentDetails(
+      escalationCurrentDetails({
+        status: r.status,
+        target: r.target,
+        externalReference: r.delivery?.externalReference ?? null,
+      }),
+    );
   const update = (next: x.EscalationRecord, notices: Notice[] = []) => {
     r = next;
     changes++;
+    describe();
     notices.forEach(send);
     tellOwner();
   };
@@ -199,6 +214,7 @@ async function runEscalation(input: m.EscalationInput): Promise<{ id: string; st
   });
 
   tellOwner();
+  describe();
   for (;;) {
     const due = x.advanceEscalation(r, policy, Date.now());
     if (due.record !== r) update(due.record, due.notices);

@@ -16,6 +16,7 @@ import { escalation } from './escalation';
 import { escalationApiId, escalationChanged, escalationWorkflowId } from './escalation.messages';
 import * as m from './incident.messages';
 import { caseWorkflowId, incidentResolved, linkIncident } from './supportCase.messages';
+import { escalationStaticSummary } from '../domain/web-ui-texts';
 
 /**
  * A device problem affecting several users: the IT admin escalates it once, through the
@@ -120,6 +121,11 @@ export async function incident(
   // One escalation for the whole incident, filed by the IT admin who opened it (no further gate).
   const child = await startChild(escalation, {
     workflowId: escalationWorkflowId(owner, 1),
+    staticSummary: escalationStaticSummary({
+      target: 'service-ops',
+      severity: input.severity,
+      ownerId: input.id,
+    }),
     parentClosePolicy: 'REQUEST_CANCEL',
     args: [
       {

@@ -8,8 +8,10 @@ import {
   patched,
   proxySinks,
   getExternalWorkflowHandle,
+  log,
   proxyActivities,
   startChild,
+  setCurrentDetails,
   setHandler,
   TerminatedFailure,
   TimeoutFailure,
@@ -54,6 +56,7 @@ import {
   isFinished,
   nextElevationId,
   nextWakeAt,
+  nextWakeLabel,
   openCase,
   type Outcome,
   recordDelivery,
@@ -61,6 +64,12 @@ import {
 } from '../domain/case-lifecycle';
 import { DEFAULT_CASE_POLICY, escalationPolicyOf } from '../domain/case-policy';
 import { openElevation } from '../domain/elevation';
+import {
+  archiverStaticSummary,
+  caseCurrentDetails,
+  elevationStaticSummary,
+  escalationStaticSummary,
+} from '../domain/web-ui-texts';
 import { caseSearchAttributes, elevationSearchAttributes } from '../temporal/search-attributes';
 import { elevation } from './elevation';
 import { elevationLease } from './elevation-lease';
@@ -77,12 +86,14 @@ import type { CaseAuditSinks } from './audit-sinks';
 import * as m from './supportCase.messages';
 
 const { classifyCase } = proxyActivities<CaseActivities>({
+  summary: 'classify',
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
 // Receivers may be down for a while: keep retrying for a day, then record the failure.
 const { notify } = proxyActivities<CaseActivities>({
+  summary: 'notify',
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
@@ -114,6 +125,22 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   const endSignalled = new Set<string>();
   const withdrawSignalled = new Set<string>();
 
+  /** The Web UI's "Current details": status, assignee, SLA and open children (no commands). */
+  const describeNow = (now = Date.now(), v = caseView(record, policy, now)) => {
+    setCurrentDetails(
+      caseCurrentDetails(
+        {
+          ...v,
+          openChildren: [
+            ...activeElevations(record).map((e) => e.workflowId),
+            ...record.escalations.filter((e) => !caseEscalationIsOver(e.status)).map((e) => e.workflowId),
+          ],
+        },
+        now,
+      ),
+    );
+  };
+
   const publish = () => {
     const attributes = caseSearchAttributes(record);
     const fingerprint = JSON.stringify(attributes);
@@ -124,7 +151,8 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
 
   const send = (notice: CaseNotice) => {
     notificationsInFlight++;
-    notify(notice)
+    notify
+      .executeWithOptions({ summary: `notify: ${notice.type}` }, [notice])
       .then(
         (delivery) => recordDelivery(record, notice, delivery.deliveredTo, null, Date.now()),
         (err: unknown) =>
@@ -169,7 +197,10 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   const apply = (outcome: Outcome) => {
     record = outcome.record;
     changes++;
-    caseAudit.state(caseView(record, policy, Date.now()));
+    const now = Date.now();
+    const current = caseView(record, policy, now);
+    caseAudit.state(current);
+    describeNow(now, current);
     outcome.notices.forEach(send);
     publish();
     endElevationsIfDone();
@@ -277,6 +308,11 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
         workflowId,
         args: [elevationInput] as [typeof elevationInput],
         parentClosePolicy: 'REQUEST_CANCEL' as const,
+        staticSummary: elevationStaticSummary({
+          deviceSerial: request.deviceSerial,
+          requestedBy: actor,
+          caseId: record.id,
+        }),
         typedSearchAttributes: elevationSearchAttributes(openElevation(elevationInput, Date.now())),
       };
       let child;
@@ -366,6 +402,11 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
       try {
         child = await startChild(escalation, {
           workflowId,
+          staticSummary: escalationStaticSummary({
+            target,
+            severity: request.severity ?? record.severity,
+            ownerId: record.id,
+          }),
           parentClosePolicy: handOver ? 'ABANDON' : 'REQUEST_CANCEL',
           args: [
             {
@@ -451,6 +492,7 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
 
   publish();
   caseAudit.state(view());
+  describeNow();
   if (record.classification === null) {
     const classification = await classifyCase({
       title: input.intake.title,
@@ -482,7 +524,10 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
     const seen = changes;
     const wakeAt = nextWakeAt(record, policy, Date.now());
     if (wakeAt === null) await condition(() => changes !== seen);
-    else await condition(() => changes !== seen, Math.max(1, wakeAt - Date.now()));
+    else
+      await condition(() => changes !== seen, Math.max(1, wakeAt - Date.now()), {
+        summary: nextWakeLabel(record, policy, Date.now()) ?? 'next timer',
+      });
   }
 
   // Let elevations end and rotate, closing notices go out and in-flight updates answer first.
@@ -494,11 +539,14 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   if (policy.archiveOnClose !== false && patched('archive-on-close')) {
     await startChild(caseArchiver, {
       workflowId: archiverWorkflowId(record.id),
+      staticSummary: archiverStaticSummary(record.id),
       args: [{ caseId: record.id }],
       parentClosePolicy: 'ABANDON',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     });
   }
+  // Through the default sinks to the worker's logger (not during replay), with the workflow's ids.
+  log.info('case ended', { caseId: record.id, status: record.status });
   return { id: record.id, status: record.status };
 }
 

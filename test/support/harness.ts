@@ -8,6 +8,8 @@ import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import type { TargetEndpoints } from '../../src/activities/escalation-delivery';
 import { createApp, type PortalSettings } from '../../src/api/app';
+import type { ApiMetrics } from '../../src/api/metrics';
+import { requestIdInterceptor } from '../../src/temporal/request-id';
 import { generateKey, type KeyEntry } from '../../src/api/auth';
 import type { RateLimits } from '../../src/api/rate-limit';
 import { type CasePolicy, casePolicySchema } from '../../src/domain/case-policy';
@@ -108,6 +110,8 @@ export interface ApiOptions {
   port?: number;
   /** Rate limits other than the service's defaults (tests of the 429). */
   rateLimits?: RateLimits;
+  /** Request metrics the test serves and scrapes itself. */
+  metrics?: ApiMetrics;
 }
 
 export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
@@ -122,7 +126,11 @@ export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
     as[name] = { principal: entry.principal, token, roles };
   }
   const connection = await Connection.connect({ address: inject('temporalAddress') });
-  const client = new Client({ connection, namespace: inject('temporalNamespace') });
+  const client = new Client({
+    connection,
+    namespace: inject('temporalNamespace'),
+    interceptors: { workflow: [requestIdInterceptor] },
+  });
   const logs: string[] = [];
   const app = createApp({
     client,
@@ -141,6 +149,7 @@ export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
     maxBodyBytes: 16_384,
     rateLimits: options.rateLimits,
     portal: options.portal,
+    metrics: options.metrics,
     log: createLogger('api', 'debug', (line) => logs.push(line)),
   });
   const server = app.listen(options.port ?? 0, '127.0.0.1');

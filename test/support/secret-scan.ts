@@ -16,3 +16,21 @@ export function searchableHistoryText(historyJson: string): string {
   walk(JSON.parse(historyJson));
   return `${historyJson}\n${decoded.join('\n')}`;
 }
+
+/**
+ * Which of `secrets` show up in `text` (log output, a history): as typed, JSON-escaped,
+ * URL-encoded, or base64/base64url-encoded. Each secret should be long and distinctive, so a
+ * match means it leaked and not that it happens to be a common word.
+ */
+export function leakedSecrets(text: string, secrets: readonly string[]): string[] {
+  return secrets.filter((secret) => {
+    const forms = [
+      secret,
+      JSON.stringify(secret).slice(1, -1),
+      encodeURIComponent(secret),
+      Buffer.from(secret).toString('base64').replace(/=+$/, ''),
+      Buffer.from(secret).toString('base64url'),
+    ];
+    return forms.some((form) => text.includes(form));
+  });
+}
