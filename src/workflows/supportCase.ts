@@ -115,7 +115,8 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   const withdrawSignalled = new Set<string>();
 
   const publish = () => {
-    const attributes = caseSearchAttributes(record);
+    // Runs from before cases indexed their participants replay the upserts they made then.
+    const attributes = caseSearchAttributes(record, { participants: patched('case-participants') });
     const fingerprint = JSON.stringify(attributes);
     if (fingerprint === published) return;
     published = fingerprint;
