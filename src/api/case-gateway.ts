@@ -11,7 +11,7 @@ import {
   type SignalDefinition,
   type UpdateDefinition,
 } from '@temporalio/common';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { decodeTypedSearchAttributes } from '../temporal/proto';
 import type { CaseIntake, CaseLogPage, CaseUpdateView, CaseView, SupportModel } from '../domain/case';
 import { openCase } from '../domain/case-lifecycle';
 import type { CaseListScope } from '../domain/case-access';

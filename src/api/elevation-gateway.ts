@@ -1,6 +1,6 @@
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { decodeTypedSearchAttributes } from '../temporal/proto';
 import { z } from 'zod';
 import { ELEVATION_STATUSES, type ElevationRequest, type ElevationView } from '../domain/elevation';
 import * as sa from '../temporal/search-attributes';
