@@ -12,6 +12,8 @@ export default defineConfig({
       'test/integration/case-lifecycle-api.test.ts',
       'test/integration/elevation-api.test.ts',
       'test/integration/auditor-read-only.test.ts',
+      'test/integration/case-access.test.ts',
+      'test/integration/timeline.test.ts',
       // Kills a worker mid-flight and starts a replacement: the order of files does not matter.
       'test/cluster/**/*.test.ts',
     ],

@@ -3,7 +3,13 @@ import { countDelivery } from './metrics';
 import { ApplicationFailure } from '@temporalio/common';
 import { callbackPath, callbackScope } from '../domain/callbacks';
 import { ESCALATION_TARGETS, type EscalationTarget } from '../domain/routing';
-import { EVENT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signPayload } from '../domain/webhook-signature';
+import {
+  createSignedWebhookClient,
+  publicTarget,
+  WEBHOOK_UNAVAILABLE,
+  WebhookProblem,
+  webhookUrlProblem,
+} from './signed-webhook';
 
 /**
  * Hands an escalation to the party that owns it next: service operations, the organisation's
@@ -20,7 +26,6 @@ export const ESCALATION_TARGETS_VARIABLE = 'CASEFLOW_ESCALATION_TARGETS';
 export const ESCALATION_USER_AGENT = 'caseflow-escalations';
 export const ESCALATION_EVENT = 'escalation';
 export const ESCALATION_WITHDRAWN_EVENT = 'escalation-withdrawn';
-const DEFAULT_TIMEOUT_MS = 10_000;
 const MIN_SECRET_LENGTH = 16;
 /** Matches what a callback may carry as externalReference, so the two sides agree on a ticket id. */
 const MAX_REFERENCE_LENGTH = 200;
@@ -76,21 +81,23 @@ export interface EscalationDeliveryDeps {
 }
 
 /** Retryable on purpose: parties come back, and the idempotency key makes repeats harmless. */
-export class EscalationDeliveryError extends Error {
+export class EscalationDeliveryError extends ApplicationFailure {
   constructor(
     readonly target: EscalationTarget,
     readonly endpoint: string,
     readonly problem: string,
   ) {
-    super(`escalation delivery to ${target} at ${endpoint} failed: ${problem}`);
-    this.name = 'EscalationDeliveryError';
+    super(`escalation delivery to ${target} at ${endpoint} failed: ${problem}`, WEBHOOK_UNAVAILABLE, false);
   }
 }
 
 export function createEscalationDeliveryActivities(deps: EscalationDeliveryDeps) {
-  const fetchImpl = deps.fetchImpl ?? fetch;
-  const now = deps.now ?? Date.now;
-  const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const client = createSignedWebhookClient({
+    userAgent: ESCALATION_USER_AGENT,
+    fetchImpl: deps.fetchImpl,
+    now: deps.now,
+    timeoutMs: deps.timeoutMs,
+  });
 
   return {
     async deliverEscalation(delivery: EscalationDelivery): Promise<EscalationReceipt> {
@@ -104,32 +111,29 @@ export function createEscalationDeliveryActivities(deps: EscalationDeliveryDeps)
       requireHeaderSafeId(delivery.escalationId);
 
       const body = JSON.stringify(envelope(delivery));
-      const headers = {
-        'content-type': 'application/json',
-        'user-agent': ESCALATION_USER_AGENT,
-        [SIGNATURE_HEADER]: signPayload(endpoint.secret, Math.floor(now() / 1000), body),
-        [IDEMPOTENCY_HEADER]:
-          delivery.event === ESCALATION_WITHDRAWN_EVENT
-            ? `${delivery.escalationId}:withdrawn`
-            : delivery.escalationId,
-        [EVENT_HEADER]: delivery.event ?? ESCALATION_EVENT,
-      };
-      const where = publicUrl(endpoint.url);
+      const withdrawn = delivery.event === ESCALATION_WITHDRAWN_EVENT;
       const cancellation = context?.cancellationSignal;
-      const signal = requestSignal(timeoutMs, cancellation);
 
       let outcome: { status: number; externalReference: string | null };
       try {
-        outcome = await post(fetchImpl, endpoint.url, { method: 'POST', headers, body, signal });
+        const answer = await client.post({
+          url: endpoint.url,
+          secret: endpoint.secret,
+          event: delivery.event ?? ESCALATION_EVENT,
+          idempotencyKey: withdrawn ? `${delivery.escalationId}:withdrawn` : delivery.escalationId,
+          body,
+          cancellation,
+        });
+        outcome = { status: answer.status, externalReference: referenceFrom(answer.json) };
       } catch (error) {
         // A cancelled activity must end as cancelled (Temporal's CancelledFailure is the reason),
         // not as a delivery failure that would be retried.
         cancellation?.throwIfAborted();
         countDelivery(context, { kind: 'escalation', receiver: delivery.target, outcome: 'failed' });
-        if (error instanceof RejectedDelivery) {
-          throw new EscalationDeliveryError(delivery.target, where, `HTTP ${error.status}`);
+        if (error instanceof WebhookProblem) {
+          throw new EscalationDeliveryError(delivery.target, publicTarget(endpoint.url), error.problem);
         }
-        throw new EscalationDeliveryError(delivery.target, where, describeFetchError(error, timeoutMs));
+        throw error;
       }
       countDelivery(context, { kind: 'escalation', receiver: delivery.target, outcome: 'delivered' });
       return { deliveredTo: delivery.target, ...outcome, attempt };
@@ -178,16 +182,12 @@ function checkEndpoint(entry: unknown, fail: (why: string) => Error): TargetEndp
 }
 
 function checkUrl(value: string, fail: (why: string) => Error): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw fail('has a url that is not a URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw fail('must have an http or https url');
-  // fetch refuses URLs with user:password, so this would otherwise surface only at the first escalation.
-  if (url.username !== '' || url.password !== '') throw fail('must not have credentials in its url');
-  return url.href;
+  const problem = webhookUrlProblem(value);
+  if (problem === 'is not a URL') throw fail('has a url that is not a URL');
+  if (problem === 'must not contain credentials') throw fail('must not have credentials in its url');
+  if (problem === 'must be an http or https URL') throw fail('must have an http or https url');
+  if (problem !== undefined) throw fail('must have an https url (plain http only to a loopback address)');
+  return new URL(value).href;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -240,36 +240,8 @@ function envelope({ escalationId, target, payload }: EscalationDelivery): Record
   };
 }
 
-/** Thrown inside post for a non-2xx answer, so one catch can tell answers from network failures. */
-class RejectedDelivery extends Error {
-  constructor(readonly status: number) {
-    super(`HTTP ${status}`);
-  }
-}
-
-async function post(
-  fetchImpl: typeof fetch,
-  url: string,
-  init: RequestInit,
-): Promise<{ status: number; externalReference: string | null }> {
-  // A redirect would re-send the signed body to wherever the party points; treat it as a failure.
-  const response = await fetchImpl(url, { ...init, redirect: 'manual' });
-  if (!response.ok) {
-    // Discarding the body releases the connection; its content is never reported (it may echo the case).
-    await response.body?.cancel();
-    throw new RejectedDelivery(response.status);
-  }
-  return { status: response.status, externalReference: referenceFrom(await response.text()) };
-}
-
 /** The party accepted; a missing or odd answer body only means it told us no reference. */
-function referenceFrom(text: string): string | null {
-  let answer: unknown;
-  try {
-    answer = JSON.parse(text);
-  } catch {
-    return null;
-  }
+function referenceFrom(answer: unknown): string | null {
   if (!isPlainObject(answer)) return null;
   const { reference } = answer;
   if (typeof reference !== 'string' || reference === '' || reference.length > MAX_REFERENCE_LENGTH)
@@ -284,22 +256,4 @@ function activityContext(): Context | undefined {
   } catch {
     return undefined;
   }
-}
-
-function requestSignal(timeoutMs: number, cancellation: AbortSignal | undefined): AbortSignal {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  return cancellation ? AbortSignal.any([timeout, cancellation]) : timeout;
-}
-
-function describeFetchError(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  if (error instanceof Error && error.name === 'AbortError') return 'aborted';
-  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
-  if (typeof code === 'string') return `network error ${code}`;
-  return 'network error';
-}
-
-function publicUrl(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}`;
 }

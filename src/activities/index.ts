@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { RuleSet } from '../domain/classification';
 import { createArchiveActivities } from './archive';
+import { createChildWatchActivities } from './child-watch';
 import { createClassificationActivities } from './classification';
 import { createDeviceAccountActivities } from './device-account';
 import { createElevationActivities, type ElevationActivityDeps } from './elevation';
@@ -14,6 +15,8 @@ export interface ActivityDeps {
   escalationTargets?: TargetEndpoints;
   /** Audit bundles of closed cases; without it archiveCase fails as not configured. */
   archive?: { client: Client; archiveDir: string };
+  /** Reads how handed-over children ended; defaults to the archive's client. */
+  client?: Client;
 }
 
 /** All of caseflow's activities, with their side-effecting dependencies injected. */
@@ -25,6 +28,7 @@ export function createActivities(deps: ActivityDeps = {}) {
     ...createDeviceAccountActivities(deps.elevation),
     ...createEscalationDeliveryActivities({ endpoints: deps.escalationTargets ?? {} }),
     ...createArchiveActivities({ client: deps.archive?.client, archiveDir: deps.archive?.archiveDir }),
+    ...createChildWatchActivities({ client: deps.client ?? deps.archive?.client }),
   };
 }
 

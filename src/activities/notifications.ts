@@ -4,7 +4,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { severitySchema } from '../domain/categories';
 import { NOTIFICATION_TYPES } from '../domain/notifications';
-import { EVENT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signPayload } from '../domain/webhook-signature';
+import {
+  createSignedWebhookClient,
+  WEBHOOK_UNAVAILABLE,
+  WebhookProblem,
+  webhookUrlProblem,
+} from './signed-webhook';
 
 /**
  * Outbound notifications: signed JSON webhooks to every configured receiver.
@@ -48,7 +53,6 @@ export interface NotificationDeps {
 }
 
 export const NOTIFIER_USER_AGENT = 'caseflow-notifier';
-const DEFAULT_TIMEOUT_MS = 10_000;
 
 export interface DeliveryProblem {
   /** Host and path only, never the query, so the message is safe to record in workflow history. */
@@ -57,21 +61,23 @@ export interface DeliveryProblem {
 }
 
 /** Retryable on purpose: receivers come back, and the idempotency key makes repeats harmless. */
-export class WebhookDeliveryError extends Error {
+export class WebhookDeliveryError extends ApplicationFailure {
   constructor(
     notificationId: string,
     readonly failures: readonly DeliveryProblem[],
   ) {
     const list = failures.map((f) => `${f.target} (${f.problem})`).join('; ');
-    super(`webhook delivery of notification ${notificationId} failed: ${list}`);
-    this.name = 'WebhookDeliveryError';
+    super(`webhook delivery of notification ${notificationId} failed: ${list}`, WEBHOOK_UNAVAILABLE, false);
   }
 }
 
 export function createNotificationActivities(deps: NotificationDeps) {
-  const fetchImpl = deps.fetchImpl ?? fetch;
-  const now = deps.now ?? Date.now;
-  const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const client = createSignedWebhookClient({
+    userAgent: NOTIFIER_USER_AGENT,
+    fetchImpl: deps.fetchImpl,
+    now: deps.now,
+    timeoutMs: deps.timeoutMs,
+  });
 
   return {
     async notify(event: CaseNotification): Promise<NotificationDelivery> {
@@ -83,25 +89,18 @@ export function createNotificationActivities(deps: NotificationDeps) {
       const secret = requireSecret(deps.secret);
       const notification = parseNotification(event);
       const body = JSON.stringify(notification);
-      const headers = {
-        'content-type': 'application/json',
-        'user-agent': NOTIFIER_USER_AGENT,
-        [SIGNATURE_HEADER]: signPayload(secret, Math.floor(now() / 1000), body),
-        [IDEMPOTENCY_HEADER]: notification.id,
-        [EVENT_HEADER]: notification.type,
-      };
-
       const cancellation = context?.cancellationSignal;
       const outcomes = await Promise.all(
         deps.webhooks.map(async ({ url }) => {
-          const signal = requestSignal(timeoutMs, cancellation);
-          const problem = await postOnce(
-            fetchImpl,
-            url,
-            { method: 'POST', headers, body, signal },
-            timeoutMs,
-          );
-          return { target: describeTarget(url), problem };
+          const request = { url, secret, body, cancellation, event: notification.type };
+          try {
+            await client.post({ ...request, idempotencyKey: notification.id });
+            return { target: describeTarget(url), problem: undefined };
+          } catch (error) {
+            if (error instanceof WebhookProblem)
+              return { target: describeTarget(url), problem: error.problem };
+            throw error;
+          }
         }),
       );
       outcomes.forEach((o, i) =>
@@ -156,16 +155,9 @@ export function parseWebhookUrls(value: string | undefined): { url: string; name
 
 function checkWebhookUrl(entry: string, position: number): string {
   const fail = (why: string) => new Error(`CASEFLOW_NOTIFY_URLS: entry ${position} ${why}`);
-  let url: URL;
-  try {
-    url = new URL(entry);
-  } catch {
-    throw fail('is not a URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw fail('must be an http or https URL');
-  // fetch refuses URLs with user:password, so this would otherwise fail only at the first delivery.
-  if (url.username !== '' || url.password !== '') throw fail('must not contain credentials');
-  return url.href;
+  const problem = webhookUrlProblem(entry);
+  if (problem !== undefined) throw fail(problem);
+  return new URL(entry).href;
 }
 
 /** Outside a running activity (plain unit tests, scripts) there is no context, so no attempt number. */
@@ -194,37 +186,6 @@ function parseNotification(event: CaseNotification): CaseNotification {
   // A malformed notification comes from workflow code, and the same input would fail every retry.
   const fields = parsed.error.issues.map((issue) => issue.path.join('.') || '(root)').join(', ');
   throw ApplicationFailure.nonRetryable(`invalid notification: ${fields}`, 'InvalidNotification');
-}
-
-function requestSignal(timeoutMs: number, cancellation: AbortSignal | undefined): AbortSignal {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  return cancellation ? AbortSignal.any([timeout, cancellation]) : timeout;
-}
-
-/** Returns a description of what went wrong, or undefined when the receiver accepted. */
-async function postOnce(
-  fetchImpl: typeof fetch,
-  url: string,
-  init: RequestInit,
-  timeoutMs: number,
-): Promise<string | undefined> {
-  try {
-    // A redirect would re-send the signed body to wherever the receiver points; treat it as a failure.
-    const response = await fetchImpl(url, { ...init, redirect: 'manual' });
-    // Only the status matters; discarding the body releases the connection.
-    await response.body?.cancel();
-    return response.ok ? undefined : `HTTP ${response.status}`;
-  } catch (error) {
-    return describeFetchError(error, timeoutMs);
-  }
-}
-
-function describeFetchError(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  if (error instanceof Error && error.name === 'AbortError') return 'aborted';
-  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
-  if (typeof code === 'string') return `network error ${code}`;
-  return `network error: ${error instanceof Error ? error.message : String(error)}`;
 }
 
 function describeTarget(url: string): string {

@@ -13,6 +13,7 @@ import { caseStateRouter } from './case-state';
 import { ElevationGateway } from './elevation-gateway';
 import { elevationsRouter } from './elevations';
 import { callbacksRouter, escalationsRouter } from './escalations';
+import { incidentListRouter } from './incident-list';
 import { docsRouter } from './docs';
 import { healthRouter } from './health';
 import { buildDocument, createRegistry } from './openapi';
@@ -202,6 +203,7 @@ export function createApp(options: AppOptions): Express {
   v1.use(casesRouter(gateway, registry));
   v1.use(elevationsRouter(elevationGateway, options.vault, registry));
   v1.use(escalationsRouter(escalationRoutes, registry));
+  v1.use(incidentListRouter(client, registry));
   v1.use(auditRouter(client, registry));
   v1.use(caseStateRouter(client, registry));
   app.use(v1);

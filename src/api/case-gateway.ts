@@ -11,9 +11,10 @@ import {
   type SignalDefinition,
   type UpdateDefinition,
 } from '@temporalio/common';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { decodeTypedSearchAttributes } from '../temporal/proto';
 import type { CaseIntake, CaseLogPage, CaseUpdateView, CaseView, SupportModel } from '../domain/case';
 import { openCase } from '../domain/case-lifecycle';
+import type { CaseListScope } from '../domain/case-access';
 import type { CasePolicy } from '../domain/case-policy';
 import { buildCaseListQuery, type CaseListFilters } from '../temporal/case-list-query';
 import * as sa from '../temporal/search-attributes';
@@ -145,12 +146,17 @@ export class CaseGateway {
     return err;
   }
 
-  /** Lists cases from visibility; the query is built only from validated filter values. */
-  async list(filters: CaseListFilters, limit: number, cursor: string | undefined) {
+  /**
+   * Lists the cases the scope may see from visibility; the query is built only from validated
+   * filter values, so paging stays visibility's own.
+   */
+  async list(filters: CaseListFilters, limit: number, cursor: string | undefined, scope: CaseListScope) {
     const { client } = this.options;
+    const query = buildCaseListQuery(filters, scope);
+    if (query === undefined) return { items: [], nextCursor: null };
     const response = await client.workflowService.listWorkflowExecutions({
       namespace: client.options.namespace,
-      query: buildCaseListQuery(filters),
+      query,
       pageSize: limit,
       nextPageToken: cursor ? Buffer.from(cursor, 'base64url') : undefined,
     });

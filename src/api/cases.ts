@@ -12,6 +12,7 @@ import {
   tierSchema,
 } from '../domain/case';
 import { categorySchema, severitySchema, subCategorySchema } from '../domain/categories';
+import { caseListScope } from '../domain/case-access';
 import type { Permission, Role } from '../domain/roles';
 import { caseListFiltersSchema } from '../temporal/case-list-query';
 import * as m from '../workflows/supportCase.messages';
@@ -284,7 +285,7 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
   });
   router.get('/v1/cases', requirePermission('case:read'), async (req, res) => {
     const { limit, cursor, ...filters } = parseRequestPart(listQuerySchema, req.query, 'query');
-    res.json(await gateway.list(filters, limit, cursor));
+    res.json(await gateway.list(filters, limit, cursor, caseListScope(actorOf(req))));
   });
 
   registry.registerPath({

@@ -1,6 +1,6 @@
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { decodeTypedSearchAttributes } from '../temporal/proto';
 import { z } from 'zod';
 import { ELEVATION_STATUSES, type ElevationRequest, type ElevationView } from '../domain/elevation';
 import * as sa from '../temporal/search-attributes';
@@ -13,6 +13,9 @@ import {
   reviewBreakGlass,
 } from '../workflows/supportCase.messages';
 import type { CaseView } from '../domain/case';
+import { canSee, caseFactsOf, seesEveryCase } from '../domain/case-access';
+import type { Principal } from '../domain/roles';
+import { caseReader, NO_SUCH_CASE } from './case-access';
 import { fingerprint } from './case-gateway';
 import { problems } from './problem';
 
@@ -130,6 +133,52 @@ export class ElevationGateway {
     } catch (err) {
       throw refusal(err);
     }
+  }
+
+  /**
+   * An elevation is seen by whoever may see its case: overseers (escalation team, IT admins,
+   * auditors: requesters and approvers by role) see every one; an agent those of cases they may
+   * see. Any other answers 404, exactly as a missing elevation.
+   */
+  async getVisible(elevationId: string, principal: Principal): Promise<ElevationView> {
+    const { caseId } = this.handle(elevationId);
+    if (!(await this.casesVisible([caseId], principal)).has(caseId)) throw problems.notFound(NO_SUCH_CASE);
+    return this.get(elevationId);
+  }
+
+  /**
+   * A page of elevations the principal may see. Paging stays visibility's own: rows of cases an
+   * agent may not see are left out of the page they are on (a page may be shorter than `limit`,
+   * or empty with a cursor), so nothing is skipped or shown twice across pages.
+   */
+  async listVisible(
+    filters: ElevationListFilters,
+    limit: number,
+    cursor: string | undefined,
+    principal: Principal,
+  ) {
+    const page = await this.list(filters, limit, cursor);
+    if (seesEveryCase(principal)) return page;
+    const caseIds = [...new Set(page.items.flatMap((e) => (e.caseId ? [e.caseId] : [])))];
+    const visible = await this.casesVisible(caseIds, principal);
+    return { ...page, items: page.items.filter((e) => e.caseId !== null && visible.has(e.caseId)) };
+  }
+
+  /** Which of these cases the principal may see (one query each, none for overseers). */
+  private async casesVisible(caseIds: string[], principal: Principal): Promise<Set<string>> {
+    if (seesEveryCase(principal)) return new Set(caseIds);
+    const cases = caseReader(this.client);
+    const seen = await Promise.all(
+      caseIds.map(async (id) => {
+        const view = await cases.get(id).catch((err: unknown) => {
+          // A case that is gone shows nothing; anything else (Temporal down) is the caller's error.
+          if (err instanceof WorkflowNotFoundError) return undefined;
+          throw err;
+        });
+        return view && canSee(principal, caseFactsOf(view)) ? id : undefined;
+      }),
+    );
+    return new Set(seen.filter((id): id is string => id !== undefined));
   }
 
   async list(filters: ElevationListFilters, limit: number, cursor: string | undefined) {

@@ -226,7 +226,10 @@ export function elevationsRouter(
   registry.registerPath({
     method: 'get',
     path: '/v1/elevations',
-    summary: 'All active and closed elevation requests (from visibility)',
+    summary: 'Active and closed elevation requests the caller may see (from visibility)',
+    description:
+      'Overseers (escalation team, IT admins, auditors) see every elevation; an agent those of cases they ' +
+      'may see. A page may hold fewer than `limit` items (or none) and still have a `nextCursor`.',
     request: { query: listQuerySchema },
     responses: {
       200: {
@@ -255,7 +258,7 @@ export function elevationsRouter(
   });
   router.get('/v1/elevations', requirePermission('elevation:read'), async (req, res) => {
     const { limit, cursor, ...filters } = parseRequestPart(listQuerySchema, req.query, 'query');
-    res.json(await gateway.list(filters, limit, cursor));
+    res.json(await gateway.listVisible(filters, limit, cursor, actorOf(req)));
   });
 
   registry.registerPath({
@@ -266,11 +269,11 @@ export function elevationsRouter(
     responses: {
       200: elevationResponse,
       ...standardProblems,
-      ...problemResponses({ 404: 'No such elevation' }),
+      ...problemResponses({ 404: 'No such elevation, or one of a case the caller may not see' }),
     },
   });
   router.get('/v1/elevations/:id', requirePermission('elevation:read'), async (req, res) => {
-    res.json(await gateway.get(idOf(req)));
+    res.json(await gateway.getVisible(idOf(req), actorOf(req)));
   });
 
   registry.registerPath({

@@ -1,4 +1,4 @@
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { historyFromJSON } from '../temporal/proto';
 import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { CaseView } from '../domain/case';
 import { sharedWorkflowBundle } from '../temporal/workflow-bundle';

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { historyToJSON } from '../temporal/proto';
 import { decodeJsonPayloads } from '../temporal/codec';
 import { eventKind, type JsonEvent, type JsonHistory, parseHistory } from './history-json';
 import { childWorkflowIds } from './timeline';

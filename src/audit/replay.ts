@@ -1,4 +1,4 @@
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { historyFromJSON } from '../temporal/proto';
 import { type ReplayWorkerOptions, Worker } from '@temporalio/worker';
 import { LIVE_SINKS } from '../temporal/workflow-bundle';
 

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { historyToJSON } from '../temporal/proto';
 import { caseStateAsOf } from '../audit/as-of';
 import { collectCaseHistories } from '../audit/collect';
 import { readBundleDir, verifyBundle } from '../audit/bundle';

@@ -21,15 +21,17 @@ const SEES_EVERY_CASE: readonly Role[] = ['escalation-team', 'it-admin', 'audito
 type CaseFactsSource = Pick<
   CaseView,
   'createdBy' | 'assignee' | 'pendingQuestion' | 'resolution' | 'elevations'
-> & { log?: CaseView['log'] };
+> & { log?: CaseView['log']; actors?: CaseView['actors'] };
 
 /**
- * The facts of a case view. Actors are those of the log tail the view carries (it is handed over
- * at continue-as-new), the open question, the resolution and the elevation requests; the system's
+ * The facts of a case view. Actors are those the case keeps for its whole life (across
+ * continue-as-new, whatever part of the log the view shows), plus, for views from before it kept
+ * them, the log tail, the open question, the resolution and the elevation requests; the system's
  * own actor names never count as a principal.
  */
 export function caseFactsOf(view: CaseFactsSource): CaseFacts {
   const named = [
+    ...(view.actors ?? []),
     ...(view.log ?? []).map((e) => e.actor),
     view.pendingQuestion?.askedBy,
     view.resolution?.by,
@@ -38,6 +40,10 @@ export function caseFactsOf(view: CaseFactsSource): CaseFacts {
   const actors = [...new Set(named.filter((a): a is string => !!a && !isSystemActorName(a)))];
   return { createdBy: view.createdBy, assignee: view.assignee, actors };
 }
+
+/** Whether a principal oversees every case (and so every elevation and escalation record). */
+export const seesEveryCase = (principal: Principal): boolean =>
+  principal.roles.some((role) => SEES_EVERY_CASE.includes(role));
 
 /**
  * Whether a principal may see a case at all. Overseers see every case; an agent sees a case they
@@ -50,6 +56,19 @@ export function canSee(principal: Principal, facts: CaseFacts): boolean {
   const name = principal.principal;
   if (isSystemActorName(name)) return false;
   return facts.createdBy === name || facts.assignee === name || facts.actors.includes(name);
+}
+
+/**
+ * Which cases a list may show a principal, as `canSee` decides it: every case (overseers), the
+ * cases that name them as creator, assignee or actor (agents; the CaseParticipants search
+ * attribute mirrors those facts), or none.
+ */
+export type CaseListScope = { kind: 'all' } | { kind: 'participant'; name: string } | { kind: 'none' };
+
+export function caseListScope(principal: Principal): CaseListScope {
+  if (principal.roles.some((role) => SEES_EVERY_CASE.includes(role))) return { kind: 'all' };
+  if (!principal.roles.includes('agent') || isSystemActorName(principal.principal)) return { kind: 'none' };
+  return { kind: 'participant', name: principal.principal };
 }
 
 /** Whether a principal may do something to a case: the role gate, on a case they may see. */

@@ -65,6 +65,13 @@ export interface CaseRecord {
   /** The multi-user incident this case is linked to, if any. */
   incidentId: string | null;
   log: CaseLogEntry[];
+  /**
+   * Principals who acted on the case (never the system), in the order they first did, at most
+   * MAX_CASE_ACTORS. Kept apart from the log because the log is cut at continue-as-new and the
+   * view shows only its tail, while who worked a case decides who may see it for its whole life.
+   * Absent on records from before it was kept: `actorsOf` derives it from what they carry.
+   */
+  actors?: string[];
   /** Log entries of earlier runs not carried over (they are in those runs' histories). */
   logCarried?: number;
 }
@@ -159,7 +166,34 @@ export const isFinished = (status: CaseStatus): boolean =>
   status === 'closed' || status === 'closed-unresponsive';
 
 export function logged(record: CaseRecord, nowMs: number, entry: Omit<CaseLogEntry, 'at'>): CaseRecord {
-  return { ...record, updatedAt: iso(nowMs), log: [...record.log, { at: iso(nowMs), ...entry }] };
+  return {
+    ...record,
+    updatedAt: iso(nowMs),
+    log: [...record.log, { at: iso(nowMs), ...entry }],
+    actors: withActor(actorsOf(record), entry.actor),
+  };
+}
+
+/** How many distinct actors a case keeps; a case worked by more people than this is an outlier. */
+export const MAX_CASE_ACTORS = 100;
+
+/** Who acted on the case: the kept set, or (records from before it was kept) what the record names. */
+export function actorsOf(record: CaseRecord): string[] {
+  if (record.actors) return record.actors;
+  const named = [
+    ...record.log.map((e) => e.actor),
+    record.infoRequest?.askedBy,
+    record.resolution?.by,
+    ...record.elevations.map((e) => e.requestedBy),
+  ];
+  return named.reduce<string[]>((actors, name) => (name ? withActor(actors, name) : actors), []);
+}
+
+function withActor(actors: string[], actor: string): string[] {
+  if (actor === SYSTEM_ACTOR || actor === '' || actors.includes(actor) || actors.length >= MAX_CASE_ACTORS) {
+    return actors;
+  }
+  return [...actors, actor];
 }
 
 export function openCase(input: NewCase, nowMs: number): CaseRecord {

@@ -1,7 +1,7 @@
 import type { CaseLogPage, CaseUpdateView, CaseView } from './case';
 import type { CasePolicy } from './case-policy';
 import { atRiskInstant, clockModeFor, computeDeadlines, pausedSeconds, SLA_TARGETS } from './sla';
-import { caseEscalationIsOver, type CaseRecord, iso } from './case-record';
+import { actorsOf, caseEscalationIsOver, type CaseRecord, iso } from './case-record';
 
 /* The view the API returns, the case without its log for command results, and log pages. */
 
@@ -74,6 +74,7 @@ export function caseView(record: CaseRecord, policy: CasePolicy, nowMs: number):
     })),
     escalationNeedsInfo: escalationAskOf(record),
     incidentId: record.incidentId,
+    actors: actorsOf(record),
     log: record.log.slice(-VIEW_LOG_TAIL),
     logEntries: record.log.length,
     requestFingerprint: record.requestFingerprint,

@@ -256,6 +256,11 @@ export const caseSchema = z
       .nullable()
       .describe('What the receiving party of an open escalation asked for, until it is answered'),
     incidentId: z.string().nullable(),
+    actors: z
+      .array(z.string())
+      .describe(
+        'Principals who have acted on the case over its whole life (at most 100), whatever the log shows',
+      ),
     log: z
       .array(caseLogEntrySchema)
       .describe('The most recent entries (at most 50); GET /v1/cases/{id}/log pages through all of this run'),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CASE_STATUSES, TIERS } from '../domain/case';
+import type { CaseListScope } from '../domain/case-access';
 import { caseCategorySchema, severitySchema } from '../domain/categories';
 
 /**
@@ -34,11 +35,24 @@ const FILTER_ATTRIBUTES: Record<Exclude<keyof CaseListFilters, 'breached'>, stri
   device: 'DeviceSerial',
 };
 
-/** A visibility query over support cases only, from filters that passed caseListFiltersSchema. */
-export function buildCaseListQuery(raw: CaseListFilters): string {
+/**
+ * A visibility query over support cases only, from filters that passed caseListFiltersSchema,
+ * narrowed to the cases the scope may see; undefined when the scope can see none (no query needed).
+ */
+export function buildCaseListQuery(
+  raw: CaseListFilters,
+  scope: CaseListScope = { kind: 'all' },
+): string | undefined {
   const filters = caseListFiltersSchema.parse(raw);
   // One row per case: the current run only, not the runs it continued as new from.
   const clauses = [`WorkflowType = 'supportCase'`, `ExecutionStatus != 'ContinuedAsNew'`];
+  if (scope.kind === 'none') return undefined;
+  if (scope.kind === 'participant') {
+    // A name that could change the query's shape matches no case rather than being quoted.
+    if (!safeValue.safeParse(scope.name).success) return undefined;
+    // CaseAssignee too: cases whose runs began before CaseParticipants was kept still list for their assignee.
+    clauses.push(`(CaseParticipants = '${scope.name}' OR CaseAssignee = '${scope.name}')`);
+  }
   for (const [key, attribute] of Object.entries(FILTER_ATTRIBUTES)) {
     const value = filters[key as keyof typeof FILTER_ATTRIBUTES];
     if (value !== undefined) clauses.push(`${attribute} = '${value}'`);

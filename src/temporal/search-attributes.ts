@@ -15,6 +15,15 @@ export const RequesterId = defineSearchAttributeKey('RequesterId', SearchAttribu
 export const DeviceSerial = defineSearchAttributeKey('DeviceSerial', SearchAttributeType.KEYWORD);
 export const SupportModel = defineSearchAttributeKey('SupportModel', SearchAttributeType.KEYWORD);
 export const SlaBreached = defineSearchAttributeKey('SlaBreached', SearchAttributeType.BOOL);
+/**
+ * Who may find the case in lists besides overseers: its creator, assignee and everyone who acted
+ * on it (a KeywordList, so `CaseParticipants = 'name'` matches any member). Principal names of
+ * staff, never requester data.
+ */
+export const CaseParticipants = defineSearchAttributeKey(
+  'CaseParticipants',
+  SearchAttributeType.KEYWORD_LIST,
+);
 export const ElevationStatus = defineSearchAttributeKey('ElevationStatus', SearchAttributeType.KEYWORD);
 export const ElevationRequestedBy = defineSearchAttributeKey(
   'ElevationRequestedBy',
@@ -33,6 +42,7 @@ export const SEARCH_ATTRIBUTES = [
   SlaBreached,
   ElevationStatus,
   ElevationRequestedBy,
+  CaseParticipants,
 ] as const;
 
 const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
@@ -64,10 +74,40 @@ export interface CaseIndexFields {
   device: { serial: string };
   supportModel: string;
   breaches: readonly unknown[];
+  createdBy: string;
+  actors?: readonly string[];
 }
 
-/** The attribute values that mirror a case's state; set at start and upserted on every change. */
-export function caseSearchAttributes(c: CaseIndexFields) {
+/**
+ * Bytes of names CaseParticipants holds at most: visibility refuses a value over 2 KB. Past it,
+ * later actors are found through GET /v1/cases/{id} but not in lists.
+ */
+export const MAX_PARTICIPANT_BYTES = 1_800;
+
+/**
+ * Creator, assignee and actors, once each, within MAX_PARTICIPANT_BYTES; never the requester's
+ * id (a requester's own replies are recorded under it, and it is personal data).
+ */
+export function caseParticipants(
+  c: Pick<CaseIndexFields, 'createdBy' | 'assignee' | 'actors' | 'requester'>,
+): string[] {
+  const names: string[] = [];
+  let bytes = 0;
+  for (const name of [c.createdBy, c.assignee, ...(c.actors ?? [])]) {
+    if (!name || names.includes(name) || name === c.requester.id) continue;
+    bytes += name.length + 3;
+    if (bytes > MAX_PARTICIPANT_BYTES) break;
+    names.push(name);
+  }
+  return names;
+}
+
+/**
+ * The attribute values that mirror a case's state; set at start and upserted on every change.
+ * `participants` is off for runs that began before cases indexed them (their replay must upsert
+ * what they upserted then).
+ */
+export function caseSearchAttributes(c: CaseIndexFields, options: { participants?: boolean } = {}) {
   const pairs = [
     { key: CaseStatus, value: c.status },
     { key: CaseSeverity, value: c.severity },
@@ -81,6 +121,7 @@ export function caseSearchAttributes(c: CaseIndexFields) {
     ...pairs,
     ...(c.assignee ? [{ key: CaseAssignee, value: c.assignee }] : []),
     { key: SlaBreached, value: c.breaches.length > 0 },
+    ...(options.participants === false ? [] : [{ key: CaseParticipants, value: caseParticipants(c) }]),
   ];
 }
 

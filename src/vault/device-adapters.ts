@@ -1,6 +1,12 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { EVENT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signPayload } from '../domain/webhook-signature';
+import {
+  createSignedWebhookClient,
+  publicTarget,
+  webhookFailure,
+  WebhookProblem,
+  webhookUrlProblem,
+} from '../activities/signed-webhook';
 
 /**
  * The device side of a JIT password change. caseflow does not manage devices itself: an adapter
@@ -77,9 +83,6 @@ async function countLines(file: string): Promise<number> {
 
 export const DEVICE_PASSWORD_EVENT = 'device-password';
 export const DEVICE_ADAPTER_USER_AGENT = 'caseflow-device-adapter';
-const DEFAULT_TIMEOUT_MS = 10_000;
-/** Enough for `{"reference": …}`; a larger answer is not read, so a receiver cannot flood memory. */
-const MAX_ANSWER_BYTES = 16 * 1024;
 const REFERENCE = /^[\x21-\x7e]{1,200}$/;
 
 export interface WebhookDeviceAdapterOptions {
@@ -98,115 +101,48 @@ export function createWebhookDeviceAdapter(options: WebhookDeviceAdapterOptions)
   const url = checkDeviceWebhookUrl(options.url);
   if (options.secret.trim() === '') throw new TypeError('the device webhook needs a signing secret');
   const target = publicTarget(url);
-  const fetchImpl = options.fetchImpl ?? fetch;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const client = createSignedWebhookClient({
+    userAgent: DEVICE_ADAPTER_USER_AGENT,
+    fetchImpl: options.fetchImpl,
+    timeoutMs: options.timeoutMs,
+  });
 
   return {
     async setPassword(change) {
       checkChange(change);
       const { deviceSerial, account, password, reason, changeId } = change;
       const body = JSON.stringify({ deviceSerial, account, password, reason, changeId });
-      const headers = {
-        'content-type': 'application/json',
-        'user-agent': DEVICE_ADAPTER_USER_AGENT,
-        [SIGNATURE_HEADER]: signPayload(options.secret, Math.floor(Date.now() / 1000), body),
-        [IDEMPOTENCY_HEADER]: `${changeId}:${reason}`,
-        [EVENT_HEADER]: DEVICE_PASSWORD_EVENT,
-      };
-      let response: Response;
       try {
-        // A redirect would re-send the password to wherever the receiver points: never follow one.
-        response = await fetchImpl(url, {
-          method: 'POST',
-          headers,
+        const answer = await client.post({
+          url,
+          secret: options.secret,
+          event: DEVICE_PASSWORD_EVENT,
+          idempotencyKey: `${changeId}:${reason}`,
           body,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(timeoutMs),
         });
+        return { reference: referenceFrom(answer.json) ?? `http:${answer.status}` };
       } catch (error) {
-        throw new Error(`device password webhook ${target} failed: ${describeFetchError(error, timeoutMs)}`);
+        if (!(error instanceof WebhookProblem)) throw error;
+        const what = error.problem.startsWith('HTTP ')
+          ? `answered ${error.problem}`
+          : `failed: ${error.problem}`;
+        throw webhookFailure(`device password webhook ${target} ${what}`, { retryable: true });
       }
-      if (response.status < 200 || response.status > 299) {
-        await response.body?.cancel();
-        throw new Error(`device password webhook ${target} answered HTTP ${response.status}`);
-      }
-      const reference = await referenceFrom(response);
-      return { reference: reference ?? `http:${response.status}` };
     },
   };
 }
 
 function checkDeviceWebhookUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    // Not echoed: webhook URLs often embed tokens.
-    throw new TypeError('the device webhook URL is not a URL');
-  }
-  if (url.username !== '' || url.password !== '') {
-    throw new TypeError('the device webhook URL must not contain credentials');
-  }
-  if (url.protocol === 'https:') return url.href;
-  if (url.protocol === 'http:' && isLoopback(url.hostname)) return url.href;
-  throw new TypeError('the device webhook URL must use https (plain http only to a loopback address)');
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
-}
-
-/** Origin and path only: the query string may carry a token. */
-function publicTarget(href: string): string {
-  const url = new URL(href);
-  return `${url.origin}${url.pathname}`;
-}
-
-/** Never the error's own message: some fetch errors quote the request, and the request has the password. */
-function describeFetchError(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  if (error instanceof Error && error.name === 'AbortError') return 'aborted';
-  const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
-  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code)
-    ? `network error ${code}`
-    : 'network error';
+  const problem = webhookUrlProblem(value);
+  // Not echoed: webhook URLs often embed tokens.
+  if (problem !== undefined) throw new TypeError(`the device webhook URL ${problem}`);
+  return new URL(value).href;
 }
 
 /** The receiver's own reference for the change, when its answer is JSON carrying one. */
-async function referenceFrom(response: Response): Promise<string | undefined> {
-  const type = response.headers.get('content-type') ?? '';
-  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
-    await response.body?.cancel();
-    return undefined;
-  }
-  const text = await readCapped(response, MAX_ANSWER_BYTES);
-  if (text === undefined) return undefined;
-  try {
-    const answer = JSON.parse(text) as unknown;
-    const reference = (answer as { reference?: unknown } | null)?.reference;
-    return typeof reference === 'string' && REFERENCE.test(reference) ? reference : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function readCapped(response: Response, maxBytes: number): Promise<string | undefined> {
-  if (!response.body) return undefined;
-  // Node's DOM typings leave the chunk type open; fetch bodies are always byte streams.
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function referenceFrom(answer: unknown): string | undefined {
+  const reference = (answer as { reference?: unknown } | null | undefined)?.reference;
+  return typeof reference === 'string' && REFERENCE.test(reference) ? reference : undefined;
 }
 
 // ---- shared -------------------------------------------------------------------------------------

@@ -99,6 +99,15 @@ const { notify } = proxyActivities<CaseActivities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 
+// Reads how handed-over children ended; a failed look is simply tried again at the next one.
+const { childStates } = proxyActivities<CaseActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 3 },
+});
+
+/** How often a case looks at escalations an earlier run handed over, which cannot be awaited. */
+export const HANDED_OVER_CHECK_MS = 60 * 60_000;
+
 const { caseAudit } = proxySinks<CaseAuditSinks>();
 
 /** One support case, from first contact to closure; its history is the case's record. */
@@ -124,6 +133,11 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   let draining = false;
   const endSignalled = new Set<string>();
   const withdrawSignalled = new Set<string>();
+  /** Escalations this run started and awaits; other open ones were handed over by an earlier run. */
+  const awaited = new Set<string>();
+  /** When to look again at the handed-over ones (null: at once). */
+  let handedOverCheckAt: number | null = null;
+  let watchesHandedOver: boolean | undefined;
 
   /** The Web UI's "Current details": status, assignee, SLA and open children (no commands). */
   const describeNow = (now = Date.now(), v = caseView(record, policy, now)) => {
@@ -142,7 +156,8 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   };
 
   const publish = () => {
-    const attributes = caseSearchAttributes(record);
+    // Runs from before cases indexed their participants replay the upserts they made then.
+    const attributes = caseSearchAttributes(record, { participants: patched('case-participants') });
     const fingerprint = JSON.stringify(attributes);
     if (fingerprint === published) return;
     published = fingerprint;
@@ -376,6 +391,8 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
       counted(request);
       const n = record.escalations.length + 1;
       const escalationId = escalationApiId(record.id, n);
+      // Before it is on the record, so the hand-over watch never takes it for an earlier run's.
+      awaited.add(escalationId);
       const owner = { kind: 'case' as const, id: record.id, workflowId: workflowInfo().workflowId };
       const workflowId = escalationWorkflowId(owner, n);
       const target = request.target ?? record.route.target ?? 'service-ops';
@@ -484,6 +501,38 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
     apply(applyFact(record, { type: 'requester-confirmed', ...i }, Date.now()));
   });
 
+  /**
+   * Open escalations an earlier run handed over. This run cannot await them, and one that is
+   * terminated, cancelled or times out tells nobody, so the case looks at them when the run
+   * starts and then every HANDED_OVER_CHECK_MS, and maps an ended one to its terminal status.
+   * Runs from before the watch replay without it.
+   */
+  const handedOver = () =>
+    record.escalations.filter(
+      (e) => !caseEscalationIsOver(e.status) && e.survivesHandOver === true && !awaited.has(e.id),
+    );
+  const watchHandedOver = async (): Promise<boolean> => {
+    const watching = handedOver();
+    if (watching.length === 0) return false;
+    watchesHandedOver ??= patched('watch-handed-over-children');
+    if (!watchesHandedOver) return false;
+    if (handedOverCheckAt !== null && Date.now() < handedOverCheckAt) return false;
+    handedOverCheckAt = Date.now() + HANDED_OVER_CHECK_MS;
+    const states = await childStates({ workflowIds: watching.map((e) => e.workflowId) }).catch(() => []);
+    for (const child of states) {
+      const e = watching.find((x) => x.workflowId === child.workflowId);
+      if (!e || child.state === 'running') continue;
+      if (child.state === 'completed') {
+        const status = child.status as CaseEscalationStatus | null;
+        if (status !== null && caseEscalationIsOver(status)) escalationOver(e.id, status, null);
+        else escalationOver(e.id, 'failed', 'the workflow completed without a final status');
+      } else {
+        escalationOver(e.id, child.state, child.detail);
+      }
+    }
+    return true;
+  };
+
   /** Every open escalation may be handed to the next run (none is tied to this one). */
   const escalationsMayHandOver = () =>
     record.escalations.every((e) => caseEscalationIsOver(e.status) || e.survivesHandOver === true);
@@ -521,8 +570,11 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
       draining = false;
       continue;
     }
+    if (await watchHandedOver()) continue;
     const seen = changes;
-    const wakeAt = nextWakeAt(record, policy, Date.now());
+    const timerAt = nextWakeAt(record, policy, Date.now());
+    const watchAt = watchesHandedOver && handedOver().length > 0 ? handedOverCheckAt : null;
+    const wakeAt = timerAt === null ? watchAt : watchAt === null ? timerAt : Math.min(timerAt, watchAt);
     if (wakeAt === null) await condition(() => changes !== seen);
     else
       await condition(() => changes !== seen, Math.max(1, wakeAt - Date.now()), {

@@ -83,4 +83,46 @@ describe('who may see a case', () => {
     expect(await portal(assigned.id)).toBe(200);
     expect(await portal(untouched.id)).toBe(404);
   });
+
+  it('lists for an agent only the cases they may see, including one they acted on and were moved off', async () => {
+    const agent = api.as.agent!;
+    const lead = api.as.escadmin!.token;
+    const created = (await post('/v1/cases', agent.token, intake())) as unknown as CaseView;
+    const untouched = (await post('/v1/cases', lead, intake())) as unknown as CaseView;
+    const worked = (await post('/v1/cases', lead, intake())) as unknown as CaseView;
+    const assign = (assignee: string) => ({ tier: 'tier-1', assignee, reason: 'Routing' });
+    await post(`/v1/cases/${worked.id}/assign`, lead, assign(agent.principal));
+    await post(`/v1/cases/${worked.id}/notes`, agent.token, { text: 'Reset the dock firmware' });
+    // Moved to someone else: the agent still acted on the case, so still sees it.
+    await post(`/v1/cases/${worked.id}/assign`, lead, assign(api.as.escalation!.principal));
+
+    const listed = async (token: string, query = 'limit=100') => {
+      const res = await api.request(`/v1/cases?${query}`, { token });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { items: { id: string }[] }).items.map((c) => c.id);
+    };
+    await expect
+      .poll(
+        async () => (await listed(agent.token)).filter((id) => id === created.id || id === worked.id).length,
+        {
+          timeout: 20_000,
+        },
+      )
+      .toBe(2);
+    expect(await listed(agent.token)).not.toContain(untouched.id);
+    expect(await status(worked.id, '', agent.token)).toBe(200);
+    // Filters narrow within what the agent may see; paging stays visibility's own.
+    expect(await listed(agent.token, `assignee=${api.as.escalation!.principal}&limit=100`)).toEqual([
+      worked.id,
+    ]);
+    const first = await api.request('/v1/cases?limit=1', { token: agent.token });
+    const page = (await first.json()) as { items: { id: string }[]; nextCursor: string | null };
+    expect(page.items).toHaveLength(1);
+    expect(page.nextCursor).not.toBeNull();
+    // Overseers list every case; service operations may not list cases at all.
+    await expect
+      .poll(async () => await listed(api.as.auditor!.token, 'limit=100'), { timeout: 20_000 })
+      .toContain(untouched.id);
+    expect((await api.request('/v1/cases', { token: api.as.ops!.token })).status).toBe(403);
+  });
 });

@@ -32,16 +32,19 @@ async function call(
   return { status: res.status, json: text ? JSON.parse(text) : null, headers: res.headers };
 }
 
-async function openTriagedCase(overrides: Record<string, unknown> = {}): Promise<CaseView> {
-  const created = await call('/v1/cases', api.as.agent!.token, intake(overrides));
+async function openTriagedCase(
+  overrides: Record<string, unknown> = {},
+  token = api.as.agent!.token,
+): Promise<CaseView> {
+  const created = await call('/v1/cases', token, intake(overrides));
   expect(created.status).toBe(201);
   const id = (created.json as CaseView).id;
   await expect
-    .poll(async () => ((await call(`/v1/cases/${id}`, api.as.agent!.token)).json as CaseView).status, {
+    .poll(async () => ((await call(`/v1/cases/${id}`, token)).json as CaseView).status, {
       timeout: 20_000,
     })
     .toBe('triaged');
-  return (await call(`/v1/cases/${id}`, api.as.agent!.token)).json as CaseView;
+  return (await call(`/v1/cases/${id}`, token)).json as CaseView;
 }
 
 const elevationRequest = (serial: string, actions = ['elevate-shell', 'device-manager']) => ({
@@ -237,6 +240,39 @@ describe('JIT elevation over HTTP', () => {
     await expect.poll(() => passwordOnDevice(serial)).not.toBe(pa);
     const changes = await deviceChanges(serial);
     expect(changes.map((c) => c.reason)).toEqual(['grant', 'rotate']);
+  });
+
+  it('shows an agent only the elevations of cases they may see, by id and in the list', async () => {
+    const own = await openTriagedCase();
+    const other = await openTriagedCase({}, api.as.escadmin!.token);
+    const request = async (c: CaseView) => {
+      const res = await call(
+        `/v1/cases/${c.id}/elevations`,
+        api.as.escalation!.token,
+        elevationRequest(c.device.serial),
+      );
+      expect(res.status).toBe(201);
+      return res.json as ElevationView;
+    };
+    const ownElevation = await request(own);
+    const otherElevation = await request(other);
+
+    const agent = api.as.agent!.token;
+    expect((await call(`/v1/elevations/${ownElevation.id}`, agent)).status).toBe(200);
+    const hidden = await call(`/v1/elevations/${otherElevation.id}`, agent);
+    expect(hidden.status).toBe(404);
+    // Exactly what a missing elevation answers.
+    expect(hidden.json.detail).toBe((await call(`/v1/elevations/${other.id}.99`, agent)).json.detail);
+    const ids = async (token: string, c: CaseView) =>
+      ((await call(`/v1/elevations?case=${c.id}`, token)).json.items as { id: string }[]).map((e) => e.id);
+    await expect.poll(() => ids(agent, own), { timeout: 20_000 }).toEqual([ownElevation.id]);
+    await expect
+      .poll(() => ids(api.as.auditor!.token, other), { timeout: 20_000 })
+      .toEqual([otherElevation.id]);
+    expect(await ids(agent, other)).toEqual([]);
+    // The requester (escalation team) and the approvers (IT admins) see it by role.
+    expect((await call(`/v1/elevations/${otherElevation.id}`, api.as.escalation!.token)).status).toBe(200);
+    expect((await call(`/v1/elevations/${otherElevation.id}`, api.as.admin!.token)).status).toBe(200);
   });
 
   it('returns the same elevation for a retried request with an Idempotency-Key, and 422 for another body', async () => {

@@ -84,7 +84,7 @@ async function call(path: string, token: string, body?: unknown): Promise<{ stat
   return { status: res.status, json: text ? JSON.parse(text) : null };
 }
 
-const token = (who: 'agent' | 'escalation' | 'admin' | 'auditor') => api.as[who]!.token;
+const token = (who: 'agent' | 'escalation' | 'admin' | 'auditor' | 'ops') => api.as[who]!.token;
 
 async function getCase(id: string): Promise<CaseView> {
   // Read by who opened it: an agent who never touched a case is not shown it.
@@ -445,6 +445,14 @@ describe('escalations over HTTP, delivered to real parties', () => {
 
     const escalationId = `${incident.id}.x1`;
     expect((await call(incidentPath, token('auditor'))).json).toMatchObject({ escalationId, status: 'open' });
+    // The people who act on incidents find it in the list of open ones.
+    const listed = async (who: 'admin' | 'ops', query = '') =>
+      ((await call(`/v1/incidents?limit=50${query}`, token(who))).json as { items: { id: string }[] }).items;
+    await expect
+      .poll(async () => (await listed('ops')).find((i) => i.id === incident.id), POLL)
+      .toMatchObject({ id: incident.id, status: 'open', escalationId, caseIds: [a.id, b.id, c.id] });
+    expect((await listed('admin')).map((i) => i.id)).toContain(incident.id);
+    expect((await call('/v1/incidents?status=lost', token('admin'))).status).toBe(400);
     const escalation = await delivered(escalationId);
     expect(escalation).toMatchObject({
       incidentId: incident.id,
@@ -477,5 +485,9 @@ describe('escalations over HTTP, delivered to real parties', () => {
     const readIncident = async () => (await call(incidentPath, token('admin'))).json as IncidentView;
     await expect.poll(async () => (await readIncident()).status, POLL).toBe('resolved');
     expect((await readIncident()).resolution).toBe('Policy assignment corrected');
+    await expect
+      .poll(async () => (await listed('admin', '&status=resolved')).map((i) => i.id), POLL)
+      .toContain(incident.id);
+    expect((await listed('admin')).map((i) => i.id)).not.toContain(incident.id);
   }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import { encodeSearchAttributeIndexedValueType } from '../../src/temporal/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { testServerPath } from '../../scripts/tools';
@@ -58,7 +58,8 @@ export async function testWorker(
     taskQueue,
     workflowsPath: WORKFLOWS_PATH,
     sinks: LIVE_SINKS,
-    activities: { ...createActivities(deps), ...activities },
+    // The test server's own client: children a case handed over are read through it.
+    activities: { ...createActivities({ client: env.client, ...deps }), ...activities },
   });
   return { worker, taskQueue };
 }

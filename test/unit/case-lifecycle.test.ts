@@ -945,7 +945,12 @@ describe('applyFact', () => {
     const inProgress = caseIn('in-progress');
     const { record: after, notices } = applyFact(inProgress, reply('Any news?'), T0 + HOUR);
     expect(notices).toEqual([]);
-    expect({ ...after, log: inProgress.log, updatedAt: inProgress.updatedAt }).toEqual(inProgress);
+    expect({
+      ...after,
+      log: inProgress.log,
+      updatedAt: inProgress.updatedAt,
+      actors: inProgress.actors,
+    }).toEqual(inProgress);
     expect(newEntries(inProgress, after)).toEqual([
       {
         at: '2026-11-02T18:00:00.000Z',

@@ -165,7 +165,7 @@ describe('deliverEscalation', () => {
     const error = await rejectionOf(deliverer(endpoints).deliverEscalation(escalation));
 
     expect(error).toBeInstanceOf(EscalationDeliveryError);
-    expect(error).not.toBeInstanceOf(ApplicationFailure);
+    expect((error as ApplicationFailure).nonRetryable).toBe(false);
     const message = (error as Error).message;
     expect(message).toContain(`${party.url}/escalations`);
     expect(message).toContain('HTTP 503');

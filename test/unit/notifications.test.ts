@@ -166,7 +166,7 @@ describe('notify', () => {
     expect(message).not.toContain(secret);
     expect(message).not.toContain('query-token-xyz');
     expect(message).not.toContain(event.summary);
-    expect(error).not.toBeInstanceOf(ApplicationFailure);
+    expect((error as ApplicationFailure).nonRetryable).toBe(false);
     // Every receiver is still tried; the healthy one dedupes the retry by idempotency key.
     expect(healthy.requests).toHaveLength(1);
     expect(broken.requests).toHaveLength(1);

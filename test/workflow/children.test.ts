@@ -193,6 +193,36 @@ describe('continue-as-new with children', () => {
     expect(statusOf(c, e.escalationId)).toBe('resolved');
   });
 
+  it('notices a handed-over escalation that is terminated, ends it so on the record, and takes a new one', async () => {
+    const { handle } = await openCase(
+      { title: 'Skärmen är sprucken', description: 'Skärmen sprack när datorn föll i golvet.' },
+      { continueAsNewAfterActions: 6 },
+    );
+    const e = await file(handle, { target: 'vendor', reason: undefined });
+    await escalationUntil(e.handle, (v) => v.delivery !== null);
+    for (let i = 0; i < 6; i++) {
+      await handle.executeUpdate(m.addNote, {
+        args: [{ actor: 'kim', text: `Väntar ${i}`, visibleToRequester: false }],
+      });
+    }
+    await until(handle, (c) => c.log.some((l) => l.type === 'continued-as-new'));
+    expect((await e.handle.describe()).status.name).toBe('RUNNING');
+    // Ended from outside: the escalation sends nothing, and the new run cannot await it.
+    await e.handle.terminate('stopped by an operator');
+    // A run looks at the escalations handed to it when it starts (and hourly after): the next
+    // hand-over makes that look without skipping hours past every other test's timers.
+    for (let i = 0; i < 6; i++) {
+      await handle.executeUpdate(m.addNote, {
+        args: [{ actor: 'kim', text: `Fortfarande väntar ${i}`, visibleToRequester: false }],
+      });
+    }
+    const c = await until(handle, (x) => statusOf(x, e.escalationId) === 'terminated');
+    expect(c.status).not.toBe('waiting-on-vendor');
+    const next = await file(handle, { target: 'vendor', reason: undefined });
+    expect(next.escalationId).not.toBe(e.escalationId);
+    await next.handle.terminate('test over');
+  });
+
   // The Java test server sometimes leaves an update that meets the hand-over unanswered (the
   // client then waits out its deadline); a fresh attempt with a new case is the honest retry.
   it(

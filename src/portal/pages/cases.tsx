@@ -9,6 +9,7 @@ import { problems } from '../../api/problem';
 import { parseRequestPart } from '../../api/validation';
 import { CASE_STATUSES, CHANNELS, caseIntakeSchema, type CaseView, isClosed, TIERS } from '../../domain/case';
 import { CATEGORIES, SEVERITIES } from '../../domain/categories';
+import { caseListScope } from '../../domain/case-access';
 import { caseListFiltersSchema } from '../../temporal/case-list-query';
 import { type FormShape, fieldText, formToJson } from '../forms';
 import { statusText } from '../i18n';
@@ -503,7 +504,7 @@ function newCasePage(v: View, key: string, outcome?: FormOutcome, form?: Record<
 
 export function casePages(router: Router, o: PortalOptions): void {
   router.get('/portal/cases', async (req, res) => {
-    need(req, 'case:read');
+    const principal = need(req, 'case:read');
     const v = viewOf(req, o);
     const raw = Object.fromEntries(
       Object.entries(req.query).filter(
@@ -515,7 +516,7 @@ export function casePages(router: Router, o: PortalOptions): void {
       typeof req.query.cursor === 'string' && /^[A-Za-z0-9_-]{1,4096}$/.test(req.query.cursor)
         ? req.query.cursor
         : undefined;
-    const page = await o.cases.list(filters, 25, cursor);
+    const page = await o.cases.list(filters, 25, cursor, caseListScope(principal));
     const live = await Promise.all(page.items.map((item) => o.cases.get(item.id).catch(() => undefined)));
     const f = (name: string) => (typeof req.query[name] === 'string' ? req.query[name] : '');
     sendPage(

@@ -424,7 +424,7 @@ export function elevationPages(router: Router, o: PortalOptions): void {
     const mine = can(v, 'elevation:request')
       ? await o.elevations.list({ requester: p.principal }, 50, undefined)
       : undefined;
-    const all = await o.elevations.list({}, 50, undefined);
+    const all = await o.elevations.listVisible({}, 50, undefined, p);
     const Table = ({ items, caption, id }: { items: typeof all.items; caption: string; id: string }) => (
       <DataTable
         id={id}
@@ -492,17 +492,17 @@ export function elevationPages(router: Router, o: PortalOptions): void {
   });
 
   router.get('/portal/elevations/:id', async (req, res) => {
-    need(req, 'elevation:read');
+    const p = need(req, 'elevation:read');
     const done =
       typeof req.query.done === 'string'
         ? ELEVATION_COMMANDS.find((c) => commandSlug(c.path) === req.query.done)?.path
         : undefined;
-    sendPage(res, elevationPage(viewOf(req, o), await o.elevations.get(idOf(req)), { done }));
+    sendPage(res, elevationPage(viewOf(req, o), await o.elevations.getVisible(idOf(req), p), { done }));
   });
 
   router.get('/portal/elevations/:id/lease', async (req, res) => {
-    need(req, 'elevation:read');
-    sendFragment(res, <LeasePanel v={viewOf(req, o)} e={await o.elevations.get(idOf(req))} />);
+    const p = need(req, 'elevation:read');
+    sendFragment(res, <LeasePanel v={viewOf(req, o)} e={await o.elevations.getVisible(idOf(req), p)} />);
   });
 
   router.post('/portal/elevations/:id/checkout', async (req, res) => {
