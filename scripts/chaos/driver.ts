@@ -29,6 +29,8 @@ export interface DriverState {
   escalations: Map<string, string>;
   /** Every password a checkout handed out. */
   checkedOut: Set<string>;
+  /** Password → the elevation it was checked out for. */
+  checkedOutBy: Map<string, string>;
   /** Elevation id → statuses of checkouts tried after its window (and the grace) had passed. */
   lateProbes: Map<string, number[]>;
   errors: string[];
@@ -47,6 +49,7 @@ export function newDriverState(apiUrl: string, tokens: Tokens, partySecrets: Rec
     elevations: new Set(),
     escalations: new Map(),
     checkedOut: new Set(),
+    checkedOutBy: new Map(),
     lateProbes: new Map(),
     errors: [],
     retries: 0,
@@ -110,7 +113,7 @@ async function step(
 ): Promise<Answer | null> {
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
-    if (attempt > 0 && options.done && (await options.done())) return null;
+    if (attempt > 0 && options.done && (await options.done().catch(() => false))) return null;
     const answer = await act();
     s.slowestStepMs = Math.max(s.slowestStepMs, Date.now() - started);
     if (answer.status >= 200 && answer.status < 300) return answer;
@@ -135,10 +138,18 @@ async function until(label: string, deadline: number, check: () => Promise<boole
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
+/** A GET through outages: a read that cannot be answered now (5xx, no worker) is tried again. */
 async function read(s: DriverState, path: string, token = s.tokens.agent): Promise<Json> {
-  const a = await call(s.apiUrl, 'GET', path, token);
-  if (a.status !== 200) throw new Error(`GET ${path}: ${a.status}`);
-  return a.json;
+  const deadline = Date.now() + 3 * 60_000;
+  for (let attempt = 0; ; attempt++) {
+    const a = await call(s.apiUrl, 'GET', path, token);
+    if (a.status === 200) return a.json;
+    if (!RETRYABLE.has(a.status) || Date.now() > deadline) {
+      throw new Error(`GET ${path}: ${a.status} ${JSON.stringify(a.json)?.slice(0, 300)}`);
+    }
+    s.retries++;
+    await sleep(Math.min(5_000, 500 * 2 ** Math.min(attempt, 4)));
+  }
 }
 
 const INTAKES: Record<Scenario, { title: string; description: string }> = {
@@ -331,7 +342,10 @@ async function checkout(s: DriverState, path: string, deadline: number): Promise
     { retryConflicts: true },
   );
   const password = answer?.json?.password;
-  if (typeof password === 'string') s.checkedOut.add(password);
+  if (typeof password === 'string') {
+    s.checkedOut.add(password);
+    s.checkedOutBy.set(password, path.split('/').pop() ?? path);
+  }
 }
 
 async function escalate(s: DriverState, caseId: string, o: ScenarioOptions): Promise<void> {

@@ -26,8 +26,10 @@ export interface CaseOutcome {
   id: string;
   /** The scenario it was driven through (plain, elevation, escalation, vendor). */
   scenario: string;
-  /** The status the API answers now, or null if the case cannot be read (lost). */
+  /** The status the API answers now, or null if the case cannot be read. */
   status: string | null;
+  /** Whether its workflow exists: a case that cannot be read but exists is stuck, not lost. */
+  exists: boolean;
   /** How many cases the list shows for this case's own requester (1 when nothing is duplicated). */
   listedRows: number;
   /** Elevations of the case not finished, and escalations not over, as the case sees them. */
@@ -54,8 +56,13 @@ export function checkCases(cases: readonly CaseOutcome[]): Verdict {
     }
     seen.add(c.id);
     if (c.status === null) {
-      lost++;
-      violations.push(`case ${c.id} (${c.scenario}) cannot be read: lost`);
+      if (c.exists) {
+        inconsistent++;
+        violations.push(`case ${c.id} (${c.scenario}) exists but cannot be read`);
+      } else {
+        lost++;
+        violations.push(`case ${c.id} (${c.scenario}) has no workflow: lost`);
+      }
       continue;
     }
     if (c.listedRows > 1) {
@@ -90,6 +97,9 @@ export function checkCases(cases: readonly CaseOutcome[]): Verdict {
 export interface LeaseOutcome {
   id: string;
   status: string;
+  deviceSerial: string;
+  /** The start of the window (epoch ms), or null when it never started. */
+  startsAtMs: number | null;
   /** The end of the window, after extensions (epoch ms), or null when it never started. */
   endsAtMs: number | null;
   /** When the vault stopped handing out its password (epoch ms). */
@@ -103,8 +113,21 @@ export const LEASE_GRACE_MS = 60_000;
 
 const ENDED_LEASE = new Set(['ended', 'denied', 'expired', 'grant-failed']);
 
-/** No lease usable past its window by more than a minute. */
-export function checkLeases(leases: readonly LeaseOutcome[], graceMs = LEASE_GRACE_MS): Verdict {
+/**
+ * No lease usable past its window by more than a minute: from the vault (no checkout recorded
+ * after the window, a checkout tried after the window and the grace refused) and from the device
+ * (a password some lease checked out is replaced within the grace once every lease on that device
+ * whose window overlapped its life has ended; `deviceGraceMs` adds the time the device could not
+ * be reached). How late each lease was closed in the vault is reported, not judged: the vault
+ * refuses checkout at the window's end by itself, whenever the workflow gets to close it.
+ */
+export function checkLeases(
+  leases: readonly LeaseOutcome[],
+  sets: readonly PasswordSet[] = [],
+  checkedOutBy: ReadonlyMap<string, string> = new Map(),
+  endMs = Number.MAX_SAFE_INTEGER,
+  deviceGraceMs = LEASE_GRACE_MS,
+): Verdict {
   const violations: string[] = [];
   let pastWindow = 0;
   let open = 0;
@@ -116,12 +139,7 @@ export function checkLeases(leases: readonly LeaseOutcome[], graceMs = LEASE_GRA
     }
     let overran = false;
     if (l.endsAtMs !== null && l.accessClosedAtMs !== null) {
-      const overrun = l.accessClosedAtMs - l.endsAtMs;
-      maxOverrunMs = Math.max(maxOverrunMs, overrun);
-      if (overrun > graceMs) {
-        overran = true;
-        violations.push(`elevation ${l.id} closed access ${Math.round(overrun / 1000)} s after its window`);
-      }
+      maxOverrunMs = Math.max(maxOverrunMs, l.accessClosedAtMs - l.endsAtMs);
     }
     if (l.endsAtMs !== null && l.status === 'ended' && l.accessClosedAtMs === null) {
       overran = true;
@@ -139,11 +157,39 @@ export function checkLeases(leases: readonly LeaseOutcome[], graceMs = LEASE_GRA
     }
     if (overran) pastWindow++;
   }
+  // The device side: a checked-out password outliving every lease that could hold it.
+  const onDevice = new Map<string, PasswordSet[]>();
+  for (const p of sets) onDevice.set(p.serial, [...(onDevice.get(p.serial) ?? []), p]);
+  let devicePastWindow = 0;
+  for (const [serial, list] of onDevice) {
+    const ordered = [...list].sort((a, b) => a.atMs - b.atMs);
+    ordered.forEach((p, i) => {
+      const holder = checkedOutBy.get(p.password);
+      if (holder === undefined) return;
+      const replacedAt = ordered[i + 1]?.atMs ?? endMs;
+      const overlapping = leases.filter(
+        (l) =>
+          l.deviceSerial === serial &&
+          l.startsAtMs !== null &&
+          l.endsAtMs !== null &&
+          l.startsAtMs <= replacedAt &&
+          l.endsAtMs >= p.atMs,
+      );
+      const lastEnd = Math.max(...overlapping.map((l) => l.endsAtMs ?? 0), p.atMs);
+      if (replacedAt > lastEnd + deviceGraceMs) {
+        devicePastWindow++;
+        violations.push(
+          `the password ${holder} checked out stayed on ${serial} ${Math.round((replacedAt - lastEnd) / 1000)} s after every lease on it ended`,
+        );
+      }
+    });
+  }
   return verdict(
     'leases',
     {
       elevations: leases.length,
-      leasesPastWindow: pastWindow,
+      leasesPastWindow: pastWindow + devicePastWindow,
+      devicePasswordsPastWindow: devicePastWindow,
       stillOpen: open,
       maxAccessCloseAfterWindowSeconds: Math.round(maxOverrunMs / 1000),
       lateCheckoutProbes: leases.reduce((n, l) => n + l.lateCheckoutStatuses.length, 0),

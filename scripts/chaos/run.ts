@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../tools';
@@ -13,7 +14,17 @@ export function writeResults(results: ChaosResults, outDir: string): string {
   mkdirSync(outDir, { recursive: true });
   const stamp = results.startedAt.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
   const base = join(outDir, `${stamp}-${results.profile.name}`);
-  writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
+  const { evidence, ...figures } = results;
+  writeFileSync(`${base}.json`, `${JSON.stringify(figures, null, 2)}\n`);
+  const histories = Object.entries(evidence ?? {});
+  if (histories.length > 0) {
+    // The histories behind a failed invariant, kept out of the results file (they are large).
+    const dir = join(tmpdir(), `caseflow-chaos-evidence-${stamp}`);
+    mkdirSync(dir, { recursive: true });
+    for (const [id, json] of histories)
+      writeFileSync(join(dir, `${id.replace(/[^A-Za-z0-9._-]/g, '_')}.json`), json);
+    console.log(`[chaos] histories of ${histories.length} failing workflow(s) in ${dir}`);
+  }
   writeFileSync(`${base}.md`, resultsMarkdown(results));
   return base;
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { Connection, Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { generateKey } from '../../src/api/auth';
 import { replayAll } from '../../src/audit/replay';
 import { caseEscalationIsOver } from '../../src/domain/case-lifecycle';
@@ -70,6 +71,8 @@ export interface ChaosResults {
   verdicts: Verdict[];
   driverErrors: string[];
   unplannedWorkerExits: number;
+  /** Histories of workflows that broke an invariant (not replaying, unreadable), for investigation. */
+  evidence?: Record<string, string>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -128,6 +131,12 @@ export interface RunOptions {
 
 export async function runChaos(profile: ChaosProfile, options: RunOptions = {}): Promise<ChaosResults> {
   const log = options.log ?? ((line: string) => console.log(`[chaos] ${line}`));
+  try {
+    // The replay at the end runs a worker in this process; only its warnings are worth printing.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Installed already (by the caller, or an earlier run in this process): its logger stands.
+  }
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const rand = random(seed);
   const started = Date.now();
@@ -429,6 +438,12 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions = {}):
       }
       return null;
     };
+    const client = new Client({ connection: await Connection.connect({ address }) });
+    const evidence: Record<string, string> = {};
+    const keepHistory = async (workflowId: string, runId?: string) => {
+      const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+      evidence[`${workflowId}${runId ? `@${runId}` : ''}`] = historyToJSON(history);
+    };
     const outcomes: CaseOutcome[] = [];
     const recordedDelivered: string[] = [];
     for (const c of state.cases) {
@@ -440,11 +455,23 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions = {}):
         if (listedRows > 0) break;
         await sleep(1_000);
       }
-      const escalations: { id: string; status: string }[] = view?.escalations ?? [];
+      const escalations: { id: string; status: string; target: string }[] = view?.escalations ?? [];
+      // What the case records counts, even where the driver never heard back from filing it.
+      for (const e of escalations) if (!state.escalations.has(e.id)) state.escalations.set(e.id, e.target);
+      for (const e of (view?.elevations ?? []) as { id: string }[]) state.elevations.add(e.id);
+      let exists = view !== null;
+      if (view?.status !== 'closed') {
+        // Not closed or not readable: is the workflow there at all, and what does its history say?
+        exists = await keepHistory(`case:${c.id}`).then(
+          () => true,
+          () => false,
+        );
+      }
       outcomes.push({
         id: c.id,
         scenario: c.scenario,
         status: view?.status ?? null,
+        exists,
         listedRows,
         openElevations: (view?.elevations ?? []).filter((e: { finished: boolean }) => !e.finished).length,
         openEscalations: escalations.filter((e) => !caseEscalationIsOver(e.status as never)).length,
@@ -471,6 +498,8 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions = {}):
       leases.push({
         id,
         status: view?.status ?? 'unreadable',
+        deviceSerial: view?.deviceSerial ?? '',
+        startsAtMs: view?.startsAt ? Date.parse(view.startsAt) : null,
         endsAtMs,
         accessClosedAtMs: view?.accessClosedAt ? Date.parse(view.accessClosedAt) : null,
         checkoutsAtMs: (view?.checkouts ?? []).map((c: { at: string }) => Date.parse(c.at)),
@@ -484,18 +513,21 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions = {}):
     }
 
     // Every history of the run: scanned for passwords, and replayed against the current code.
-    const client = new Client({ connection: await Connection.connect({ address }) });
     const histories: { workflowId: string; json: string }[] = [];
     for await (const wf of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
       const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
       histories.push({ workflowId: `${wf.workflowId}@${wf.runId}`, json: historyToJSON(history) });
     }
-    await client.connection.close();
     log(`replaying ${histories.length} histories`);
     const replays = await replayAll(
       histories.map((h) => ({ ...h, source: 'chaos run' })),
       { workflowsPath: WORKFLOWS_PATH },
     );
+    for (const r of replays.filter((x) => !x.ok)) {
+      const h = histories.find((x) => x.workflowId === r.workflowId);
+      if (h) evidence[h.workflowId] = h.json;
+    }
+    await client.connection.close();
     const places = new Map<string, string>();
     for (const h of histories) places.set(`history ${h.workflowId}`, searchableHistoryText(h.json));
     for (const w of workerOutputs) places.set(`${w.label} output`, w.output());
@@ -515,7 +547,7 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions = {}):
 
     const verdicts = [
       checkCases(outcomes),
-      checkLeases(leases),
+      checkLeases(leases, passwordSets, state.checkedOutBy, Date.now(), LEASE_GRACE_MS + deviceDownMs),
       checkPasswordAges(
         passwordSets,
         state.checkedOut,
@@ -590,6 +622,7 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions = {}):
       verdicts,
       driverErrors: state.errors,
       unplannedWorkerExits: unplannedExits,
+      evidence,
     };
   } finally {
     stopping = true;
