@@ -41,7 +41,7 @@ export const PROFILES: Record<'short' | 'full', ChaosProfile> = {
   full: {
     name: 'full',
     cases: 200,
-    concurrency: 14,
+    concurrency: 20,
     workers: 3,
     workerKills: 12,
     receiverRounds: 2,
