@@ -1,3 +1,4 @@
+import { retriesNote } from './delivery-attempts';
 import type { Severity } from './categories';
 import type { Breach } from './case';
 import type { CasePolicy } from './case-policy';
@@ -282,6 +283,8 @@ export function recordDelivery(
   deliveredTo: string[],
   failure: string | null,
   nowMs: number,
+  /** The attempt that landed, when known: the record then shows the retries it took. */
+  attempt?: number,
 ): CaseRecord {
   if (failure !== null) {
     return logged(record, nowMs, {
@@ -296,6 +299,6 @@ export function recordDelivery(
     type: 'notification-delivered',
     actor: SYSTEM_ACTOR,
     reason: null,
-    text: `Notification ${sent.type} (${sent.id}) delivered: ${to}.`,
+    text: `Notification ${sent.type} (${sent.id}) delivered: ${to}${retriesNote(attempt)}.`,
   });
 }

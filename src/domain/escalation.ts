@@ -1,3 +1,4 @@
+import { retriesNote } from './delivery-attempts';
 import { z } from 'zod';
 import { severitySchema, type Severity } from './categories';
 import { type Notice, noticeFrom } from './notifications';
@@ -276,14 +277,21 @@ export function decline(r: EscalationRecord, actor: string, reason: string, nowM
   );
 }
 
-export function delivered(r: EscalationRecord, to: string, externalReference: string | null, nowMs: number) {
+export function delivered(
+  r: EscalationRecord,
+  to: string,
+  externalReference: string | null,
+  nowMs: number,
+  /** The delivery attempt that landed, when known: earlier ones failed and were retried. */
+  attempt?: number,
+) {
   return logged(
     { ...r, delivery: { at: nowMs, to, externalReference } },
     nowMs,
     'delivered',
     SYSTEM,
     null,
-    `Delivered to ${to}${externalReference ? ` (their reference ${externalReference})` : ''}.`,
+    `Delivered to ${to}${externalReference ? ` (their reference ${externalReference})` : ''}${retriesNote(attempt)}.`,
   );
 }
 

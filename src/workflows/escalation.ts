@@ -244,7 +244,11 @@ async function runEscalation(input: m.EscalationInput): Promise<{ id: string; st
         failure: err instanceof ActivityFailure && err.cause ? err.cause.message : String(err),
       }));
       if ('failure' in result) update(x.undeliverable(r, result.failure, Date.now()));
-      else update(x.delivered(r, result.deliveredTo, result.externalReference, Date.now()));
+      else {
+        // Escalations from before the record showed retries keep their old delivery entry.
+        const attempt = patched('delivery-attempts') ? result.attempt : undefined;
+        update(x.delivered(r, result.deliveredTo, result.externalReference, Date.now(), attempt));
+      }
       continue;
     }
     const seen = changes;

@@ -169,7 +169,16 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
     notify
       .executeWithOptions({ summary: `notify: ${notice.type}` }, [notice])
       .then(
-        (delivery) => recordDelivery(record, notice, delivery.deliveredTo, null, Date.now()),
+        (delivery) =>
+          recordDelivery(
+            record,
+            notice,
+            delivery.deliveredTo,
+            null,
+            Date.now(),
+            // Cases from before the record showed retries keep their old delivery entries.
+            patched('delivery-attempts') ? delivery.attempt : undefined,
+          ),
         (err: unknown) =>
           recordDelivery(record, notice, [], err instanceof Error ? err.message : String(err), Date.now()),
       )

@@ -1692,6 +1692,12 @@ describe('recordDelivery and continuedAsNew', () => {
     );
   });
 
+  it('logs a delivery that needed retries with the attempt that landed', () => {
+    expect(lastEntry(recordDelivery(openB24(), sent, ['chaos'], null, T0 + HOUR, 2))?.text).toBe(
+      'Notification case-resolved (case-1:resolved:1) delivered: chaos on attempt 2, after 1 failed attempt.',
+    );
+  });
+
   it('logs a failed delivery with the failure as reason', () => {
     expect(lastEntry(recordDelivery(openB24(), sent, [], 'HTTP 503 after 5 attempts', T0 + HOUR))).toEqual({
       at: '2026-11-02T18:00:00.000Z',

@@ -532,6 +532,16 @@ describe('delivery', () => {
     expect(lastLog(r)).toMatchObject({ text: 'Delivered to https://ops.example/escalations.' });
   });
 
+  it('delivered after retries shows on the record how many attempts it took', () => {
+    const r = delivered(open(), 'https://ops.example/escalations', 'OPS-1', T0, 14);
+    expect(lastLog(r)).toMatchObject({
+      text: 'Delivered to https://ops.example/escalations (their reference OPS-1) on attempt 14, after 13 failed attempts.',
+    });
+    expect(lastLog(delivered(open(), 'https://ops.example/escalations', null, T0, 1))).toMatchObject({
+      text: 'Delivered to https://ops.example/escalations.',
+    });
+  });
+
   it('undeliverable ends it as declined by the system, keeping the failure as the reason', () => {
     const r = undeliverable(
       open({ target: 'microsoft-channel' }),
