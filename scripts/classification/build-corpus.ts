@@ -26,6 +26,7 @@ import { MORE_TRAINING } from '../../test/fixtures/classification/source/templat
 import { WIDER_TRAINING } from '../../test/fixtures/classification/source/templates-e';
 import { EVERYDAY_TRAINING } from '../../test/fixtures/classification/source/templates-f';
 import { BOUNDARY_TRAINING } from '../../test/fixtures/classification/source/templates-g';
+import { ADDED_HELDOUT } from '../../test/fixtures/classification/source/heldout-added';
 import { SHORT_AND_MIXED_TRAINING } from '../../test/fixtures/classification/source/templates-h';
 import {
   GREETINGS,
@@ -70,7 +71,7 @@ const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(ran
 
 function expand(text: string, random: Random): string {
   return text
-    .replace(/\{([a-z_]+)\}/g, (_, slot: string) => {
+    .replace(/\{([a-z_0-9]+)\}/g, (_, slot: string) => {
       const values = VOCABULARY[slot];
       if (values === undefined) throw new Error(`unknown slot {${slot}}`);
       return pick(random, values);
@@ -129,7 +130,7 @@ function buildSplit(split: Split): CorpusEntry[] {
             ...(BOUNDARY_TRAINING[groupName] ?? []),
             ...(SHORT_AND_MIXED_TRAINING[groupName] ?? []),
           ]
-        : group.heldout;
+        : [...group.heldout, ...(ADDED_HELDOUT[groupName] ?? [])];
     templates.forEach((template, templateIndex) => {
       for (let instance = 0; instance < INSTANCES[split]; instance++) {
         for (let attempt = 0; attempt < 20; attempt++) {
