@@ -27,6 +27,7 @@ import { WIDER_TRAINING } from '../../test/fixtures/classification/source/templa
 import { EVERYDAY_TRAINING } from '../../test/fixtures/classification/source/templates-f';
 import { BOUNDARY_TRAINING } from '../../test/fixtures/classification/source/templates-g';
 import { ADDED_HELDOUT } from '../../test/fixtures/classification/source/heldout-added';
+import { SCOPE_TRAINING } from '../../test/fixtures/classification/source/templates-i';
 import { SHORT_AND_MIXED_TRAINING } from '../../test/fixtures/classification/source/templates-h';
 import {
   GREETINGS,
@@ -129,6 +130,7 @@ function buildSplit(split: Split): CorpusEntry[] {
             ...(EVERYDAY_TRAINING[groupName] ?? []),
             ...(BOUNDARY_TRAINING[groupName] ?? []),
             ...(SHORT_AND_MIXED_TRAINING[groupName] ?? []),
+            ...(SCOPE_TRAINING[groupName] ?? []),
           ]
         : [...group.heldout, ...(ADDED_HELDOUT[groupName] ?? [])];
     templates.forEach((template, templateIndex) => {
