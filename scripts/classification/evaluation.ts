@@ -30,6 +30,11 @@ export interface Evaluation {
   readonly correct: number;
   readonly triage: number;
   readonly wrong: number;
+  /**
+   * Share of tickets whose first choice is right, triage or not: what a perfect threshold could
+   * at best leave correct. The gap to `correct` is what calibration costs.
+   */
+  readonly firstChoiceRight: number;
   readonly byLanguage: Readonly<
     Record<string, { tickets: number; correct: number; triage: number; wrong: number }>
   >;
@@ -102,6 +107,10 @@ export function evaluate(entries: readonly CorpusEntry[], classifier: Classifier
   const sorted = [...durations].sort((a, b) => a - b);
   return {
     ...summary(outcomes),
+    firstChoiceRight: share(
+      outcomes.filter((o) => o.result.category === o.entry.category).length,
+      outcomes.length,
+    ),
     byLanguage,
     byCategory,
     infrastructureSubCategory: share(
@@ -156,7 +165,7 @@ export function formatEvaluation(title: string, evaluation: Evaluation): string 
   const pct = (value: number) => `${(value * 100).toFixed(1)}%`.padStart(6);
   const lines = [
     `${title}: ${evaluation.tickets} tickets`,
-    `  correct without triage ${pct(evaluation.correct)}   triage ${pct(evaluation.triage)}   wrong ${pct(evaluation.wrong)}`,
+    `  correct without triage ${pct(evaluation.correct)}   triage ${pct(evaluation.triage)}   wrong ${pct(evaluation.wrong)}   (first choice right ${pct(evaluation.firstChoiceRight)})`,
     ...Object.entries(evaluation.byLanguage).map(
       ([language, f]) =>
         `  ${language}: ${f.tickets} tickets, correct ${pct(f.correct)}, triage ${pct(f.triage)}, wrong ${pct(f.wrong)}`,
