@@ -60,7 +60,7 @@ describe('text features', () => {
 });
 
 describe('classifyTicket: everyday wording', () => {
-  // Model 2026-12-02.5 answers this one right but below its calibrated threshold (0.74 < 0.93).
+  // Model 2026-12-02.6 answers this one right but below its calibrated threshold (0.84 < 0.87).
   it('reads "The computer won’t turn on" as hardware', () => {
     const result = classifyText(
       'The computer won’t turn on',
