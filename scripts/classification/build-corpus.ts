@@ -28,6 +28,7 @@ import { EVERYDAY_TRAINING } from '../../test/fixtures/classification/source/tem
 import { BOUNDARY_TRAINING } from '../../test/fixtures/classification/source/templates-g';
 import { ADDED_HELDOUT } from '../../test/fixtures/classification/source/heldout-added';
 import { SCOPE_TRAINING } from '../../test/fixtures/classification/source/templates-i';
+import { SCOPE_TRAINING_MORE } from '../../test/fixtures/classification/source/templates-j';
 import { SHORT_AND_MIXED_TRAINING } from '../../test/fixtures/classification/source/templates-h';
 import {
   GREETINGS,
@@ -133,6 +134,7 @@ function templatesOf(part: Part, group: TemplateGroup, groupName: string): reado
     ...(BOUNDARY_TRAINING[groupName] ?? []),
     ...(SHORT_AND_MIXED_TRAINING[groupName] ?? []),
     ...(SCOPE_TRAINING[groupName] ?? []),
+    ...(SCOPE_TRAINING_MORE[groupName] ?? []),
   ];
 }
 
