@@ -26,6 +26,9 @@ import { MORE_TRAINING } from '../../test/fixtures/classification/source/templat
 import { WIDER_TRAINING } from '../../test/fixtures/classification/source/templates-e';
 import { EVERYDAY_TRAINING } from '../../test/fixtures/classification/source/templates-f';
 import { BOUNDARY_TRAINING } from '../../test/fixtures/classification/source/templates-g';
+import { ADDED_HELDOUT } from '../../test/fixtures/classification/source/heldout-added';
+import { SCOPE_TRAINING } from '../../test/fixtures/classification/source/templates-i';
+import { SCOPE_TRAINING_MORE } from '../../test/fixtures/classification/source/templates-j';
 import { SHORT_AND_MIXED_TRAINING } from '../../test/fixtures/classification/source/templates-h';
 import {
   GREETINGS,
@@ -70,7 +73,7 @@ const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(ran
 
 function expand(text: string, random: Random): string {
   return text
-    .replace(/\{([a-z_]+)\}/g, (_, slot: string) => {
+    .replace(/\{([a-z_0-9]+)\}/g, (_, slot: string) => {
       const values = VOCABULARY[slot];
       if (values === undefined) throw new Error(`unknown slot {${slot}}`);
       return pick(random, values);
@@ -114,32 +117,42 @@ function writeTicket(template: Template, random: Random): { title: string; descr
   return { title, description };
 }
 
-function buildSplit(split: Split): CorpusEntry[] {
+/**
+ * A part of the corpus: the training split, the first held-out set, or the second held-out set
+ * (source/heldout-added.ts), written after the first had been measured. Ids say which.
+ */
+type Part = 'train' | 'heldout' | 'heldout2';
+
+function templatesOf(part: Part, group: TemplateGroup, groupName: string): readonly Template[] {
+  if (part === 'heldout') return group.heldout;
+  if (part === 'heldout2') return ADDED_HELDOUT[groupName] ?? [];
+  return [
+    ...group.train,
+    ...(MORE_TRAINING[groupName] ?? []),
+    ...(WIDER_TRAINING[groupName] ?? []),
+    ...(EVERYDAY_TRAINING[groupName] ?? []),
+    ...(BOUNDARY_TRAINING[groupName] ?? []),
+    ...(SHORT_AND_MIXED_TRAINING[groupName] ?? []),
+    ...(SCOPE_TRAINING[groupName] ?? []),
+    ...(SCOPE_TRAINING_MORE[groupName] ?? []),
+  ];
+}
+
+function buildPart(part: Part, seen: Set<string>): CorpusEntry[] {
   const entries: CorpusEntry[] = [];
-  const seen = new Set<string>();
+  const instances = INSTANCES[part === 'train' ? 'train' : 'heldout'];
   for (const group of GROUPS) {
     const groupName = group.subCategory ? `${group.category}.${group.subCategory}` : group.category;
-    const templates =
-      split === 'train'
-        ? [
-            ...group.train,
-            ...(MORE_TRAINING[groupName] ?? []),
-            ...(WIDER_TRAINING[groupName] ?? []),
-            ...(EVERYDAY_TRAINING[groupName] ?? []),
-            ...(BOUNDARY_TRAINING[groupName] ?? []),
-            ...(SHORT_AND_MIXED_TRAINING[groupName] ?? []),
-          ]
-        : group.heldout;
-    templates.forEach((template, templateIndex) => {
-      for (let instance = 0; instance < INSTANCES[split]; instance++) {
+    templatesOf(part, group, groupName).forEach((template, templateIndex) => {
+      for (let instance = 0; instance < instances; instance++) {
         for (let attempt = 0; attempt < 20; attempt++) {
-          const random = seededRandom(`${split}/${groupName}/${templateIndex}/${instance}/${attempt}`);
+          const random = seededRandom(`${part}/${groupName}/${templateIndex}/${instance}/${attempt}`);
           const ticket = writeTicket(template, random);
           const key = `${ticket.title}\n${ticket.description}`.toLowerCase();
           if (seen.has(key)) continue;
           seen.add(key);
           entries.push({
-            id: `${split}-${groupName}-${templateIndex + 1}-${instance + 1}`,
+            id: `${part}-${groupName}-${templateIndex + 1}-${instance + 1}`,
             language: template[0],
             ...ticket,
             category: group.category,
@@ -151,6 +164,13 @@ function buildSplit(split: Split): CorpusEntry[] {
     });
   }
   return entries;
+}
+
+function buildSplit(split: Split): CorpusEntry[] {
+  const seen = new Set<string>();
+  return split === 'train'
+    ? buildPart('train', seen)
+    : [...buildPart('heldout', seen), ...buildPart('heldout2', seen)];
 }
 
 for (const split of ['train', 'heldout'] as const) {

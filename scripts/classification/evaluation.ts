@@ -30,6 +30,11 @@ export interface Evaluation {
   readonly correct: number;
   readonly triage: number;
   readonly wrong: number;
+  /**
+   * Share of tickets whose first choice is right, triage or not: what a perfect threshold could
+   * at best leave correct. The gap to `correct` is what calibration costs.
+   */
+  readonly firstChoiceRight: number;
   readonly byLanguage: Readonly<
     Record<string, { tickets: number; correct: number; triage: number; wrong: number }>
   >;
@@ -38,7 +43,16 @@ export interface Evaluation {
   readonly infrastructureSubCategory: number;
   /** confusion[actual][predicted], where predicted is a category or "triage". */
   readonly confusion: Readonly<Record<string, Readonly<Record<string, number>>>>;
-  readonly timing: { readonly meanMs: number; readonly p99Ms: number; readonly maxMs: number };
+  readonly timing: {
+    readonly meanMs: number;
+    readonly p99Ms: number;
+    readonly maxMs: number;
+    /**
+     * CPU time of this process per ticket over the timed pass: on a shared machine wall-clock
+     * time includes waiting for a core, CPU time does not.
+     */
+    readonly cpuMeanMs: number;
+  };
   readonly mistakes: readonly {
     id: string;
     actual: string;
@@ -58,6 +72,7 @@ const WARM_UP_PASSES = 2;
 export function evaluate(entries: readonly CorpusEntry[], classifier: Classifier): Evaluation {
   for (let pass = 0; pass < WARM_UP_PASSES; pass++) entries.forEach((entry) => classifier(entry));
   const durations: number[] = [];
+  const cpuBefore = process.cpuUsage();
   const outcomes = entries.map((entry) => {
     const started = performance.now();
     const result = classifier(entry);
@@ -65,6 +80,7 @@ export function evaluate(entries: readonly CorpusEntry[], classifier: Classifier
     const predicted = result.needsTriage ? 'triage' : result.category;
     return { entry, result, predicted };
   });
+  const cpu = process.cpuUsage(cpuBefore);
   const correctOf = (list: typeof outcomes) => list.filter((o) => o.predicted === o.entry.category).length;
   const triageOf = (list: typeof outcomes) => list.filter((o) => o.predicted === 'triage').length;
   const summary = (list: typeof outcomes) => ({
@@ -102,6 +118,10 @@ export function evaluate(entries: readonly CorpusEntry[], classifier: Classifier
   const sorted = [...durations].sort((a, b) => a - b);
   return {
     ...summary(outcomes),
+    firstChoiceRight: share(
+      outcomes.filter((o) => o.result.category === o.entry.category).length,
+      outcomes.length,
+    ),
     byLanguage,
     byCategory,
     infrastructureSubCategory: share(
@@ -113,6 +133,7 @@ export function evaluate(entries: readonly CorpusEntry[], classifier: Classifier
       meanMs: durations.reduce((total, ms) => total + ms, 0) / Math.max(durations.length, 1),
       p99Ms: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0,
       maxMs: sorted[sorted.length - 1] ?? 0,
+      cpuMeanMs: (cpu.user + cpu.system) / 1000 / Math.max(entries.length, 1),
     },
     mistakes: outcomes
       .filter((o) => o.predicted !== o.entry.category)
@@ -156,13 +177,13 @@ export function formatEvaluation(title: string, evaluation: Evaluation): string 
   const pct = (value: number) => `${(value * 100).toFixed(1)}%`.padStart(6);
   const lines = [
     `${title}: ${evaluation.tickets} tickets`,
-    `  correct without triage ${pct(evaluation.correct)}   triage ${pct(evaluation.triage)}   wrong ${pct(evaluation.wrong)}`,
+    `  correct without triage ${pct(evaluation.correct)}   triage ${pct(evaluation.triage)}   wrong ${pct(evaluation.wrong)}   (first choice right ${pct(evaluation.firstChoiceRight)})`,
     ...Object.entries(evaluation.byLanguage).map(
       ([language, f]) =>
         `  ${language}: ${f.tickets} tickets, correct ${pct(f.correct)}, triage ${pct(f.triage)}, wrong ${pct(f.wrong)}`,
     ),
     `  infrastructure sub-category right: ${pct(evaluation.infrastructureSubCategory)}`,
-    `  timing per ticket: mean ${evaluation.timing.meanMs.toFixed(3)} ms, p99 ${evaluation.timing.p99Ms.toFixed(3)} ms, max ${evaluation.timing.maxMs.toFixed(3)} ms`,
+    `  timing per ticket: mean ${evaluation.timing.meanMs.toFixed(3)} ms, p99 ${evaluation.timing.p99Ms.toFixed(3)} ms, max ${evaluation.timing.maxMs.toFixed(3)} ms; CPU mean ${evaluation.timing.cpuMeanMs.toFixed(3)} ms`,
     '',
     `  ${'category'.padEnd(24)} tickets precision  recall`,
     ...Object.entries(evaluation.byCategory).map(

@@ -310,6 +310,67 @@ export function calibrateThreshold(predictions: readonly Prediction[], maxWrongS
   return fallback!;
 }
 
+/** A calibration with how uncertain its wrong share is, as an estimate of the share on new tickets. */
+export interface BoundedCalibration extends Calibration {
+  /** Standard error of `wrong`, counting a template's tickets as one draw (they err together). */
+  readonly wrongStandardError: number;
+}
+
+/** One-sided 95 %: the wrong share on new tickets exceeds the estimate by this many standard errors one time in twenty. */
+export const CALIBRATION_STANDARD_ERRORS = 1.645;
+
+/**
+ * The lowest threshold (0.30–0.99 in steps of 0.01) at which the share of confident but wrong
+ * answers, plus `standardErrors` standard errors of that share, stays within `maxWrongShare`. The
+ * predictions are cross-validated, so the share estimates what new tickets will see; the standard
+ * error is cluster-robust over templates (`templateOf`), because the tickets of one template are
+ * near-copies that are right or wrong together, and a few such clusters make the estimate less
+ * certain than its ticket count suggests. Without a margin, a threshold fitted to the predictions
+ * would sit at the limit and overshoot it on new tickets about half the time.
+ */
+export function calibrateThresholdWithMargin(
+  predictions: readonly Prediction[],
+  maxWrongShare: number,
+  standardErrors: number = CALIBRATION_STANDARD_ERRORS,
+  templateOf: (id: string) => string = (id) => id.replace(/-\d+$/, ''),
+): BoundedCalibration {
+  const total = predictions.length;
+  const templates = new Map<string, Prediction[]>();
+  for (const p of predictions) {
+    const key = templateOf(p.entry.id);
+    const list = templates.get(key);
+    if (list === undefined) templates.set(key, [p]);
+    else list.push(p);
+  }
+  const clusters = [...templates.values()];
+  let fallback: BoundedCalibration | null = null;
+  for (let step = 30; step <= 99; step++) {
+    const threshold = step / 100;
+    const confident = (p: Prediction) => Math.round(p.probability * 100) / 100 >= threshold;
+    const isWrong = (p: Prediction) => confident(p) && p.category !== p.entry.category;
+    const right = predictions.filter((p) => confident(p) && p.category === p.entry.category).length;
+    const wrongCount = predictions.filter(isWrong).length;
+    const wrong = wrongCount / total;
+    let variance = 0;
+    for (const cluster of clusters) {
+      const residual = cluster.filter(isWrong).length - wrong * cluster.length;
+      variance += residual * residual;
+    }
+    const g = clusters.length;
+    const wrongStandardError = g > 1 ? Math.sqrt((g / (g - 1)) * variance) / total : 0;
+    const calibration = {
+      threshold,
+      correct: right / total,
+      wrong,
+      triage: 1 - (right + wrongCount) / total,
+      wrongStandardError,
+    };
+    if (wrong + standardErrors * wrongStandardError <= maxWrongShare) return calibration;
+    fallback = calibration;
+  }
+  return fallback!;
+}
+
 /** Wrong-answer budgets tried for the per-category thresholds, loosest first. */
 const CATEGORY_BUDGETS = [0.01, 0.0075, 0.005, 0.0035, 0.0025, 0.0015] as const;
 

@@ -6,6 +6,7 @@ import {
   type Prediction,
   calibrateCategoryThresholds,
   calibrateThreshold,
+  calibrateThresholdWithMargin,
 } from '../../scripts/classification/training';
 import type { CorpusEntry } from '../../scripts/classification/corpus';
 
@@ -62,6 +63,61 @@ describe('per-category calibration', () => {
     expect(calibrateCategoryThresholds(predictions, ['a', 'b'], 0.99, 0.01)).toEqual(
       calibrateCategoryThresholds([...predictions].reverse(), ['a', 'b'], 0.99, 0.01),
     );
+  });
+});
+
+describe('calibration with a margin for the uncertainty of the wrong share', () => {
+  /** `count` tickets of template `template`, all answered `category` at `probability`. */
+  const template = (
+    template: string,
+    actual: string,
+    category: string,
+    probability: number,
+    count: number,
+  ): Prediction[] =>
+    Array.from({ length: count }, (_, i) => ({
+      entry: { ...entry(actual, i), id: `t-${template}-${i + 1}` },
+      category,
+      probability,
+    }));
+  // 300 right answers at 0.95, and wrong ones at 0.7 and 0.8 (3 % of the tickets below 0.9).
+  const predictions = [
+    ...Array.from({ length: 100 }, (_, i) => template(`right${i}`, 'a', 'a', 0.95, 3)).flat(),
+    ...template('wrong1', 'b', 'a', 0.8, 3),
+    ...template('wrong2', 'b', 'a', 0.7, 3),
+    ...template('wrong3', 'b', 'a', 0.7, 3),
+  ];
+
+  it('without a margin, stops where the wrong share first fits the budget', () => {
+    const plain = calibrateThresholdWithMargin(predictions, 0.01, 0);
+    expect(plain.threshold).toBe(0.71);
+    expect(plain.wrong).toBeCloseTo(3 / 309, 10);
+    expect(plain.threshold).toBe(calibrateThreshold(predictions, 0.01).threshold);
+  });
+
+  it('with a margin, stays stricter so the share plus its standard errors fits', () => {
+    const margin = calibrateThresholdWithMargin(predictions, 0.01);
+    expect(margin.threshold).toBe(0.81);
+    expect(margin.wrong).toBe(0);
+    expect(margin.correct).toBeCloseTo(300 / 309, 10);
+  });
+
+  it('counts a template as one draw: wrong answers from one template are less certain than from three', () => {
+    const clustered = calibrateThresholdWithMargin(
+      [...predictions.slice(0, 300), ...template('w', 'b', 'a', 0.7, 3)],
+      1,
+    );
+    const spread = calibrateThresholdWithMargin(
+      [
+        ...predictions.slice(0, 300),
+        ...template('x', 'b', 'a', 0.7, 1),
+        ...template('y', 'b', 'a', 0.7, 1),
+        ...template('z', 'b', 'a', 0.7, 1),
+      ],
+      1,
+    );
+    expect(clustered.wrong).toBe(spread.wrong);
+    expect(clustered.wrongStandardError).toBeGreaterThan(spread.wrongStandardError);
   });
 });
 

@@ -55,16 +55,18 @@ describe('training', () => {
     const sample = train.filter((_, index) => index % 10 === 0).map(prepare);
     const settings = { ruleFeatureValue: 8, charFeatureValue: 0.3, l2: 0.00001 };
     expect(trainCategoryLayer(sample, settings)).toEqual(trainCategoryLayer(sample, settings));
-  });
+  }, 60_000);
 });
 
 /**
  * What the shipped model measured on the held-out split (README, "Classification"). A change to the
  * rules, the features, the training or the corpus may not make these worse; raise them when a
  * retrained model measures better. The issue's targets (`TARGETS`) are reported by
- * `npm run classify:eval`, which exits 1 while any is missed.
+ * `npm run classify:eval`, which exits 1 while any is missed. Model 2026-12-02.7 on both held-out
+ * sets (324 tickets): 75.6 % correct, 1.9 % wrong, lowest recall 47.2 % (line-of-business-app),
+ * Swedish 0.6 points behind English; the wrong share and the language gap are held to the targets.
  */
-const SHIPPED_FLOOR = { minCorrect: 0.61, maxWrong: 0.02, minRecall: 0.37, maxLanguageGap: 0.06 };
+const SHIPPED_FLOOR = { minCorrect: 0.756, maxWrong: 0.02, minRecall: 0.47, maxLanguageGap: 0.03 };
 
 describe('held-out evaluation of the shipped model', () => {
   const evaluation = evaluate(heldout, (entry) => classifyTicket(entry, DEFAULT_MODEL));
@@ -101,7 +103,7 @@ describe('held-out evaluation of the shipped model', () => {
       'correct 90.0 % < 92.0 %',
     );
     expect(missedTargets({ ...perfect, wrong: 0.03 }, { timing: false })).toContain('wrong 3.0 % > 2.0 %');
-    const slow = { ...perfect, timing: { meanMs: 3, p99Ms: 3, maxMs: 3 } };
+    const slow = { ...perfect, timing: { meanMs: 3, p99Ms: 3, maxMs: 3, cpuMeanMs: 3 } };
     expect(missedTargets(slow, { timing: true }).some((m) => m.startsWith('mean 3.00 ms'))).toBe(true);
   });
 });

@@ -70,6 +70,20 @@ export function classifyTicket(
     };
   }
 
+  if (known.length === 0 && hint !== null) {
+    // Nothing in the text speaks, so the model's biases would decide: the hint is the better guess.
+    const index = model.category.labels.indexOf(hint);
+    return {
+      ...byRules,
+      category: hint,
+      subCategory: null,
+      confidence: Math.round(probabilities[index]! * 100) / 100,
+      needsTriage: true,
+      modelVersion: model.version,
+      evidence: [],
+    };
+  }
+
   const winner = argmax(probabilities);
   const category = categorySchema.parse(model.category.labels[winner]);
   const confidence = Math.round(probabilities[winner]! * 100) / 100;
