@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { severitySchema } from '../domain/categories';
+import { severitySchema } from '../domain/categories-schema';
 import { NOTIFICATION_TYPES } from '../domain/notifications';
 import { EVENT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signPayload } from '../domain/webhook-signature';
 

@@ -2,16 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
+import { type CaseUpdateView, type CaseView } from '../domain/case';
 import {
   caseIntakeSchema,
   caseLogPageSchema,
   caseSchema,
   caseUpdateSchema,
-  type CaseUpdateView,
-  type CaseView,
   tierSchema,
-} from '../domain/case';
-import { categorySchema, severitySchema, subCategorySchema } from '../domain/categories';
+} from '../domain/case-schema';
+import { categorySchema, severitySchema, subCategorySchema } from '../domain/categories-schema';
 import type { Permission, Role } from '../domain/roles';
 import { caseListFiltersSchema } from '../temporal/case-list-query';
 import * as m from '../workflows/supportCase.messages';

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { businessCalendarSchema, clockModeSchema } from './calendar-schema';
 
 /*
  * Business-hours calendar arithmetic.
@@ -18,14 +19,14 @@ const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 const MINUTES_PER_DAY = 24 * 60;
 
-const TIME_OF_DAY = /^(?:[01]\d|2[0-3]):[0-5]\d$/;
+export const TIME_OF_DAY = /^(?:[01]\d|2[0-3]):[0-5]\d$/;
 // A day may close at midnight, which is the only moment that needs the hour 24.
-const CLOSING_TIME = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;
+export const CLOSING_TIME = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;
 const LOCAL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 export const MONDAY_TO_FRIDAY: readonly number[] = [1, 2, 3, 4, 5];
 
-function isKnownTimeZone(timeZone: string): boolean {
+export function isKnownTimeZone(timeZone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
     return true;
@@ -33,24 +34,6 @@ function isKnownTimeZone(timeZone: string): boolean {
     return false;
   }
 }
-
-export const businessCalendarSchema = z
-  .object({
-    timeZone: z.string().refine(isKnownTimeZone, { message: 'unknown IANA time zone' }),
-    /** ISO weekdays: 1 = Monday … 7 = Sunday. */
-    workingDays: z
-      .array(z.int().min(1).max(7))
-      .min(1, 'a business calendar needs at least one working day')
-      .default([...MONDAY_TO_FRIDAY]),
-    dayStart: z.string().regex(TIME_OF_DAY, 'expected HH:MM between 00:00 and 23:59').default('09:00'),
-    dayEnd: z.string().regex(CLOSING_TIME, 'expected HH:MM between 00:00 and 24:00').default('17:00'),
-    /** Local dates ('YYYY-MM-DD') in the calendar's time zone on which nobody works. */
-    holidays: z.array(z.iso.date()).default([]),
-  })
-  .refine((cal) => cal.dayStart < cal.dayEnd, {
-    message: 'dayEnd must be later than dayStart',
-    path: ['dayEnd'],
-  });
 
 export type BusinessCalendar = z.output<typeof businessCalendarSchema>;
 export type BusinessCalendarInput = z.input<typeof businessCalendarSchema>;
@@ -316,7 +299,6 @@ export function businessTimeBetween(cal: BusinessCalendar, fromMs: number, toMs:
 // Clock modes: which hours an SLA clock counts.
 
 export const CLOCK_MODES = ['24x7', 'business-hours'] as const;
-export const clockModeSchema = z.enum(CLOCK_MODES);
 export type ClockMode = z.infer<typeof clockModeSchema>;
 
 /** Like {@link addBusinessTime}, but in '24x7' mode every millisecond counts. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CALLBACK_KINDS, callbackSchema, verifyCallback } from '../../src/domain/callbacks';
+import { CALLBACK_KINDS, verifyCallback } from '../../src/domain/callbacks';
+import { callbackSchema } from '../../src/domain/callbacks-schema';
 import { signPayload } from '../../src/domain/webhook-signature';
 
 const secret = 'vendor-callback-secret-7a3b9c';
