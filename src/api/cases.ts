@@ -18,6 +18,7 @@ import { actorOf, requirePermission, sha256Hex } from './auth';
 import { requireCaseAction, visibleCase } from './case-access';
 import { type CaseGateway, fingerprint } from './case-gateway';
 import { jsonBody, problemResponses, standardProblems } from './openapi';
+import { MAX_PREFER_WAIT_SECONDS, preferredWaitSeconds } from './prefer';
 import { problems } from './problem';
 import { parseRequestPart } from './validation';
 
@@ -218,14 +219,36 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
     path: '/v1/cases',
     summary: 'Open a support case',
     description:
-      'Starts the case workflow (ID `case:<id>`). With an `Idempotency-Key`, a repeat of the same request ' +
-      'returns the case the first one created.',
+      'Starts the case workflow (ID `case:<id>`) and answers as soon as the start is accepted, with the case ' +
+      'as it opens: status `new`, not yet classified (`classification` is null). Read it again with GET ' +
+      '`Location` for the classified case, or send `Prefer: wait=N` to wait up to N seconds (at most ' +
+      `${MAX_PREFER_WAIT_SECONDS}) for it; the answer then carries \`Preference-Applied\` and is the classified case, ` +
+      'or the latest one read if classification took longer. With an `Idempotency-Key`, a repeat of the same ' +
+      'request returns the case the first one created, as it stands.',
     request: {
-      headers: z.object({ 'Idempotency-Key': idempotencyKeySchema }),
+      headers: z.object({
+        'Idempotency-Key': idempotencyKeySchema,
+        Prefer: z
+          .string()
+          .optional()
+          .describe(
+            `\`wait=N\`: wait up to N seconds (at most ${MAX_PREFER_WAIT_SECONDS}) for the classified case`,
+          ),
+      }),
       body: jsonBody(caseIntakeSchema),
     },
     responses: {
-      201: caseResponse,
+      201: {
+        description: 'The case: as it opened (or, with Prefer: wait=N, once classified)',
+        headers: {
+          Location: { description: 'The case: `/v1/cases/{id}`', schema: { type: 'string' } },
+          'Preference-Applied': {
+            description: 'Present when the server waited as `Prefer: wait=N` asked',
+            schema: { type: 'string' },
+          },
+        },
+        content: { 'application/json': { schema: caseSchema } },
+      },
       ...standardProblems,
       ...problemResponses({
         413: 'Body too large',
@@ -239,11 +262,14 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
     const key = parseRequestPart(idempotencyKeySchema, req.get('idempotency-key'), 'headers');
     const intake = parseRequestPart(caseIntakeSchema, req.body, 'body');
     const id = key ? caseIdForKey(actor.principal, key) : randomUUID();
-    const state = await gateway.open(id, intake, actor.principal);
-    if (key && state.requestFingerprint !== fingerprint(intake)) {
+    const wait = preferredWaitSeconds(req.get('prefer'));
+    const opened = await gateway.open(id, intake, actor.principal, wait);
+    if (key && opened.view.requestFingerprint !== fingerprint(intake)) {
       throw problems.unprocessable('This Idempotency-Key was already used with a different request.');
     }
-    res.status(201).location(`/v1/cases/${id}`).json(state);
+    res.vary('Prefer');
+    if (opened.waited) res.set('Preference-Applied', `wait=${wait}`);
+    res.status(201).location(`/v1/cases/${id}`).json(opened.view);
   });
 
   registry.registerPath({
