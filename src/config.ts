@@ -15,6 +15,9 @@ import { severityTargetsOverrideSchema } from './domain/sla-schema';
  * is not here: it comes from @temporalio/envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API
  * key, or a profile file), so the same build runs against any cluster.
  */
+/** See workerCachedWorkflows: measured by `npm run bench`. */
+export const DEFAULT_WORKER_CACHED_WORKFLOWS = 1000;
+
 export const SETTINGS = {
   port: 'PORT',
   host: 'CASEFLOW_HOST',
@@ -25,6 +28,7 @@ export const SETTINGS = {
   providerName: 'CASEFLOW_PROVIDER_NAME',
   timeZone: 'CASEFLOW_TIME_ZONE',
   maxBodyBytes: 'CASEFLOW_MAX_BODY_BYTES',
+  workerCachedWorkflows: 'CASEFLOW_WORKER_CACHED_WORKFLOWS',
   logLevel: 'CASEFLOW_LOG_LEVEL',
   devTemporalPort: 'CASEFLOW_DEV_TEMPORAL_PORT',
   devUiPort: 'CASEFLOW_DEV_UI_PORT',
@@ -125,6 +129,17 @@ export const configSchema = z
     providerName: z.string().trim().min(1).max(120).default('Service desk'),
     timeZone: z.string().refine(isTimeZone, 'not an IANA time zone').default('America/Los_Angeles'),
     maxBodyBytes: z.coerce.number().int().min(1024).max(10_485_760).default(65_536),
+    /**
+     * Open workflows a worker keeps in memory (sticky cache); the others are replayed from their
+     * history when they next have work. Chosen from the measured memory per cached case (README,
+     * "Performance"), so 10,000 open cases fit one worker in 1 GiB.
+     */
+    workerCachedWorkflows: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(100_000)
+      .default(DEFAULT_WORKER_CACHED_WORKFLOWS),
     logLevel: z.enum(LOG_LEVELS).default('info'),
     /** Ports of the embedded dev server that `npm start` runs when TEMPORAL_ADDRESS is not set. */
     devTemporalPort: z.coerce.number().int().min(1).max(65535).default(7233),

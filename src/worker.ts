@@ -20,6 +20,8 @@ export interface CaseflowWorkerOptions {
   workflowBundle?: WorkflowBundleOption;
   /** The deployment's payload codec (encryption); none on the embedded default. */
   payloadCodecs?: PayloadCodec[];
+  /** Open workflows kept in memory; the SDK's default (sized from the heap) when absent. */
+  maxCachedWorkflows?: number;
 }
 
 export async function createCaseflowWorker(options: CaseflowWorkerOptions): Promise<Worker> {
@@ -30,6 +32,7 @@ export async function createCaseflowWorker(options: CaseflowWorkerOptions): Prom
     activities: createActivities(options.activityDeps),
     sinks: LIVE_SINKS,
     dataConverter: { payloadCodecs: options.payloadCodecs ?? [] },
+    ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
     namespace: target.namespace,
     taskQueue: config.taskQueue,
     payloadCodecs: target.payloadCodecs,
+    maxCachedWorkflows: config.workerCachedWorkflows,
     activityDeps: {
       notifications: { webhooks: parseWebhookUrls(config.notifyUrls), secret: config.notifySecret },
       elevation: elevationActivityDeps(config, client),
@@ -59,6 +63,7 @@ async function main(): Promise<void> {
     address: target.address,
     namespace: target.namespace,
     taskQueue: config.taskQueue,
+    cachedWorkflows: config.workerCachedWorkflows,
   });
   // The SDK stops the worker gracefully on SIGINT/SIGTERM; run() resolves once it has drained.
   await worker.run();
