@@ -28,7 +28,8 @@ export const MONDAY_TO_FRIDAY: readonly number[] = [1, 2, 3, 4, 5];
 
 export function isKnownTimeZone(timeZone: string): boolean {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
+    // The formatter is kept: asked again (every case asks on every deadline), the answer is free.
+    formatterFor(timeZone);
     return true;
   } catch {
     return false;
@@ -119,7 +120,32 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+/**
+ * UTC offsets by time zone and hour (epoch hours), for hours with one offset throughout. Formatting
+ * a date in a time zone is slow and deadlines ask for many, mostly in the same few hours; the
+ * offsets are facts of the time-zone database, so remembering them changes no result.
+ */
+const hourOffsets = new Map<string, number>();
+const MAX_REMEMBERED_HOURS = 2_000;
+
 function localMsOf(timeZone: string, epochMs: number): number {
+  const hour = Math.floor(epochMs / HOUR_MS);
+  const key = `${timeZone}@${hour}`;
+  let offset = hourOffsets.get(key);
+  if (offset === undefined) {
+    const start = hour * HOUR_MS;
+    const end = start + HOUR_MS - SECOND_MS;
+    const atStart = formattedLocalMsOf(timeZone, start) - start;
+    // A transition inside the hour: this instant's own reading.
+    if (formattedLocalMsOf(timeZone, end) - end !== atStart) return formattedLocalMsOf(timeZone, epochMs);
+    if (hourOffsets.size >= MAX_REMEMBERED_HOURS) hourOffsets.clear();
+    hourOffsets.set(key, atStart);
+    offset = atStart;
+  }
+  return epochMs + offset;
+}
+
+function formattedLocalMsOf(timeZone: string, epochMs: number): number {
   const wholeSecondMs = epochMs - floorMod(epochMs, SECOND_MS);
   const fields: Record<string, number> = {};
   for (const part of formatterFor(timeZone).formatToParts(wholeSecondMs)) {
