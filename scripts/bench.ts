@@ -22,7 +22,7 @@ import { repoRoot } from './tools';
  *
  *   npm run bench -- --quick                 a short profile (minutes)
  *   npm run bench                            the full profile (10,000 open cases per side: long)
- *   options: --blocks=N --rss=0,1000,5000,10000 --timers=1000 --timer-minutes=2 --cache=N --out=DIR
+ *   options: --intake=1:50,16:400,64:800 --blocks=N --rss=0,1000,5000,10000 --timers=1000 --timer-minutes=2 --cache=N --out=DIR
  */
 
 interface Profile {
@@ -75,6 +75,13 @@ function parseArgs(argv: string[]) {
   }
   const profile = { ...PROFILES[opts.has('quick') ? 'quick' : (opts.get('profile') ?? 'full')]! };
   if (opts.has('blocks')) profile.blocks = Number(opts.get('blocks'));
+  if (opts.has('intake')) {
+    profile.intake = opts
+      .get('intake')!
+      .split(',')
+      .map((pair) => pair.split(':').map(Number))
+      .map(([concurrency, cases]) => ({ concurrency: concurrency!, cases: cases! }));
+  }
   if (opts.has('rss')) profile.rssLevels = opts.get('rss')!.split(',').map(Number);
   if (opts.has('timers')) profile.timerCases = Number(opts.get('timers'));
   if (opts.has('timer-minutes')) TIMER_SLA_MINUTES = Number(opts.get('timer-minutes'));
