@@ -64,6 +64,8 @@ const PROFILES: Record<string, Profile> = {
 /** The case's first-response target in the timer phase (Sev A, 24x7): all fall due in one minute. */
 let TIMER_SLA_MINUTES = 2;
 const BARE_WORKFLOW = 'bareCase';
+/** No single request may hold the run up for ever (a busy machine answers slowly, not never). */
+const REQUEST_TIMEOUT_MS = 60_000;
 
 type Side = 'bare' | 'caseflow';
 
@@ -188,17 +190,20 @@ function intakeBody(severity: 'A' | 'C' = 'C') {
 async function startOne(b: Bench, side: Side, opts: { severity?: 'A' | 'C'; dueAtMs?: number } = {}) {
   if (side === 'bare') {
     const workflowId = `bare:${randomUUID()}`;
-    await b.client.workflow.start(BARE_WORKFLOW, {
-      taskQueue: b.bareQueue,
-      workflowId,
-      args: [opts.dueAtMs === undefined ? {} : { dueAtMs: opts.dueAtMs }],
-    });
+    await b.client.connection.withDeadline(Date.now() + REQUEST_TIMEOUT_MS, () =>
+      b.client.workflow.start(BARE_WORKFLOW, {
+        taskQueue: b.bareQueue,
+        workflowId,
+        args: [opts.dueAtMs === undefined ? {} : { dueAtMs: opts.dueAtMs }],
+      }),
+    );
     return workflowId;
   }
   const res = await fetch(`${b.apiUrl}/v1/cases`, {
     method: 'POST',
     headers: { authorization: `Bearer ${b.token}`, 'content-type': 'application/json' },
     body: JSON.stringify(intakeBody(opts.severity)),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   const body = (await res.json()) as { id?: string };
   if (res.status !== 201 || !body.id)
@@ -240,7 +245,9 @@ async function classifiedTimes(
   b: Bench,
   workflowId: string,
 ): Promise<{ started: number; classified: number } | null> {
-  const history = await b.client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await b.client.connection.withDeadline(Date.now() + REQUEST_TIMEOUT_MS, () =>
+    b.client.workflow.getHandle(workflowId).fetchHistory(),
+  );
   const events = history.events ?? [];
   const done = events.find((e) => eventName(e.eventType) === 'EVENT_TYPE_ACTIVITY_TASK_COMPLETED');
   return done && events[0] ? { started: eventMs(events[0]), classified: eventMs(done) } : null;
@@ -370,7 +377,12 @@ async function bareTimers(b: Bench, n: number): Promise<TimerResult> {
   log(`bare: ${ids.length} timers due within ${((Math.max(...due) - Math.min(...due)) / 1000).toFixed(0)} s`);
   await sleep(Math.max(0, Math.max(...due) - Date.now()) + 5_000);
   const lateness = (
-    await pool(ids.length, 16, (i) => b.client.workflow.getHandle(ids[i]!).result() as Promise<number>)
+    await pool(ids.length, 16, (i) =>
+      b.client.connection.withDeadline(
+        Date.now() + 120_000,
+        () => b.client.workflow.getHandle(ids[i]!).result() as Promise<number>,
+      ),
+    )
   ).results;
   return {
     side: 'bare',
@@ -393,7 +405,10 @@ async function probeGets(b: Bench, caseId: string, untilMs: number): Promise<Get
   const one: number[] = [];
   const timed = async (path: string, into: number[]) => {
     const t0 = performance.now();
-    const res = await fetch(`${b.apiUrl}${path}`, { headers: { authorization: `Bearer ${b.token}` } });
+    const res = await fetch(`${b.apiUrl}${path}`, {
+      headers: { authorization: `Bearer ${b.token}` },
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
     await res.arrayBuffer();
     if (res.status === 200) into.push(performance.now() - t0);
   };
