@@ -35,6 +35,14 @@ export function devServerArgs(o: DevServerOptions): string[] {
     'warn',
     '--dynamic-config-value',
     'frontend.enableServerVersionCheck=false',
+    // Write-ahead logging: a commit appends to the log instead of rewriting pages through a
+    // rollback journal, and readers do not block the writer. synchronous=FULL keeps every commit
+    // on disk before the server answers (WAL's usual NORMAL could lose the last commits on power
+    // loss), so a case the API answered for survives a crash of the machine too (README).
+    '--sqlite-pragma',
+    'journal_mode=WAL',
+    '--sqlite-pragma',
+    'synchronous=FULL',
     ...devServerSearchAttributeArgs(),
   ];
 }

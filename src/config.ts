@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { type CasePolicy, casePolicySchema } from './domain/case-policy';
+import { type CasePolicy } from './domain/case-policy';
+import { casePolicySchema } from './domain/case-policy-schema';
 import { SEVERITIES } from './domain/categories';
 import { DEFAULT_MICROSOFT_CHANNEL_RESPONSE, DEFAULT_VENDOR_RESPONSE } from './domain/escalation';
-import { roleSchema } from './domain/roles';
-import { DEFAULT_SLA_POLICY, severityTargetsOverrideSchema, type SlaPolicy } from './domain/sla';
+import { roleSchema } from './domain/roles-schema';
+import { DEFAULT_SLA_POLICY, type SlaPolicy } from './domain/sla';
+import { severityTargetsOverrideSchema } from './domain/sla-schema';
 
 /**
  * caseflow's own settings. Each comes from an environment variable or, under its key, from the
@@ -13,6 +15,9 @@ import { DEFAULT_SLA_POLICY, severityTargetsOverrideSchema, type SlaPolicy } fro
  * is not here: it comes from @temporalio/envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API
  * key, or a profile file), so the same build runs against any cluster.
  */
+/** See workerCachedWorkflows: measured by `npm run bench`. */
+export const DEFAULT_WORKER_CACHED_WORKFLOWS = 1000;
+
 export const SETTINGS = {
   port: 'PORT',
   host: 'CASEFLOW_HOST',
@@ -31,6 +36,7 @@ export const SETTINGS = {
   rateLimitBurst: 'CASEFLOW_RATE_LIMIT_BURST',
   callbackRateLimitPerMinute: 'CASEFLOW_CALLBACK_RATE_LIMIT_PER_MINUTE',
   callbackRateLimitBurst: 'CASEFLOW_CALLBACK_RATE_LIMIT_BURST',
+  workerCachedWorkflows: 'CASEFLOW_WORKER_CACHED_WORKFLOWS',
   logLevel: 'CASEFLOW_LOG_LEVEL',
   metricsHost: 'CASEFLOW_METRICS_HOST',
   apiMetricsPort: 'CASEFLOW_API_METRICS_PORT',
@@ -147,6 +153,17 @@ export const configSchema = z
     /** Unauthenticated callbacks per caller address and API process. */
     callbackRateLimitPerMinute: z.coerce.number().int().min(1).max(1_000_000).default(600),
     callbackRateLimitBurst: z.coerce.number().int().min(1).max(100_000).default(120),
+    /**
+     * Open workflows a worker keeps in memory (sticky cache); the others are replayed from their
+     * history when they next have work. Chosen from the measured memory per cached case (README,
+     * "Performance"), so 10,000 open cases fit one worker in 1 GiB.
+     */
+    workerCachedWorkflows: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(100_000)
+      .default(DEFAULT_WORKER_CACHED_WORKFLOWS),
     logLevel: z.enum(LOG_LEVELS).default('info'),
     /** Where the Prometheus endpoints listen; each is off unless its port is set. */
     metricsHost: z.string().min(1).default('127.0.0.1'),

@@ -26,6 +26,8 @@ export interface CaseflowWorkerOptions {
   workflowBundle?: WorkflowBundleOption;
   /** The deployment's payload codec (encryption); none on the embedded default. */
   payloadCodecs?: PayloadCodec[];
+  /** Open workflows kept in memory; the SDK's default (sized from the heap) when absent. */
+  maxCachedWorkflows?: number;
 }
 
 export async function createCaseflowWorker(options: CaseflowWorkerOptions): Promise<Worker> {
@@ -36,6 +38,7 @@ export async function createCaseflowWorker(options: CaseflowWorkerOptions): Prom
     activities: createActivities(options.activityDeps),
     sinks: LIVE_SINKS,
     dataConverter: { payloadCodecs: options.payloadCodecs ?? [] },
+    ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
     namespace: target.namespace,
     taskQueue: config.taskQueue,
     payloadCodecs: target.payloadCodecs,
+    maxCachedWorkflows: config.workerCachedWorkflows,
     activityDeps: {
       notifications: { webhooks: parseWebhookUrls(config.notifyUrls), secret: config.notifySecret },
       elevation: elevationActivityDeps(config, client),
@@ -89,6 +93,7 @@ async function main(): Promise<void> {
     ...(config.workerMetricsPort !== undefined
       ? { metrics: `http://${config.metricsHost}:${config.workerMetricsPort}/metrics` }
       : {}),
+    cachedWorkflows: config.workerCachedWorkflows,
   });
   // The SDK stops the worker gracefully on SIGINT/SIGTERM; run() resolves once it has drained.
   await worker.run();

@@ -2,14 +2,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import {
-  isAllowed,
-  isSystemActorName,
-  type Permission,
-  PERMISSIONS,
-  type Principal,
-  roleSchema,
-} from '../domain/roles';
+import { isAllowed, isSystemActorName, type Permission, PERMISSIONS, type Principal } from '../domain/roles';
+import { roleSchema } from '../domain/roles-schema';
 import { problems } from './problem';
 
 const keyEntrySchema = z

@@ -13,7 +13,7 @@ import {
 } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '../temporal/proto';
 import type { CaseIntake, CaseLogPage, CaseUpdateView, CaseView, SupportModel } from '../domain/case';
-import { openCase } from '../domain/case-lifecycle';
+import { caseView, openCase } from '../domain/case-lifecycle';
 import type { CaseListScope } from '../domain/case-access';
 import type { CasePolicy } from '../domain/case-policy';
 import { buildCaseListQuery, type CaseListFilters } from '../temporal/case-list-query';
@@ -26,6 +26,7 @@ import {
   getLog,
   INVALID_COMMAND,
 } from '../workflows/supportCase.messages';
+import { readAfterStart } from './intake-answer';
 import { problems } from './problem';
 import { caseStaticDetails, caseStaticSummary } from '../domain/web-ui-texts';
 
@@ -50,6 +51,19 @@ export interface CaseSummary {
   createdAt: string | null;
 }
 
+/**
+ * What opening a case gave: its view (null for a repeat whose case could not be read in time),
+ * whether this request created it, whether it waited.
+ */
+export interface OpenedCase {
+  view: CaseView | null;
+  created: boolean;
+  waited: boolean;
+}
+
+/** How often a caller waiting for the classified case looks again (a query each time). */
+const CLASSIFIED_POLL_MS = 50;
+
 /** Hash of a canonical (schema-ordered) request, to tell a true repeat from a reused key. */
 export const fingerprint = (value: unknown): string =>
   createHash('sha256').update(JSON.stringify(value)).digest('hex');
@@ -60,16 +74,14 @@ export class CaseGateway {
 
   /**
    * Opens a case, or returns the one this case id already names. The workflow ID is the
-   * idempotency mechanism: a second start with the same ID attaches to the existing workflow
-   * (running or closed) instead of creating another.
+   * idempotency mechanism: a second start with the same ID (running or closed) is refused by the
+   * server, and the caller gets the existing case instead of another.
+   *
+   * A new case is answered as soon as the server has accepted its start, with what the API
+   * knows: the case as it opens, before classification (the workflow computes the same view on
+   * its first task). `waitSeconds` waits up to that long for the classified case instead.
    */
-  async open(id: string, intake: CaseIntake, actor: string): Promise<CaseView> {
-    await this.start(id, intake, actor);
-    return this.get(id);
-  }
-
-  /** The start alone: once it returns, the case exists (or already did), whatever a read says next. */
-  async start(id: string, intake: CaseIntake, actor: string): Promise<void> {
+  async open(id: string, intake: CaseIntake, actor: string, waitSeconds = 0): Promise<OpenedCase> {
     const { client, taskQueue, supportModel, providerName, policy } = this.options;
     const input = {
       id,
@@ -79,25 +91,60 @@ export class CaseGateway {
       providerName,
       requestFingerprint: fingerprint(intake),
       policy,
+      indexedAtStart: true,
     };
-    const opened = openCase(input, Date.now());
+    const now = Date.now();
+    const opening = openCase(input, now);
     try {
       await client.workflow.start(supportCase, {
         workflowId: caseWorkflowId(id),
         taskQueue,
         args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: sa.caseSearchAttributes(opened),
+        typedSearchAttributes: sa.caseSearchAttributes(opening),
         // What the Temporal Web UI lists beside the workflow id.
-        staticSummary: caseStaticSummary(opened),
-        staticDetails: caseStaticDetails(opened),
+        staticSummary: caseStaticSummary(opening),
+        staticDetails: caseStaticDetails(opening),
         // Lists show when the case was created, not when its current run started.
-        memo: { [CREATED_AT_MEMO]: new Date().toISOString() },
+        memo: { [CREATED_AT_MEMO]: new Date(now).toISOString() },
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      // A repeat: the case as it stands, read from its workflow (its fingerprint tells a true
+      // repeat from a reused key).
+      // A repeat: the case as it stands, or none when it cannot be read in time (the caller answers 202).
+      const read = await readAfterStart(() => this.get(id));
+      return { view: read.ok ? read.state : null, created: false, waited: false };
     }
+    const accepted = caseView(opening, policy, now);
+    if (waitSeconds <= 0) return { view: accepted, created: true, waited: false };
+    return {
+      view: await this.classified(id, accepted, now + waitSeconds * 1000),
+      created: true,
+      waited: true,
+    };
+  }
+
+  /**
+   * The case once classified, or the latest view read before the deadline. Reading can only
+   * fail here for lack of time or of a worker: the case exists, so the caller still gets it.
+   */
+  private async classified(id: string, latest: CaseView, deadlineMs: number): Promise<CaseView> {
+    const { client } = this.options;
+    const handle = client.workflow.getHandle(caseWorkflowId(id));
+    while (Date.now() < deadlineMs) {
+      try {
+        latest = await client.connection.withDeadline(deadlineMs, () => handle.query(getCase));
+      } catch {
+        return latest;
+      }
+      if (latest.classification !== null) return latest;
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(CLASSIFIED_POLL_MS, deadlineMs - Date.now())),
+      );
+    }
+    return latest;
   }
 
   async get(id: string): Promise<CaseView> {

@@ -2,16 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
+import { type CaseUpdateView, type CaseView } from '../domain/case';
 import {
   caseIntakeSchema,
   caseLogPageSchema,
   caseSchema,
   caseUpdateSchema,
-  type CaseUpdateView,
-  type CaseView,
   tierSchema,
-} from '../domain/case';
-import { categorySchema, severitySchema, subCategorySchema } from '../domain/categories';
+} from '../domain/case-schema';
+import { categorySchema, severitySchema, subCategorySchema } from '../domain/categories-schema';
 import { caseListScope } from '../domain/case-access';
 import type { Permission, Role } from '../domain/roles';
 import { caseListFiltersSchema } from '../temporal/case-list-query';
@@ -20,8 +19,9 @@ import { actorOf, requirePermission, sha256Hex } from './auth';
 import { requireCaseAction, visibleCase } from './case-access';
 import { type CaseGateway, fingerprint } from './case-gateway';
 import { jsonBody, problemResponses, standardProblems } from './openapi';
+import { MAX_PREFER_WAIT_SECONDS, preferredWaitSeconds } from './prefer';
 import { problems } from './problem';
-import { caseOpeningSchema, readAfterStart } from './intake-answer';
+import { caseOpeningSchema } from './intake-answer';
 import { OUTAGE_RETRY_AFTER_SECONDS } from './temporal-errors';
 import { parseRequestPart } from './validation';
 
@@ -222,17 +222,39 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
     path: '/v1/cases',
     summary: 'Open a support case',
     description:
-      'Starts the case workflow (ID `case:<id>`). With an `Idempotency-Key`, a repeat of the same request ' +
-      'returns the case the first one created. A case that was created but could not be read in time ' +
-      '(no worker, Temporal slow) is answered 202 with its id and Location, never an error.',
+      'Starts the case workflow (ID `case:<id>`) and answers as soon as the start is accepted, with the case ' +
+      'as it opens: status `new`, not yet classified (`classification` is null). Read it again with GET ' +
+      '`Location` for the classified case, or send `Prefer: wait=N` to wait up to N seconds (at most ' +
+      `${MAX_PREFER_WAIT_SECONDS}) for it; the answer then carries \`Preference-Applied\` and is the classified case, ` +
+      'or the latest one read if classification took longer. With an `Idempotency-Key`, a repeat of the same ' +
+      'request returns the case the first one created, as it stands (202 with its id and Location when it ' +
+      'cannot be read in time: Temporal slow or no worker).',
     request: {
-      headers: z.object({ 'Idempotency-Key': idempotencyKeySchema }),
+      headers: z.object({
+        'Idempotency-Key': idempotencyKeySchema,
+        Prefer: z
+          .string()
+          .optional()
+          .describe(
+            `\`wait=N\`: wait up to N seconds (at most ${MAX_PREFER_WAIT_SECONDS}) for the classified case`,
+          ),
+      }),
       body: jsonBody(caseIntakeSchema),
     },
     responses: {
-      201: caseResponse,
+      201: {
+        description: 'The case: as it opened (or, with Prefer: wait=N, once classified)',
+        headers: {
+          Location: { description: 'The case: `/v1/cases/{id}`', schema: { type: 'string' } },
+          'Preference-Applied': {
+            description: 'Present when the server waited as `Prefer: wait=N` asked',
+            schema: { type: 'string' },
+          },
+        },
+        content: { 'application/json': { schema: caseSchema } },
+      },
       202: {
-        description: 'Created, but its first state could not be read yet: GET the Location later',
+        description: 'A repeat whose case could not be read in time: GET the Location later',
         content: { 'application/json': { schema: caseOpeningSchema } },
       },
       ...standardProblems,
@@ -249,9 +271,9 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
     const intake = parseRequestPart(caseIntakeSchema, req.body, 'body');
     const id = key ? caseIdForKey(actor.principal, key) : randomUUID();
     // Temporal failing the start itself is a 503: the Idempotency-Key makes the client's retry safe.
-    await gateway.start(id, intake, actor.principal);
-    const read = await readAfterStart(() => gateway.get(id));
-    if (!read.ok) {
+    const wait = preferredWaitSeconds(req.get('prefer'));
+    const opened = await gateway.open(id, intake, actor.principal, wait);
+    if (!opened.view) {
       res
         .status(202)
         .location(`/v1/cases/${id}`)
@@ -259,11 +281,12 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
         .json({ id, status: 'opening' });
       return;
     }
-    const state = read.state;
-    if (key && state.requestFingerprint !== fingerprint(intake)) {
+    if (key && opened.view.requestFingerprint !== fingerprint(intake)) {
       throw problems.unprocessable('This Idempotency-Key was already used with a different request.');
     }
-    res.status(201).location(`/v1/cases/${id}`).json(state);
+    res.vary('Prefer');
+    if (opened.waited) res.set('Preference-Applied', `wait=${wait}`);
+    res.status(201).location(`/v1/cases/${id}`).json(opened.view);
   });
 
   registry.registerPath({

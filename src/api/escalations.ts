@@ -10,20 +10,20 @@ import { ApplicationFailure } from '@temporalio/common';
 import express, { type Request, Router } from 'express';
 import { z } from 'zod';
 import { hasDestination, type TargetEndpoints } from '../activities/escalation-delivery';
-import { type Callback, callbackSchema, verifyCallback } from '../domain/callbacks';
+import { type Callback, verifyCallback } from '../domain/callbacks';
+import { callbackSchema } from '../domain/callbacks-schema';
 import { budgetedLogger, UNAUTHENTICATED_LOG_LINES_PER_MINUTE } from './log-budget';
 import { assertSafeJson } from './request-limits';
 import { canSeeEscalation, caseFactsOf } from '../domain/case-access';
 import type { CasePolicy } from '../domain/case-policy';
-import { severitySchema } from '../domain/categories';
+import { severitySchema } from '../domain/categories-schema';
 import {
   ESCALATION_STATUSES,
   type EscalationRequest,
-  escalationRequestSchema,
-  escalationViewSchema,
   type EscalationView,
   type IncomingCallback,
 } from '../domain/escalation';
+import { escalationRequestSchema, escalationViewSchema } from '../domain/escalation-schema';
 import type { Principal } from '../domain/roles';
 import { ESCALATION_TARGETS, type EscalationTarget } from '../domain/routing';
 import type { Logger } from '../logger';

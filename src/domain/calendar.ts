@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { businessCalendarSchema, clockModeSchema } from './calendar-schema';
 
 /*
  * Business-hours calendar arithmetic.
@@ -18,39 +19,22 @@ const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 const MINUTES_PER_DAY = 24 * 60;
 
-const TIME_OF_DAY = /^(?:[01]\d|2[0-3]):[0-5]\d$/;
+export const TIME_OF_DAY = /^(?:[01]\d|2[0-3]):[0-5]\d$/;
 // A day may close at midnight, which is the only moment that needs the hour 24.
-const CLOSING_TIME = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;
+export const CLOSING_TIME = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;
 const LOCAL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 export const MONDAY_TO_FRIDAY: readonly number[] = [1, 2, 3, 4, 5];
 
-function isKnownTimeZone(timeZone: string): boolean {
+export function isKnownTimeZone(timeZone: string): boolean {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
+    // The formatter is kept: asked again (every case asks on every deadline), the answer is free.
+    formatterFor(timeZone);
     return true;
   } catch {
     return false;
   }
 }
-
-export const businessCalendarSchema = z
-  .object({
-    timeZone: z.string().refine(isKnownTimeZone, { message: 'unknown IANA time zone' }),
-    /** ISO weekdays: 1 = Monday … 7 = Sunday. */
-    workingDays: z
-      .array(z.int().min(1).max(7))
-      .min(1, 'a business calendar needs at least one working day')
-      .default([...MONDAY_TO_FRIDAY]),
-    dayStart: z.string().regex(TIME_OF_DAY, 'expected HH:MM between 00:00 and 23:59').default('09:00'),
-    dayEnd: z.string().regex(CLOSING_TIME, 'expected HH:MM between 00:00 and 24:00').default('17:00'),
-    /** Local dates ('YYYY-MM-DD') in the calendar's time zone on which nobody works. */
-    holidays: z.array(z.iso.date()).default([]),
-  })
-  .refine((cal) => cal.dayStart < cal.dayEnd, {
-    message: 'dayEnd must be later than dayStart',
-    path: ['dayEnd'],
-  });
 
 export type BusinessCalendar = z.output<typeof businessCalendarSchema>;
 export type BusinessCalendarInput = z.input<typeof businessCalendarSchema>;
@@ -136,7 +120,32 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+/**
+ * UTC offsets by time zone and hour (epoch hours), for hours with one offset throughout. Formatting
+ * a date in a time zone is slow and deadlines ask for many, mostly in the same few hours; the
+ * offsets are facts of the time-zone database, so remembering them changes no result.
+ */
+const hourOffsets = new Map<string, number>();
+const MAX_REMEMBERED_HOURS = 2_000;
+
 function localMsOf(timeZone: string, epochMs: number): number {
+  const hour = Math.floor(epochMs / HOUR_MS);
+  const key = `${timeZone}@${hour}`;
+  let offset = hourOffsets.get(key);
+  if (offset === undefined) {
+    const start = hour * HOUR_MS;
+    const end = start + HOUR_MS - SECOND_MS;
+    const atStart = formattedLocalMsOf(timeZone, start) - start;
+    // A transition inside the hour: this instant's own reading.
+    if (formattedLocalMsOf(timeZone, end) - end !== atStart) return formattedLocalMsOf(timeZone, epochMs);
+    if (hourOffsets.size >= MAX_REMEMBERED_HOURS) hourOffsets.clear();
+    hourOffsets.set(key, atStart);
+    offset = atStart;
+  }
+  return epochMs + offset;
+}
+
+function formattedLocalMsOf(timeZone: string, epochMs: number): number {
   const wholeSecondMs = epochMs - floorMod(epochMs, SECOND_MS);
   const fields: Record<string, number> = {};
   for (const part of formatterFor(timeZone).formatToParts(wholeSecondMs)) {
@@ -316,7 +325,6 @@ export function businessTimeBetween(cal: BusinessCalendar, fromMs: number, toMs:
 // Clock modes: which hours an SLA clock counts.
 
 export const CLOCK_MODES = ['24x7', 'business-hours'] as const;
-export const clockModeSchema = z.enum(CLOCK_MODES);
 export type ClockMode = z.infer<typeof clockModeSchema>;
 
 /** Like {@link addBusinessTime}, but in '24x7' mode every millisecond counts. */

@@ -1,7 +1,7 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Severity } from './categories';
+import type { elevationPolicySchema, elevationRequestSchema, elevationViewSchema } from './elevation-schema';
 import { type Notice, noticeFrom } from './notifications';
-import { recordLogEntrySchema } from './record-log';
 
 /*
  * Just-in-time elevation (DOMAIN.md, "JIT elevation"): the policy as data, the request schema, and
@@ -70,66 +70,21 @@ export const ELEVATION_ACTIONS = {
 export type ElevationAction = keyof typeof ELEVATION_ACTIONS;
 export const ELEVATION_ACTION_IDS = Object.keys(ELEVATION_ACTIONS) as [ElevationAction, ...ElevationAction[]];
 
-export const elevationPolicySchema = z.object({
-  approvalTimeoutMinutes: z
-    .int()
-    .positive()
-    .max(7 * 24 * 60)
-    .default(60),
-  approvalReminderBeforeMinutes: z.int().positive().default(15),
-  defaultWindowMinutes: z.int().positive().default(120),
-  /** No single grant or extension may be longer than this. */
-  maxWindowMinutes: z.int().positive().default(240),
-  /** A grant with all its extensions may not last longer than this. */
-  maxTotalMinutes: z.int().positive().default(480),
-  expiryWarningMinutes: z.int().positive().default(15),
-  /** No checked-out password stays set on the device longer than this (the seed's two hours). */
-  passwordMaxAgeMinutes: z.int().positive().default(120),
-  /** A rotation still failing after this long is notified (`elevation-rotation-failing`). */
-  rotationFailingAfterMinutes: z.int().positive().default(15),
-  /** A grant not settled after this long ends the elevation as grant-failed. */
-  grantTimeoutMinutes: z.int().positive().default(10),
-  /** A device's account owner with no lease finishes after this long. */
-  deviceIdleMinutes: z.int().positive().default(60),
-});
 export type ElevationPolicy = z.output<typeof elevationPolicySchema>;
-export const DEFAULT_ELEVATION_POLICY: ElevationPolicy = elevationPolicySchema.parse({});
+/** What `elevationPolicySchema` fills in for an empty policy (a unit test holds the two equal). */
+export const DEFAULT_ELEVATION_POLICY: ElevationPolicy = {
+  approvalTimeoutMinutes: 60,
+  approvalReminderBeforeMinutes: 15,
+  defaultWindowMinutes: 120,
+  maxWindowMinutes: 240,
+  maxTotalMinutes: 480,
+  expiryWarningMinutes: 15,
+  passwordMaxAgeMinutes: 120,
+  rotationFailingAfterMinutes: 15,
+  grantTimeoutMinutes: 10,
+  deviceIdleMinutes: 60,
+};
 
-export const elevationRequestSchema = z
-  .object({
-    ticketId: z
-      .string()
-      .trim()
-      .min(1)
-      .max(128)
-      .describe("The support ticket id in the provider's own system"),
-    deviceSerial: z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a device serial number'),
-    category: z.string().trim().min(1).max(80),
-    title: z.string().trim().min(3).max(200),
-    planOfAction: z.string().trim().min(10).max(5_000),
-    actions: z
-      .array(z.enum(ELEVATION_ACTION_IDS))
-      .min(1)
-      .max(ELEVATION_ACTION_IDS.length)
-      .refine((a) => new Set(a).size === a.length, 'each action once'),
-    durationMinutes: z
-      .int()
-      .min(1)
-      .max(24 * 60)
-      .optional(),
-    breakGlass: z
-      .object({ reason: z.string().trim().min(10).max(2_000) })
-      .strict()
-      .optional()
-      .describe(
-        'Sev A only: self-approve at once; every IT admin is told and the case needs a review to close',
-      ),
-  })
-  .strict()
-  .meta({ id: 'ElevationRequest' });
 export type ElevationRequest = z.infer<typeof elevationRequestSchema>;
 
 export interface Refusal {
@@ -714,41 +669,6 @@ export function elevationNotice(
   });
 }
 
-/** The elevation as the API shows it. */
-export const elevationViewSchema = z
-  .object({
-    id: z.string(),
-    caseId: z.string(),
-    status: z.enum(ELEVATION_STATUSES),
-    requestedBy: z.string(),
-    approvedBy: z.string().nullable(),
-    startsAt: z.iso.datetime().nullable(),
-    endsAt: z.iso.datetime().nullable(),
-    ticketId: z.string(),
-    deviceSerial: z.string(),
-    category: z.string(),
-    title: z.string(),
-    planOfAction: z.string(),
-    actions: z.array(z.string()),
-    notRecommended: z.array(z.string()),
-    breakGlass: z.boolean(),
-    requestedAt: z.iso.datetime(),
-    checkouts: z.array(z.object({ by: z.string(), at: z.iso.datetime() })),
-    pendingExtension: z
-      .object({ minutes: z.number(), reason: z.string(), requestedAt: z.iso.datetime() })
-      .nullable(),
-    endedReason: z.string().nullable(),
-    rotatedAt: z.iso.datetime().nullable(),
-    nextRotationAt: z.iso
-      .datetime()
-      .nullable()
-      .describe('While active: when the shared device password rotates at the latest (check out again then)'),
-    accessClosedAt: z.iso.datetime().nullable(),
-    grantFailure: z.string().nullable(),
-    policyVersion: z.string(),
-    log: z.array(recordLogEntrySchema),
-  })
-  .meta({ id: 'Elevation' });
 export type ElevationView = z.infer<typeof elevationViewSchema>;
 
 export function elevationView(r: ElevationRecord): ElevationView {

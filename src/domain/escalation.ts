@@ -1,9 +1,9 @@
 import { retriesNote } from './delivery-attempts';
-import { z } from 'zod';
-import { severitySchema, type Severity } from './categories';
+import type { z } from 'zod';
+import type { Severity } from './categories';
+import type { escalationRequestSchema, escalationViewSchema } from './escalation-schema';
 import { type Notice, noticeFrom } from './notifications';
-import { recordLogEntrySchema } from './record-log';
-import { ESCALATION_TARGETS, type EscalationTarget } from './routing';
+import type { EscalationTarget } from './routing';
 import {
   computeDeadlines,
   DEFAULT_SLA_POLICY,
@@ -38,24 +38,6 @@ export const ESCALATION_AREAS = ['app-packaging', 'devices', 'security', 'other'
 export type EscalationArea = (typeof ESCALATION_AREAS)[number];
 export const REQUEST_TYPES = ['incident', 'request-for-information', 'change-request'] as const;
 
-export const escalationRequestSchema = z
-  .object({
-    target: z.enum(ESCALATION_TARGETS).optional().describe("Defaults to the case's recommended route"),
-    severity: severitySchema.optional().describe("Defaults to the case's severity"),
-    requestType: z.enum(REQUEST_TYPES),
-    category: z.enum(ESCALATION_AREAS).describe('The admin area: app packaging, devices, security or other'),
-    subCategory: z.string().trim().min(1).max(120),
-    title: z.string().trim().min(3).max(200),
-    description: z.string().trim().min(10).max(10_000),
-    contact: z.string().trim().min(3).max(320).describe('Primary contact for the receiving team'),
-    twentyFourSeven: z
-      .boolean()
-      .default(false)
-      .describe('Sev B only: the customer can engage around the clock'),
-    reason: z.string().trim().min(3).max(2_000).optional().describe('Required when choosing another target'),
-  })
-  .strict()
-  .meta({ id: 'EscalationRequest' });
 export type EscalationRequest = z.infer<typeof escalationRequestSchema>;
 
 export const ESCALATION_STATUSES = [
@@ -648,41 +630,6 @@ export function nextEscalationWake(
   return future.length ? Math.min(...future) : null;
 }
 
-export const escalationViewSchema = z
-  .object({
-    id: z.string(),
-    caseId: z.string().nullable(),
-    incidentId: z.string().nullable(),
-    target: z.enum(ESCALATION_TARGETS),
-    severity: severitySchema,
-    status: z.enum(ESCALATION_STATUSES),
-    gate: z.string(),
-    caseSeverity: severitySchema.describe('The case severity the gate applied'),
-    responseTable: z
-      .enum(['service', 'vendor', 'microsoft-channel'])
-      .describe(
-        "Whose response expectations the clocks follow: the service's, the vendor's or the Microsoft channel's",
-      ),
-    filedBy: z.string(),
-    approvedBy: z.string().nullable(),
-    requestType: z.string(),
-    category: z.string(),
-    subCategory: z.string(),
-    title: z.string(),
-    contact: z.string(),
-    adminContact: z.string(),
-    twentyFourSeven: z.boolean(),
-    filedAt: z.string().nullable(),
-    delivery: z
-      .object({ at: z.string(), to: z.string(), externalReference: z.string().nullable() })
-      .nullable(),
-    initialResponseDue: z.string().nullable(),
-    nextUpdateDue: z.string().nullable(),
-    needsInfo: z.object({ message: z.string(), at: z.string(), closesAt: z.string() }).nullable(),
-    resolution: z.object({ message: z.string(), at: z.string() }).nullable(),
-    log: z.array(recordLogEntrySchema),
-  })
-  .meta({ id: 'Escalation' });
 export type EscalationView = z.infer<typeof escalationViewSchema>;
 
 export function escalationView(r: EscalationRecord, policy: EscalationPolicy, nowMs: number): EscalationView {

@@ -1,11 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { recordLogEntrySchema } from './record-log-schema';
 
-/** One step an elevation or escalation recorded: who, when, why, in words. */
-export const recordLogEntrySchema = z.object({
-  at: z.string(),
-  type: z.string(),
-  actor: z.string(),
-  reason: z.string().nullable(),
-  text: z.string(),
-});
 export type RecordLogEntry = z.infer<typeof recordLogEntrySchema>;

@@ -1,7 +1,7 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { roleSchema } from './roles-schema';
 
 export const ROLES = ['agent', 'escalation-team', 'it-admin', 'service-ops', 'auditor'] as const;
-export const roleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof roleSchema>;
 
 /**

@@ -1,12 +1,12 @@
-import { z } from 'zod';
-import {
-  addClockTime,
-  clockModeSchema,
-  clockTimeBetween,
-  type BusinessCalendar,
-  type ClockMode,
-} from './calendar';
-import { severitySchema, type Severity } from './categories';
+import type { z } from 'zod';
+import { addClockTime, clockTimeBetween, type BusinessCalendar, type ClockMode } from './calendar';
+import type { Severity } from './categories';
+import type {
+  pausedIntervalSchema,
+  severityTargetsSchema,
+  slaClockStateSchema,
+  slaPolicySchema,
+} from './sla-schema';
 
 /*
  * SLA targets and the per-case SLA clock.
@@ -21,32 +21,8 @@ const MINUTE_MS = 60_000;
 // ---------------------------------------------------------------------------------------------
 // Policy
 
-export const severityTargetsSchema = z.object({
-  firstResponseMinutes: z.int().positive(),
-  updateCadenceMinutes: z.int().positive(),
-  resolutionMinutes: z.int().positive(),
-  hours: clockModeSchema,
-  /** The filer may choose 24x7 handling for this severity (the service allows it for Sev B). */
-  twentyFourSevenOnRequest: z.boolean().default(false),
-});
 export type SeverityTargets = z.output<typeof severityTargetsSchema>;
 
-/** A deployment's change to some of a severity's targets; unlike the full schema, nothing defaults. */
-export const severityTargetsOverrideSchema = z
-  .object({
-    firstResponseMinutes: z.int().positive().optional(),
-    updateCadenceMinutes: z.int().positive().optional(),
-    resolutionMinutes: z.int().positive().optional(),
-    hours: clockModeSchema.optional(),
-    twentyFourSevenOnRequest: z.boolean().optional(),
-  })
-  .strict();
-
-export const slaPolicySchema = z.object({
-  A: severityTargetsSchema,
-  B: severityTargetsSchema,
-  C: severityTargetsSchema,
-});
 export type SlaPolicy = z.output<typeof slaPolicySchema>;
 
 const EIGHT_HOURS = 8 * 60;
@@ -94,28 +70,9 @@ export function clockModeFor(policy: SlaPolicy, severity: Severity, twentyFourSe
 
 /** Why the clock is paused. Any label is allowed; these two are the ones the service reports on. */
 export type PauseCause = 'requester' | 'vendor' | (string & Record<never, never>);
-export const pauseCauseSchema = z.string().trim().min(1).max(80);
 
-const pausedIntervalSchema = z.object({ cause: pauseCauseSchema, fromMs: z.number(), toMs: z.number() });
 export type PausedInterval = z.infer<typeof pausedIntervalSchema>;
 
-export const slaClockStateSchema = z.object({
-  startedAtMs: z.number(),
-  severity: severitySchema,
-  /** Chosen when the case was filed; only severities with `twentyFourSevenOnRequest` honour it. */
-  twentyFourSeven: z.boolean(),
-  pause: z.object({ cause: pauseCauseSchema, sinceMs: z.number() }).nullable(),
-  /** Wall-clock milliseconds of finished pauses per cause: the figure reported to people. */
-  pausedMsByCause: z.record(z.string(), z.number().nonnegative()),
-  /**
-   * Finished pauses in order. Deadlines need the intervals, not just totals, because paused time
-   * counts only where it overlaps the clock's hours and only after each target's starting point.
-   */
-  pauseHistory: z.array(pausedIntervalSchema),
-  firstResponseAtMs: z.number().nullable(),
-  lastUpdateAtMs: z.number().nullable(),
-  resolvedAtMs: z.number().nullable(),
-});
 export type SlaClockState = z.infer<typeof slaClockStateSchema>;
 
 export class SlaClockError extends Error {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CASE_STATUSES, TIERS } from '../domain/case';
 import type { CaseListScope } from '../domain/case-access';
-import { caseCategorySchema, severitySchema } from '../domain/categories';
+import { caseCategorySchema, severitySchema } from '../domain/categories-schema';
 
 /**
  * Free-text filter values may only hold characters that cannot end a quoted string or start an

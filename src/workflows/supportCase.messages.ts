@@ -15,6 +15,11 @@ export interface SupportCaseInput extends NewCase {
   policy: CasePolicy;
   /** Set only by continue-as-new: the state the previous run handed over. */
   resume?: CaseRecord;
+  /**
+   * The starter set the case's search attributes (the API does): a run need not upsert them again
+   * while they still match. Absent on cases opened before, whose histories upsert at once.
+   */
+  indexedAtStart?: boolean;
 }
 
 export interface SupportCaseResult {

@@ -70,7 +70,7 @@ import {
   elevationStaticSummary,
   escalationStaticSummary,
 } from '../domain/web-ui-texts';
-import { caseSearchAttributes, elevationSearchAttributes } from '../temporal/search-attributes';
+import { CaseAssignee, caseSearchAttributes, elevationSearchAttributes } from '../temporal/search-attributes';
 import { elevation } from './elevation';
 import { elevationLease } from './elevation-lease';
 import { caseEnded, elevationWorkflowId } from './elevation.messages';
@@ -160,7 +160,13 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
     const attributes = caseSearchAttributes(record, { participants: patched('case-participants') });
     const fingerprint = JSON.stringify(attributes);
     if (fingerprint === published) return;
+    const first = published === '';
     published = fingerprint;
+    // The run's first publish usually finds what its start set (the API's, or the last run's):
+    // sending it again would cost a history event and a visibility write for nothing. Cases opened
+    // before the input said so sent it, and replay only if they still do (a patch would not do:
+    // patched() upserts a search attribute of its own).
+    if (first && input.indexedAtStart === true && startedWith(attributes)) return;
     upsertSearchAttributes(attributes);
   };
 
@@ -609,6 +615,15 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   // Through the default sinks to the worker's logger (not during replay), with the workflow's ids.
   log.info('case ended', { caseId: record.id, status: record.status });
   return { id: record.id, status: record.status };
+}
+
+/** Whether the run already carries exactly these search attributes (and no assignee they lack). */
+function startedWith(attributes: ReturnType<typeof caseSearchAttributes>): boolean {
+  const current = workflowInfo().typedSearchAttributes;
+  const same = attributes.every(({ key, value }) => current.get(key) === value);
+  return (
+    same && attributes.some(({ key }) => key === CaseAssignee) === (current.get(CaseAssignee) !== undefined)
+  );
 }
 
 /**

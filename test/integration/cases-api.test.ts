@@ -33,6 +33,9 @@ describe('opening a case over HTTP against the real dev server', () => {
     expect(res.headers.get('location')).toBe(`/v1/cases/${created.id as string}`);
     expect(created.createdBy).toBe(api.as.agent!.principal);
     expect(created.supportModel).toBe('partner-led');
+    // Answered once the start was accepted: the case as it opens, before classification.
+    expect(created).toMatchObject({ status: 'new', category: 'unclassified', classification: null });
+    expect(res.headers.get('preference-applied')).toBeNull();
 
     await expect
       .poll(
@@ -78,6 +81,20 @@ describe('opening a case over HTTP against the real dev server', () => {
         { timeout: 20_000, interval: 500 },
       )
       .toEqual([`case:${created.id as string}`]);
+  });
+
+  it('waits for the classified case with Prefer: wait=N', async () => {
+    const res = await api.request('/v1/cases', {
+      token: api.as.agent!.token,
+      body: intake(),
+      headers: { prefer: 'wait=10' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('preference-applied')).toBe('wait=10');
+    const created = (await res.json()) as { id: string; status: string; classification: unknown };
+    expect(res.headers.get('location')).toBe(`/v1/cases/${created.id}`);
+    expect(created.status).toBe('triaged');
+    expect(created.classification).toMatchObject({ category: 'infrastructure', subCategory: 'printer' });
   });
 
   it('answers 404 with a problem document for an unknown case', async () => {

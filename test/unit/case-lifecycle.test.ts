@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   type CaseIntake,
-  caseIntakeSchema,
-  caseSchema,
   type CaseStatus,
   type ClassificationRecord,
   type NewCase,
 } from '../../src/domain/case';
+import { caseIntakeSchema, caseSchema } from '../../src/domain/case-schema';
 import {
   advance,
   applyClassification,
@@ -27,7 +26,8 @@ import {
   recordDelivery,
   SYSTEM_ACTOR,
 } from '../../src/domain/case-lifecycle';
-import { casePolicySchema, DEFAULT_CASE_POLICY } from '../../src/domain/case-policy';
+import { DEFAULT_CASE_POLICY } from '../../src/domain/case-policy';
+import { casePolicySchema } from '../../src/domain/case-policy-schema';
 
 // Monday 2 November 2026, 17:00 UTC = 09:00 Pacific (PST, the day after DST ended). Timer tests use
 // 24x7 cases (Sev A, or Sev B filed as 24x7), so every deadline is plain wall-clock arithmetic.

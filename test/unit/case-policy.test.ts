@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { casePolicyFrom, ConfigError, loadConfig } from '../../src/config';
-import { casePolicySchema, DEFAULT_CASE_POLICY } from '../../src/domain/case-policy';
+import { DEFAULT_CASE_POLICY } from '../../src/domain/case-policy';
+import { casePolicySchema } from '../../src/domain/case-policy-schema';
+import { DEFAULT_ELEVATION_POLICY } from '../../src/domain/elevation';
+import { elevationPolicySchema } from '../../src/domain/elevation-schema';
 
 /** The service's severity table (DOMAIN.md) with our resolution defaults, written out by hand. */
 const SERVICE_SLA = {
@@ -305,5 +308,15 @@ describe('casePolicyFrom(loadConfig(env))', () => {
         CASEFLOW_NOTIFY_SECRET: 's'.repeat(16),
       }),
     ).not.toThrow();
+  });
+});
+
+describe('policy defaults without zod', () => {
+  // Workflow code reads the written-out defaults; the schema fills in the same ones at the edges.
+  it('the written-out case policy is what the schema makes of an empty policy', () => {
+    expect(DEFAULT_CASE_POLICY).toEqual(casePolicySchema.parse({}));
+  });
+  it('the written-out elevation policy is what its schema makes of an empty policy', () => {
+    expect(DEFAULT_ELEVATION_POLICY).toEqual(elevationPolicySchema.parse({}));
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type CaseIntake, caseIntakeSchema, type NewCase } from '../../src/domain/case';
+import { type CaseIntake, type NewCase } from '../../src/domain/case';
+import { caseIntakeSchema } from '../../src/domain/case-schema';
 import {
   activeElevations,
   applyCommand,
@@ -32,15 +33,12 @@ import {
   ELEVATION_ACTIONS,
   ELEVATION_POLICY_VERSION,
   type ElevationPolicy,
-  elevationPolicySchema,
   type ElevationRecord,
   type ElevationRequest,
-  elevationRequestSchema,
   elevationNotice,
   elevationDue,
   applyDue,
   elevationView,
-  elevationViewSchema,
   ending,
   evaluateRequest,
   expired,
@@ -55,6 +53,11 @@ import {
   SYSTEM,
   windowEndFor,
 } from '../../src/domain/elevation';
+import {
+  elevationPolicySchema,
+  elevationRequestSchema,
+  elevationViewSchema,
+} from '../../src/domain/elevation-schema';
 
 // Monday 2 November 2026, 17:00 UTC. Every time below is worked out from it by hand.
 const T0 = Date.UTC(2026, 10, 2, 17, 0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BUSINESS_CALENDAR } from '../../src/domain/calendar';
 import type { Category, Severity } from '../../src/domain/categories';
-import { caseIntakeSchema } from '../../src/domain/case';
+import { caseIntakeSchema } from '../../src/domain/case-schema';
 import {
   advance,
   applyCommand,
@@ -18,7 +18,8 @@ import {
   openEscalationOf,
   SYSTEM_ACTOR,
 } from '../../src/domain/case-lifecycle';
-import { casePolicySchema, DEFAULT_CASE_POLICY, escalationPolicyOf } from '../../src/domain/case-policy';
+import { DEFAULT_CASE_POLICY, escalationPolicyOf } from '../../src/domain/case-policy';
+import { casePolicySchema } from '../../src/domain/case-policy-schema';
 import {
   advanceEscalation,
   answered,
@@ -35,9 +36,7 @@ import {
   type EscalationRecord,
   type EscalationRequest,
   escalationRefusals,
-  escalationRequestSchema,
   escalationView,
-  escalationViewSchema,
   type FilingContext,
   type IncomingCallback,
   type NewEscalation,
@@ -47,6 +46,7 @@ import {
   SYSTEM,
   undeliverable,
 } from '../../src/domain/escalation';
+import { escalationRequestSchema, escalationViewSchema } from '../../src/domain/escalation-schema';
 import type { Notice } from '../../src/domain/notifications';
 import type { EscalationTarget } from '../../src/domain/routing';
 import { DEFAULT_SLA_POLICY, pausedSeconds } from '../../src/domain/sla';

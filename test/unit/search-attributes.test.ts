@@ -17,4 +17,10 @@ describe('search attributes for the dev server', () => {
     expect(args[args.indexOf('--ui-port') + 1]).toBe('8233');
     expect(args).toContain('frontend.enableServerVersionCheck=false');
   });
+
+  it('keeps SQLite durable: write-ahead log, every commit synced (never synchronous=OFF)', () => {
+    const args = devServerArgs({ dataDir: '/tmp/cf', ip: '127.0.0.1', port: 7233, uiPort: null });
+    const pragmas = args.flatMap((a, i) => (args[i - 1] === '--sqlite-pragma' ? [a] : []));
+    expect(pragmas).toEqual(['journal_mode=WAL', 'synchronous=FULL']);
+  });
 });

@@ -2,11 +2,10 @@ import {
   CATEGORIES,
   INFRASTRUCTURE_SUBCATEGORIES,
   UNCLASSIFIED,
-  categorySchema,
-  subCategorySchema,
   type CaseCategory,
   type Category,
 } from '../categories';
+import { categorySchema, subCategorySchema } from '../categories-schema';
 import { DEFAULT_RULE_SET, type ClassificationRule, type RuleSet } from './rules';
 
 export interface ClassificationInput {

@@ -1,4 +1,5 @@
-import { UNCLASSIFIED, categorySchema, type Category } from '../categories';
+import { UNCLASSIFIED, type Category } from '../categories';
+import { categorySchema } from '../categories-schema';
 import {
   type Classification,
   type ClassificationEvidence,

@@ -7,7 +7,8 @@ import { CASE_ACTIONS, type CaseAction, caseIdForKey } from '../../api/cases';
 import { fingerprint } from '../../api/case-gateway';
 import { problems } from '../../api/problem';
 import { parseRequestPart } from '../../api/validation';
-import { CASE_STATUSES, CHANNELS, caseIntakeSchema, type CaseView, isClosed, TIERS } from '../../domain/case';
+import { CASE_STATUSES, CHANNELS, type CaseView, isClosed, TIERS } from '../../domain/case';
+import { caseIntakeSchema } from '../../domain/case-schema';
 import { CATEGORIES, SEVERITIES } from '../../domain/categories';
 import { caseListScope } from '../../domain/case-access';
 import { caseListFiltersSchema } from '../../temporal/case-list-query';
@@ -44,6 +45,8 @@ const ACTION_SHAPES: Record<string, FormShape> = {
   confirm: { booleans: ['accepted'], nullable: ['comment'] },
 };
 const INTAKE_SHAPE: FormShape = { checkboxes: ['twentyFourSeven'] };
+/** How long opening a case in the portal waits for its classification before showing the case. */
+const PORTAL_CLASSIFY_WAIT_SECONDS = 5;
 
 const options = (values: readonly string[]) => values.map((x) => [x, x] as const);
 const withAny = (v: View, values: readonly string[]) => [
@@ -628,8 +631,11 @@ export function casePages(router: Router, o: PortalOptions): void {
         const intake = parseRequestPart(caseIntakeSchema, formToJson(form, INTAKE_SHAPE), 'body');
         // The form's key makes a double submission open one case, as Idempotency-Key does in the API.
         const id = caseIdForKey(actor.principal, `portal:${key}`);
-        const state = await o.cases.open(id, intake, actor.principal);
-        if (state.requestFingerprint !== fingerprint(intake)) {
+        // A person waits for the page: it opens on the classified case, or on the case as it
+        // stands after a few seconds (the case page shows it unclassified until it is).
+        // A repeat that cannot be read yet (view null) still goes to its case page, which says so.
+        const { view } = await o.cases.open(id, intake, actor.principal, PORTAL_CLASSIFY_WAIT_SECONDS);
+        if (view && view.requestFingerprint !== fingerprint(intake)) {
           throw problems.unprocessable('This form was already submitted with other values.');
         }
         return `/portal/cases/${id}`;

@@ -4,12 +4,8 @@ import { z } from 'zod';
 import { checkoutPassword, ELEVATION_COMMANDS, type ElevationAction } from '../../api/elevations';
 import { problems } from '../../api/problem';
 import { parseRequestPart } from '../../api/validation';
-import {
-  ELEVATION_ACTION_IDS,
-  ELEVATION_ACTIONS,
-  elevationRequestSchema,
-  type ElevationView,
-} from '../../domain/elevation';
+import { ELEVATION_ACTION_IDS, ELEVATION_ACTIONS, type ElevationView } from '../../domain/elevation';
+import { elevationRequestSchema } from '../../domain/elevation-schema';
 import { type FormShape, fieldText, formToJson } from '../forms';
 import { statusText } from '../i18n';
 import { Fragment, h, type Html } from '../jsx';

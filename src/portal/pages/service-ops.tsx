@@ -5,7 +5,8 @@ import { IN_APP_INBOX, IN_APP_TARGET } from '../../activities/escalation-deliver
 import { deliverCallback, escalationHandle } from '../../api/escalations';
 import { problems } from '../../api/problem';
 import { parseRequestPart } from '../../api/validation';
-import { CALLBACK_KINDS, callbackSchema } from '../../domain/callbacks';
+import { CALLBACK_KINDS } from '../../domain/callbacks';
+import { callbackSchema } from '../../domain/callbacks-schema';
 import type { EscalationView } from '../../domain/escalation';
 import type { Principal } from '../../domain/roles';
 import { getEscalation } from '../../workflows/escalation.messages';

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { bundleWorkflows } from '../../src/temporal/workflow-bundle';
+
+/*
+ * Every workflow in a worker's cache gets its own copy of the modules its bundle loads, so what
+ * the bundle holds is paid per open case, in memory and in the first workflow task. Workflow code
+ * imports the domain's types and plain functions only; validation (zod) stays at the edges.
+ */
+
+/** The packages (node_modules/<name>) the webpack bundle holds a module of. */
+function bundledPackages(code: string): Set<string> {
+  const packages = new Set<string>();
+  for (const match of code.matchAll(/"[^"\s]*?node_modules\/((?:@[^/"]+\/)?[^/"]+)\//g))
+    packages.add(match[1]!);
+  return packages;
+}
+
+describe('the workflow bundle', () => {
+  it('holds the Temporal workflow runtime and caseflow code, and no zod or other heavy module', async () => {
+    const { code } = await bundleWorkflows();
+    const packages = bundledPackages(code);
+    // A bundle that names no package at all would mean the pattern no longer reads it.
+    expect(packages).toContain('@temporalio/workflow');
+    expect(packages).not.toContain('zod');
+    expect([...packages].sort()).toEqual([
+      '@temporalio/common',
+      '@temporalio/workflow',
+      'long',
+      'ms',
+      'nexus-rpc',
+    ]);
+    // Nor caseflow's edge modules: schemas, API, activities.
+    const sources = [...code.matchAll(/"\.\/(src\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(sources.filter((s) => /-schema\.ts$|^src\/(api|activities|portal|vault)\//.test(s))).toEqual([]);
+  }, 120_000);
+});

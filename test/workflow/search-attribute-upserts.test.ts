@@ -1,0 +1,94 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCase } from '../../src/domain/case-lifecycle';
+import { CaseStatus, caseSearchAttributes } from '../../src/temporal/search-attributes';
+import { supportCase } from '../../src/workflows';
+import * as m from '../../src/workflows/supportCase.messages';
+import { caseInput, recordingNotifier } from '../support/case-fixtures';
+import { startTimeSkipping, testWorker } from '../support/time-skipping';
+
+/*
+ * A case's search attributes are upserted when they change, and only then: the API sets them at
+ * start, so the run's first task has nothing to send until classification changes them.
+ */
+
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let taskQueue: string;
+let running: Promise<void>;
+
+beforeAll(async () => {
+  env = await startTimeSkipping();
+  ({ worker, taskQueue } = await testWorker(env, recordingNotifier().activities));
+  running = worker.run();
+});
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+});
+
+async function classified(handle: WorkflowHandle<typeof supportCase>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await handle.query(m.getCase)).classification !== null) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the case was not classified');
+}
+
+const eventName = (t: temporal.api.enums.v1.EventType | null | undefined): string =>
+  temporal.api.enums.v1.EventType[t ?? 0] ?? String(t);
+
+/** Event types of the history up to and including the first activity's completion. */
+async function eventsToClassified(handle: WorkflowHandle<typeof supportCase>): Promise<string[]> {
+  const history = await handle.fetchHistory();
+  const types = (history.events ?? []).map((e) => eventName(e.eventType));
+  const done = types.findIndex((t) => /ACTIVITY_TASK_COMPLETED/.test(t));
+  return types.slice(0, done + 1);
+}
+
+const upserts = (types: string[]) => types.filter((t) => /UPSERT_WORKFLOW_SEARCH_ATTRIBUTES/.test(t)).length;
+
+describe('search attribute upserts', () => {
+  it('sends nothing before classification when the start set the attributes, then the change', async () => {
+    const input = { ...caseInput(), indexedAtStart: true };
+    const handle = await env.client.workflow.start(supportCase, {
+      workflowId: m.caseWorkflowId(input.id),
+      taskQueue,
+      args: [input],
+      typedSearchAttributes: caseSearchAttributes(openCase(input, Date.now())),
+    });
+    await classified(handle);
+    expect(upserts(await eventsToClassified(handle))).toBe(0);
+    // Classification triages the case: that change is upserted.
+    const types = ((await handle.fetchHistory()).events ?? []).map((e) => eventName(e.eventType));
+    expect(upserts(types)).toBe(1);
+    expect((await handle.describe()).typedSearchAttributes.get(CaseStatus)).toBe('triaged');
+  });
+
+  it('upserts at once when the run did not start with the case attributes', async () => {
+    const input = { ...caseInput(), indexedAtStart: true };
+    const handle = await env.client.workflow.start(supportCase, {
+      workflowId: m.caseWorkflowId(input.id),
+      taskQueue,
+      args: [input],
+    });
+    await classified(handle);
+    expect(upserts(await eventsToClassified(handle))).toBe(1);
+  });
+
+  it('upserts at once for a case opened before the input said the start set them (its history replays)', async () => {
+    const input = caseInput();
+    const handle = await env.client.workflow.start(supportCase, {
+      workflowId: m.caseWorkflowId(input.id),
+      taskQueue,
+      args: [input],
+      typedSearchAttributes: caseSearchAttributes(openCase(input, Date.now())),
+    });
+    await classified(handle);
+    expect(upserts(await eventsToClassified(handle))).toBe(1);
+  });
+});
