@@ -25,6 +25,7 @@ import {
   getLog,
   INVALID_COMMAND,
 } from '../workflows/supportCase.messages';
+import { listPage } from './page-cursor';
 import { problems } from './problem';
 
 export interface CaseGatewayOptions {
@@ -138,14 +139,9 @@ export class CaseGateway {
   /** Lists cases from visibility; the query is built only from validated filter values. */
   async list(filters: CaseListFilters, limit: number, cursor: string | undefined) {
     const { client } = this.options;
-    const response = await client.workflowService.listWorkflowExecutions({
-      namespace: client.options.namespace,
-      query: buildCaseListQuery(filters),
-      pageSize: limit,
-      nextPageToken: cursor ? Buffer.from(cursor, 'base64url') : undefined,
-    });
+    const page = await listPage(client, 'cases', buildCaseListQuery(filters), limit, cursor);
     const items: CaseSummary[] = [];
-    for (const execution of response.executions ?? []) {
+    for (const execution of page.executions) {
       const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
       const workflowId = execution.execution?.workflowId ?? '';
       const startMs = execution.startTime?.seconds ? Number(execution.startTime.seconds) * 1000 : null;
@@ -168,8 +164,7 @@ export class CaseGateway {
               : new Date(startMs).toISOString(),
       });
     }
-    const token = response.nextPageToken;
-    return { items, nextCursor: token && token.length > 0 ? Buffer.from(token).toString('base64url') : null };
+    return { items, nextCursor: page.nextCursor };
   }
 }
 

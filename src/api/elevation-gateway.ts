@@ -14,6 +14,7 @@ import {
 } from '../workflows/supportCase.messages';
 import type { CaseView } from '../domain/case';
 import { fingerprint } from './case-gateway';
+import { listPage } from './page-cursor';
 import { problems } from './problem';
 
 const safeValue = z
@@ -133,13 +134,8 @@ export class ElevationGateway {
   }
 
   async list(filters: ElevationListFilters, limit: number, cursor: string | undefined) {
-    const response = await this.client.workflowService.listWorkflowExecutions({
-      namespace: this.client.options.namespace,
-      query: buildElevationListQuery(filters),
-      pageSize: limit,
-      nextPageToken: cursor ? Buffer.from(cursor, 'base64url') : undefined,
-    });
-    const items = (response.executions ?? []).map((execution) => {
+    const page = await listPage(this.client, 'elevations', buildElevationListQuery(filters), limit, cursor);
+    const items = page.executions.map((execution) => {
       const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
       const workflowId = execution.execution?.workflowId ?? '';
       const match = /^case:([^:]+):elevation:(\d+)$/.exec(workflowId);
@@ -157,7 +153,6 @@ export class ElevationGateway {
           : null,
       };
     });
-    const token = response.nextPageToken;
-    return { items, nextCursor: token && token.length > 0 ? Buffer.from(token).toString('base64url') : null };
+    return { items, nextCursor: page.nextCursor };
   }
 }
