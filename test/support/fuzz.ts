@@ -95,6 +95,8 @@ export async function runFuzz(run: FuzzRun): Promise<FuzzResult> {
   const started = Date.now();
   const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
     const child = spawn(schemathesisPath, args, {
+      // schemathesis keeps a cache in its working directory: the report directory, not the repository.
+      cwd: run.reportDir,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' },
     });

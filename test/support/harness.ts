@@ -105,6 +105,8 @@ export interface ApiOptions {
   portal?: PortalSettings;
   /** A port chosen beforehand (when a party must know the URL first); a free one otherwise. */
   port?: number;
+  /** Principals besides PRINCIPALS (name: roles), under `as` like them. */
+  extraPrincipals?: Record<string, Role[]>;
 }
 
 export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
@@ -113,7 +115,7 @@ export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
   const suffix = randomUUID().slice(0, 8);
   const keys: KeyEntry[] = [];
   const as: Record<string, TestPrincipal> = {};
-  for (const [name, roles] of Object.entries(PRINCIPALS)) {
+  for (const [name, roles] of Object.entries({ ...PRINCIPALS, ...options.extraPrincipals })) {
     const { entry, token } = generateKey(`${name}-${suffix}`, roles);
     keys.push(entry);
     as[name] = { principal: entry.principal, token, roles };
