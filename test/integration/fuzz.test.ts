@@ -19,10 +19,10 @@ const PROFILES = {
     reportDir: join(__dirname, '..', '.tmp-fuzz'),
   },
   full: {
-    maxExamples: 200,
-    maxTimeSeconds: 600,
+    maxExamples: 100,
+    maxTimeSeconds: 300,
     phases: ['examples', 'coverage', 'fuzzing'],
-    concurrency: 2,
+    concurrency: 5,
     reportDir: join(__dirname, '..', '..', 'fuzz-results'),
   },
 } as const;
