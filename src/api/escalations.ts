@@ -73,6 +73,9 @@ const escalationListQuerySchema = z
   .strict();
 export const linkCasesSchema = z.object({ caseIds: z.array(z.uuid()).min(1).max(500) }).strict();
 
+/** How long one row of the escalation list may take to read (a query, and the case for agents). */
+const ROW_QUERY_DEADLINE_MS = 3_000;
+
 export interface EscalationRoutesOptions {
   client: Client;
   taskQueue: string;
@@ -318,12 +321,15 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
       limit,
       cursor,
     );
+    // A query waits for a worker of the row's task queue; with none polling it would hold the
+    // whole page, so each row gets a bounded time and one that does not answer is left out.
+    const withinRowDeadline = <T>(read: () => Promise<T>) =>
+      o.client.withDeadline(Date.now() + ROW_QUERY_DEADLINE_MS, read);
     const views = await Promise.all(
       page.executions.map((e) =>
-        o.client.workflow
-          .getHandle(e.execution?.workflowId ?? '')
-          .query(xm.getEscalation)
-          .catch(() => null),
+        withinRowDeadline(() =>
+          o.client.workflow.getHandle(e.execution?.workflowId ?? '').query(xm.getEscalation),
+        ).catch(() => null),
       ),
     );
     const actor = actorOf(req);
@@ -333,7 +339,9 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
         (status === undefined || v.status === status) &&
         (target === undefined || v.target === target),
     );
-    const seen = await Promise.all(matching.map((v) => maySeeEscalation(o.client, actor, v)));
+    const seen = await Promise.all(
+      matching.map((v) => withinRowDeadline(() => maySeeEscalation(o.client, actor, v)).catch(() => false)),
+    );
     const items = matching.filter((_, i) => seen[i]);
     res.json({ items, nextCursor: page.nextCursor });
   });

@@ -12,10 +12,10 @@ import { type RunningApi, startApi } from '../support/harness';
 const PROFILES = {
   short: {
     maxExamples: 5,
-    maxTimeSeconds: 40,
+    maxTimeSeconds: 25,
     phases: ['coverage', 'fuzzing'],
-    // The requests mostly wait on Temporal, so every role runs at once.
-    concurrency: 5,
+    // Two roles at a time: the other integration files share the worker and the two cores.
+    concurrency: 2,
     reportDir: join(__dirname, '..', '.tmp-fuzz'),
   },
   full: {

@@ -113,7 +113,7 @@ describe('the role x route matrix', () => {
     }
     expect(violations).toEqual([]);
     expect(calls).toBeGreaterThanOrEqual(36 * identities().length);
-  });
+  }, 240_000);
 
   it("is the README's route table, row for row", () => {
     const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
