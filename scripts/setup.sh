@@ -5,7 +5,8 @@
 #  - the Java time-skipping test server fetched with Maven,
 #  - Debian's chromium for the browser tests (apt-get, only when /usr/bin/chromium is missing),
 #  - PostgreSQL from the distribution's packages (the PostgreSQL vault's tests and the cluster
-#    profile run private servers of their own; no system-wide cluster is created or started).
+#    profile run private servers of their own; no system-wide cluster is created or started),
+#  - schemathesis (the API fuzzer) in a Python virtualenv, at the version in tools/versions.json.
 # Builds go into a per-machine cache outside the repository ($CASEFLOW_CACHE_DIR, default
 # ~/.cache/caseflow) so clones share them. Safe to run concurrently: each step holds a lock.
 set -euo pipefail
@@ -131,8 +132,47 @@ ensure_postgresql() {
   exec 6>&-
 }
 
+# The API fuzzer: schemathesis from PyPI in a virtualenv of its own, one per pinned version.
+# `python3 -m venv` needs Debian's python3-venv (ensurepip); it is installed like chromium.
+ensure_fuzzer() {
+  exec 5>"$cache_root/.fuzzer.lock"
+  flock 5
+  if [[ -x "$fuzzer_venv/bin/st" ]] && "$fuzzer_venv/bin/st" --version 2>/dev/null | grep -q " $schemathesis_version\$"; then
+    exec 5>&-
+    return
+  fi
+  if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    local sudo=()
+    if [[ "$(id -u)" != 0 ]]; then
+      if ! command -v sudo >/dev/null; then
+        say "python3 with venv is missing: install the distribution's python3-venv package (as root), then rerun"
+        exit 1
+      fi
+      sudo=(sudo)
+    fi
+    say "installing python3-venv from the Debian packages (for the API fuzzer)"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-venv \
+      || { "${sudo[@]}" apt-get update -q && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -q --no-install-recommends python3-venv; }
+  fi
+  say "creating the schemathesis $schemathesis_version virtualenv (first time on this machine)"
+  # A virtualenv records its own path, so it is built in place; only a working `st` of the
+  # pinned version counts as done, so an interrupted build is redone from scratch.
+  rm -rf "$fuzzer_venv"
+  mkdir -p "$(dirname "$fuzzer_venv")"
+  python3 -m venv "$fuzzer_venv"
+  "$fuzzer_venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
+  if ! "$fuzzer_venv/bin/st" --version | grep -q " $schemathesis_version\$"; then
+    say "the virtualenv's schemathesis does not report version $schemathesis_version"
+    exit 1
+  fi
+  say "schemathesis ready: $("$fuzzer_venv/bin/st" --version)"
+  exec 5>&-
+}
+
 ensure_npm_packages
 ensure_temporal_cli
 ensure_test_server
 ensure_chromium
 ensure_postgresql
+ensure_fuzzer

@@ -17,3 +17,4 @@ export const temporalUiServerPath = join(
   versions.temporalUiServer,
   'temporal-ui-server',
 );
+export const schemathesisPath = join(cacheRoot, 'schemathesis', versions.schemathesis, 'bin', 'st');

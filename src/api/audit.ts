@@ -10,7 +10,7 @@ import type { Principal } from '../domain/roles';
 import { actorOf, requirePermission } from './auth';
 import { caseReader, visibleCase } from './case-access';
 import { NOT_VISIBLE } from './cases';
-import { problemResponses, standardProblems } from './openapi';
+import { problemResponses, requires, standardProblems } from './openapi';
 import { parseRequestPart } from './validation';
 
 const caseIdParams = z.object({ id: z.uuid({ message: 'a case id is a UUID' }) });
@@ -48,6 +48,7 @@ export function auditRouter(client: Client, registry: OpenAPIRegistry): Router {
     path: '/v1/cases/{id}/timeline',
     summary: 'Every step of the case and its elevations and escalations, from the workflow histories',
     description: AUDIT_ACCESS,
+    ...requires('case:timeline'),
     request: { params: caseIdParams },
     responses: {
       200: { description: 'The timeline', content: { 'application/json': { schema: timelineSchema } } },
@@ -63,6 +64,7 @@ export function auditRouter(client: Client, registry: OpenAPIRegistry): Router {
     method: 'get',
     path: '/v1/cases/{id}/audit-bundle',
     summary: 'The raw workflow histories and timeline of the case, sealed by a manifest, as a tar archive',
+    ...requires('case:timeline'),
     description:
       `${AUDIT_ACCESS} The archive holds histories/<workflow>__<run>.json exactly as ` +
       '`temporal workflow show --output json` prints them, timeline.json, and manifest.json with the ' +

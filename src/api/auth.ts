@@ -2,9 +2,10 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { isAllowed, isSystemActorName, type Permission, PERMISSIONS, type Principal } from '../domain/roles';
+import { isSystemActorName, type Permission, PERMISSIONS, type Principal } from '../domain/roles';
 import { roleSchema } from '../domain/roles-schema';
 import { problems } from './problem';
+import { gateAnswer } from './route-access';
 
 const keyEntrySchema = z
   .object({
@@ -96,9 +97,9 @@ export function authenticate(keys: readonly KeyEntry[]): RequestHandler {
 
 export function requirePermission(permission: Permission): RequestHandler {
   return (req, _res, next) => {
-    const principal = req.principal;
-    if (!principal) throw problems.unauthenticated('Authentication required.');
-    if (!isAllowed(principal, permission)) {
+    const answer = gateAnswer(req.principal?.roles ?? null, permission);
+    if (answer === 401) throw problems.unauthenticated('Authentication required.');
+    if (answer === 403) {
       throw problems.forbidden(`This needs one of the roles: ${PERMISSIONS[permission].join(', ')}.`);
     }
     next();

@@ -27,6 +27,7 @@ import {
   INVALID_COMMAND,
 } from '../workflows/supportCase.messages';
 import { readAfterStart } from './intake-answer';
+import { listPage } from './page-cursor';
 import { problems } from './problem';
 import { caseStaticDetails, caseStaticSummary } from '../domain/web-ui-texts';
 
@@ -201,14 +202,9 @@ export class CaseGateway {
     const { client } = this.options;
     const query = buildCaseListQuery(filters, scope);
     if (query === undefined) return { items: [], nextCursor: null };
-    const response = await client.workflowService.listWorkflowExecutions({
-      namespace: client.options.namespace,
-      query,
-      pageSize: limit,
-      nextPageToken: cursor ? Buffer.from(cursor, 'base64url') : undefined,
-    });
+    const page = await listPage(client, 'cases', query, limit, cursor);
     const items: CaseSummary[] = [];
-    for (const execution of response.executions ?? []) {
+    for (const execution of page.executions) {
       const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
       const workflowId = execution.execution?.workflowId ?? '';
       const startMs = execution.startTime?.seconds ? Number(execution.startTime.seconds) * 1000 : null;
@@ -231,8 +227,7 @@ export class CaseGateway {
               : new Date(startMs).toISOString(),
       });
     }
-    const token = response.nextPageToken;
-    return { items, nextCursor: token && token.length > 0 ? Buffer.from(token).toString('base64url') : null };
+    return { items, nextCursor: page.nextCursor };
   }
 }
 

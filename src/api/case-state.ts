@@ -9,7 +9,7 @@ import { caseWorkflowId } from '../workflows/supportCase.messages';
 import type { Principal } from '../domain/roles';
 import { actorOf, requirePermission } from './auth';
 import { caseReader, visibleCase } from './case-access';
-import { problemResponses, standardProblems } from './openapi';
+import { problemResponses, requires, standardProblems } from './openapi';
 import { problems } from './problem';
 import { parseRequestPart } from './validation';
 
@@ -49,6 +49,7 @@ export function caseStateRouter(client: Client, registry: OpenAPIRegistry): Rout
     method: 'get',
     path: '/v1/cases/{id}/state',
     summary: 'The case as it was at a given event of its history (replayed, not stored)',
+    ...requires('case:audit'),
     request: { params, query },
     responses: {
       200: {

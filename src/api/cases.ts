@@ -18,8 +18,9 @@ import * as m from '../workflows/supportCase.messages';
 import { actorOf, requirePermission, sha256Hex } from './auth';
 import { requireCaseAction, visibleCase } from './case-access';
 import { type CaseGateway, fingerprint } from './case-gateway';
-import { jsonBody, problemResponses, standardProblems } from './openapi';
+import { jsonBody, problemResponses, requires, standardProblems } from './openapi';
 import { MAX_PREFER_WAIT_SECONDS, preferredWaitSeconds } from './prefer';
+import { cursorQuerySchema } from './page-cursor';
 import { problems } from './problem';
 import { caseOpeningSchema } from './intake-answer';
 import { OUTAGE_RETRY_AFTER_SECONDS } from './temporal-errors';
@@ -176,10 +177,7 @@ export const CASE_ACTIONS = [
 
 const listQuerySchema = caseListFiltersSchema.extend({
   limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,4096}$/, 'a cursor from a previous page')
-    .optional(),
+  cursor: cursorQuerySchema,
 });
 
 const caseSummarySchema = z
@@ -221,6 +219,7 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
     method: 'post',
     path: '/v1/cases',
     summary: 'Open a support case',
+    ...requires('case:create'),
     description:
       'Starts the case workflow (ID `case:<id>`) and answers as soon as the start is accepted, with the case ' +
       'as it opens: status `new`, not yet classified (`classification` is null). Read it again with GET ' +
@@ -259,8 +258,6 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
       },
       ...standardProblems,
       ...problemResponses({
-        413: 'Body too large',
-        415: 'Body is not application/json',
         422: 'Idempotency-Key reused with a different request',
       }),
     },
@@ -293,6 +290,7 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
     method: 'get',
     path: '/v1/cases',
     summary: 'List cases (from Temporal visibility), newest first',
+    ...requires('case:read'),
     request: { query: listQuerySchema },
     responses: {
       200: {
@@ -315,6 +313,7 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
     method: 'get',
     path: '/v1/cases/{id}/log',
     summary: "Page through the current run's log, oldest first",
+    ...requires('case:read'),
     request: { params: caseIdParams, query: logQuerySchema },
     responses: {
       200: {
@@ -336,6 +335,7 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
     method: 'get',
     path: '/v1/cases/{id}',
     summary: 'Read a case (live state from its workflow)',
+    ...requires('case:read'),
     request: { params: caseIdParams },
     responses: {
       200: caseResponse,
@@ -352,6 +352,7 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
       method: 'post',
       path: `/v1/cases/{id}/${a.path}`,
       summary: a.summary,
+      ...requires(a.permission),
       request: { params: caseIdParams, body: jsonBody(a.body) },
       responses: {
         200: {

@@ -4,7 +4,7 @@ import express, { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { CodecError, payloadFromJson, payloadToJson } from '../temporal/codec';
 import { authenticate, type KeyEntry, requirePermission } from './auth';
-import { jsonBody, problemResponses, standardProblems } from './openapi';
+import { jsonBody, problemResponses, requires, standardProblems } from './openapi';
 import { problems } from './problem';
 import { parseRequestPart } from './validation';
 
@@ -52,6 +52,7 @@ export function codecRouter(options: CodecRouteOptions, registry: OpenAPIRegistr
     method: 'post',
     path: '/codec/decode',
     summary: 'Opens sealed Temporal payloads (the Web UI’s remote codec)',
+    ...requires('case:read'),
     description:
       'Payloads in `binary/encrypted` are opened with CASEFLOW_CODEC_KEYS; others come back as sent. ' +
       'Needs a role allowed to read cases.',

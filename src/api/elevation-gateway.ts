@@ -17,6 +17,7 @@ import { canSee, caseFactsOf, seesEveryCase } from '../domain/case-access';
 import type { Principal } from '../domain/roles';
 import { caseReader, NO_SUCH_CASE } from './case-access';
 import { fingerprint } from './case-gateway';
+import { listPage } from './page-cursor';
 import { problems } from './problem';
 
 const safeValue = z
@@ -182,13 +183,8 @@ export class ElevationGateway {
   }
 
   async list(filters: ElevationListFilters, limit: number, cursor: string | undefined) {
-    const response = await this.client.workflowService.listWorkflowExecutions({
-      namespace: this.client.options.namespace,
-      query: buildElevationListQuery(filters),
-      pageSize: limit,
-      nextPageToken: cursor ? Buffer.from(cursor, 'base64url') : undefined,
-    });
-    const items = (response.executions ?? []).map((execution) => {
+    const page = await listPage(this.client, 'elevations', buildElevationListQuery(filters), limit, cursor);
+    const items = page.executions.map((execution) => {
       const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
       const workflowId = execution.execution?.workflowId ?? '';
       const match = /^case:([^:]+):elevation:(\d+)$/.exec(workflowId);
@@ -206,7 +202,6 @@ export class ElevationGateway {
           : null,
       };
     });
-    const token = response.nextPageToken;
-    return { items, nextCursor: token && token.length > 0 ? Buffer.from(token).toString('base64url') : null };
+    return { items, nextCursor: page.nextCursor };
   }
 }

@@ -10,7 +10,8 @@ import * as em from '../workflows/elevation.messages';
 import { actorOf, requirePermission } from './auth';
 import { idempotencyKeySchema } from './cases';
 import { type ElevationGateway, elevationListFiltersSchema } from './elevation-gateway';
-import { jsonBody, problemResponses, standardProblems } from './openapi';
+import { jsonBody, problemResponses, requires, standardProblems } from './openapi';
+import { cursorQuerySchema } from './page-cursor';
 import { HttpProblem, problems } from './problem';
 import { parseRequestPart } from './validation';
 
@@ -38,10 +39,7 @@ const checkoutSchema = z
 
 const listQuerySchema = elevationListFiltersSchema.extend({
   limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,4096}$/, 'a cursor from a previous page')
-    .optional(),
+  cursor: cursorQuerySchema,
 });
 
 export interface ElevationAction<B extends z.ZodType> {
@@ -197,6 +195,7 @@ export function elevationsRouter(
     method: 'post',
     path: '/v1/cases/{id}/elevations',
     summary: 'Request JIT admin access to the case device (escalation team)',
+    ...requires('elevation:request'),
     description:
       'Unsupported actions and Test-group devices are refused (409, naming the rule). Break-glass (Sev A only) ' +
       'self-approves at once. With an `Idempotency-Key`, a retry returns the elevation the first request started.',
@@ -230,6 +229,7 @@ export function elevationsRouter(
     description:
       'Overseers (escalation team, IT admins, auditors) see every elevation; an agent those of cases they ' +
       'may see. A page may hold fewer than `limit` items (or none) and still have a `nextCursor`.',
+    ...requires('elevation:read'),
     request: { query: listQuerySchema },
     responses: {
       200: {
@@ -265,6 +265,7 @@ export function elevationsRouter(
     method: 'get',
     path: '/v1/elevations/{id}',
     summary: 'Read an elevation with its full record',
+    ...requires('elevation:read'),
     request: { params: elevationIdParams },
     responses: {
       200: elevationResponse,
@@ -280,6 +281,7 @@ export function elevationsRouter(
     method: 'post',
     path: '/v1/elevations/{id}/checkout',
     summary: 'Check out the password (the approved requester only, while the window is open); recorded',
+    ...requires('elevation:checkout'),
     request: { params: elevationIdParams },
     responses: {
       200: { description: 'The password', content: { 'application/json': { schema: checkoutSchema } } },
@@ -305,6 +307,7 @@ export function elevationsRouter(
       method: 'post',
       path: `/v1/elevations/{id}/${a.path}`,
       summary: a.summary,
+      ...requires(a.permission),
       request: { params: elevationIdParams, body: jsonBody(a.body) },
       responses: {
         200: a.path === 'review' ? { description: 'The case' } : elevationResponse,

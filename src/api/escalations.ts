@@ -36,7 +36,8 @@ import { actorOf, requirePermission } from './auth';
 import { caseReader, NO_SUCH_CASE } from './case-access';
 import { fingerprint } from './case-gateway';
 import { idempotencyKeySchema, uuidForKey } from './cases';
-import { jsonBody, problemResponses, standardProblems } from './openapi';
+import { jsonBody, problemResponses, requires, standardProblems } from './openapi';
+import { cursorQuerySchema, listPage } from './page-cursor';
 import { problems } from './problem';
 import { parseRequestPart } from './validation';
 import { incidentStaticSummary } from '../domain/web-ui-texts';
@@ -70,13 +71,13 @@ const escalationListQuerySchema = z
     status: z.enum(ESCALATION_STATUSES).optional(),
     target: z.enum(ESCALATION_TARGETS).optional(),
     limit: z.coerce.number().int().min(1).max(50).default(25),
-    cursor: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,4096}$/, 'a cursor from a previous page')
-      .optional(),
+    cursor: cursorQuerySchema,
   })
   .strict();
 export const linkCasesSchema = z.object({ caseIds: z.array(z.uuid()).min(1).max(500) }).strict();
+
+/** How long one row of the escalation list may take to read (a query, and the case for agents). */
+const ROW_QUERY_DEADLINE_MS = 3_000;
 
 export interface EscalationRoutesOptions {
   client: Client;
@@ -279,6 +280,7 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
     method: 'post',
     path: '/v1/cases/{id}/escalations',
     summary: 'Escalate a case: Sev C by the escalation team at once; Sev A/B held for an IT admin',
+    ...requires('escalation:file'),
     request: { params: caseIdParams, body: jsonBody(escalationRequestSchema) },
     responses: {
       201: escalationResponse,
@@ -301,6 +303,7 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
     path: '/v1/escalations',
     summary:
       'Open escalations, newest first: IT admins filter status=awaiting-approval for the Sev A/B escalations they must decide; service operations see what is filed with them',
+    ...requires('escalation:read'),
     request: { query: escalationListQuerySchema },
     responses: {
       200: {
@@ -319,18 +322,22 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
     // From visibility: running escalation workflows (the open ones). Their status and target live
     // in the workflow, not in search attributes (the namespace's Keyword attributes are spent), so
     // each row is read with a query and the filters apply to the page.
-    const page = await o.client.workflowService.listWorkflowExecutions({
-      namespace: o.client.options.namespace,
-      query: `WorkflowType = 'escalation' AND ExecutionStatus = 'Running'`,
-      pageSize: limit,
-      nextPageToken: cursor ? Buffer.from(cursor, 'base64url') : undefined,
-    });
+    const page = await listPage(
+      o.client,
+      'escalations',
+      `WorkflowType = 'escalation' AND ExecutionStatus = 'Running'`,
+      limit,
+      cursor,
+    );
+    // A query waits for a worker of the row's task queue; with none polling it would hold the
+    // whole page, so each row gets a bounded time and one that does not answer is left out.
+    const withinRowDeadline = <T>(read: () => Promise<T>) =>
+      o.client.withDeadline(Date.now() + ROW_QUERY_DEADLINE_MS, read);
     const views = await Promise.all(
-      (page.executions ?? []).map((e) =>
-        o.client.workflow
-          .getHandle(e.execution?.workflowId ?? '')
-          .query(xm.getEscalation)
-          .catch(() => null),
+      page.executions.map((e) =>
+        withinRowDeadline(() =>
+          o.client.workflow.getHandle(e.execution?.workflowId ?? '').query(xm.getEscalation),
+        ).catch(() => null),
       ),
     );
     const actor = actorOf(req);
@@ -340,19 +347,18 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
         (status === undefined || v.status === status) &&
         (target === undefined || v.target === target),
     );
-    const seen = await Promise.all(matching.map((v) => maySeeEscalation(o.client, actor, v)));
+    const seen = await Promise.all(
+      matching.map((v) => withinRowDeadline(() => maySeeEscalation(o.client, actor, v)).catch(() => false)),
+    );
     const items = matching.filter((_, i) => seen[i]);
-    const token = page.nextPageToken;
-    res.json({
-      items,
-      nextCursor: token && token.length > 0 ? Buffer.from(token).toString('base64url') : null,
-    });
+    res.json({ items, nextCursor: page.nextCursor });
   });
 
   registry.registerPath({
     method: 'get',
     path: '/v1/escalations/{id}',
     summary: 'Read an escalation with its record and response clocks',
+    ...requires('escalation:read'),
     request: { params: escalationIdParams },
     responses: {
       200: escalationResponse,
@@ -378,6 +384,7 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
       method: 'post',
       path: `/v1/escalations/{id}/${path}`,
       summary,
+      ...requires(permission),
       request: { params: escalationIdParams, body: jsonBody(z.object({ reason })) },
       responses: {
         200: escalationResponse,
@@ -395,11 +402,15 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
     method: 'post',
     path: '/v1/escalations/{id}/answer',
     summary: 'Answer what the receiving team asked for (resumes its clock)',
+    ...requires('escalation:answer'),
     request: { params: escalationIdParams, body: jsonBody(z.object({ message: reason })) },
     responses: {
       200: escalationResponse,
       ...standardProblems,
-      ...problemResponses({ 409: 'Nothing was asked' }),
+      ...problemResponses({
+        404: 'No such escalation, or not one the caller may see',
+        409: 'Nothing was asked',
+      }),
     },
   });
   router.post('/v1/escalations/:id/answer', requirePermission('escalation:answer'), async (req, res) => {
@@ -411,6 +422,7 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
     method: 'post',
     path: '/v1/incidents',
     summary: 'Open a multi-user incident (IT admin): one escalation for all linked cases',
+    ...requires('incident:manage'),
     description:
       'With an `Idempotency-Key`, a repeat of the same request returns the incident the first one opened ' +
       '(and files no second escalation).',
@@ -438,6 +450,7 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
     method: 'get',
     path: '/v1/incidents/{id}',
     summary: 'Read an incident',
+    ...requires('incident:read'),
     request: { params: incidentIdParams },
     responses: {
       200: { description: 'The incident' },
@@ -454,6 +467,7 @@ export function escalationsRouter(o: EscalationRoutesOptions, registry: OpenAPIR
     method: 'post',
     path: '/v1/incidents/{id}/cases',
     summary: 'Link more cases to an open incident (IT admin)',
+    ...requires('incident:manage'),
     request: { params: incidentIdParams, body: jsonBody(linkCasesSchema) },
     responses: {
       200: { description: 'The incident' },

@@ -4,7 +4,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { getIncident, type IncidentView } from '../workflows/incident.messages';
 import { requirePermission } from './auth';
-import { standardProblems } from './openapi';
+import { requires, standardProblems } from './openapi';
 import { problems } from './problem';
 import { parseRequestPart } from './validation';
 
@@ -75,6 +75,7 @@ export function incidentListRouter(client: Client, registry: OpenAPIRegistry): R
     method: 'get',
     path: '/v1/incidents',
     summary: 'List incidents, newest first (open ones by default)',
+    ...requires('incident:read'),
     description:
       'For the people who act on incidents: IT admins, service operations and the read roles. Filtered by ' +
       'status on each page, so a page may hold fewer than `limit` items (or none) and still have a `nextCursor`.',

@@ -110,6 +110,21 @@ function fromBodyParser(err: unknown): HttpProblem | undefined {
   }
 }
 
+/**
+ * Errors that express and its middleware raise for what the client sent (a path segment that is
+ * not valid percent-encoding, a missing static file) carry a 4xx `status`: it stays a 4xx.
+ */
+function fromClientError(err: unknown): HttpProblem | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const status = 'status' in err ? err.status : 'statusCode' in err ? err.statusCode : undefined;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 499) {
+    return undefined;
+  }
+  if (status === 400) return problems.badRequest('The request could not be read (the URL is not valid).');
+  if (status === 404) return problems.notFound('No such resource.');
+  return new HttpProblem(status, 'Request not served', 'The request cannot be served as sent.');
+}
+
 export function sendProblem(
   res: Parameters<RequestHandler>[1],
   problem: HttpProblem,
@@ -147,7 +162,7 @@ export function problemHandler(
         ? err
         : err instanceof ZodError
           ? problems.validation(fieldIssues(err))
-          : (fromBodyParser(err) ?? translate(err));
+          : (fromBodyParser(err) ?? fromClientError(err) ?? translate(err));
     if (problem) {
       sendProblem(res, problem, req.originalUrl);
       return;

@@ -113,6 +113,8 @@ export interface ApiOptions {
   rateLimits?: RateLimits;
   /** Request metrics the test serves and scrapes itself. */
   metrics?: ApiMetrics;
+  /** Principals besides PRINCIPALS (name: roles), under `as` like them. */
+  extraPrincipals?: Record<string, Role[]>;
 }
 
 export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
@@ -121,7 +123,7 @@ export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
   const suffix = randomUUID().slice(0, 8);
   const keys: KeyEntry[] = [];
   const as: Record<string, TestPrincipal> = {};
-  for (const [name, roles] of Object.entries(PRINCIPALS)) {
+  for (const [name, roles] of Object.entries({ ...PRINCIPALS, ...options.extraPrincipals })) {
     const { entry, token } = generateKey(`${name}-${suffix}`, roles);
     keys.push(entry);
     as[name] = { principal: entry.principal, token, roles };
