@@ -620,7 +620,10 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
 /** Whether the run already carries exactly these search attributes (and no assignee they lack). */
 function startedWith(attributes: ReturnType<typeof caseSearchAttributes>): boolean {
   const current = workflowInfo().typedSearchAttributes;
-  const same = attributes.every(({ key, value }) => current.get(key) === value);
+  // Lists (CaseParticipants) compare by their members, the rest by value.
+  const same = attributes.every(
+    ({ key, value }) => JSON.stringify(current.get(key) ?? null) === JSON.stringify(value),
+  );
   return (
     same && attributes.some(({ key }) => key === CaseAssignee) === (current.get(CaseAssignee) !== undefined)
   );
