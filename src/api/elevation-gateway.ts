@@ -19,6 +19,7 @@ import { caseReader, NO_SUCH_CASE } from './case-access';
 import { fingerprint } from './case-gateway';
 import { listPage } from './page-cursor';
 import { problems } from './problem';
+import { isTemporalOutage } from './temporal-errors';
 
 const safeValue = z
   .string()
@@ -161,12 +162,17 @@ export class ElevationGateway {
     const page = await this.list(filters, limit, cursor);
     if (seesEveryCase(principal)) return page;
     const caseIds = [...new Set(page.items.flatMap((e) => (e.caseId ? [e.caseId] : [])))];
-    const visible = await this.casesVisible(caseIds, principal);
+    // A case no worker can read right now leaves its rows out of this page (never shown unchecked).
+    const visible = await this.casesVisible(caseIds, principal, { skipUnreadable: true });
     return { ...page, items: page.items.filter((e) => e.caseId !== null && visible.has(e.caseId)) };
   }
 
   /** Which of these cases the principal may see (one query each, none for overseers). */
-  private async casesVisible(caseIds: string[], principal: Principal): Promise<Set<string>> {
+  private async casesVisible(
+    caseIds: string[],
+    principal: Principal,
+    options: { skipUnreadable?: boolean } = {},
+  ): Promise<Set<string>> {
     if (seesEveryCase(principal)) return new Set(caseIds);
     const cases = caseReader(this.client);
     const seen = await Promise.all(
@@ -174,6 +180,7 @@ export class ElevationGateway {
         const view = await cases.get(id).catch((err: unknown) => {
           // A case that is gone shows nothing; anything else (Temporal down) is the caller's error.
           if (err instanceof WorkflowNotFoundError) return undefined;
+          if (options.skipUnreadable && isTemporalOutage(err)) return undefined;
           throw err;
         });
         return view && canSee(principal, caseFactsOf(view)) ? id : undefined;

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { getIncident, type IncidentView } from '../workflows/incident.messages';
 import { requirePermission } from './auth';
 import { requires, standardProblems } from './openapi';
-import { problems } from './problem';
+import { listPage } from './page-cursor';
 import { parseRequestPart } from './validation';
 
 /*
@@ -94,22 +94,10 @@ export function incidentListRouter(client: Client, registry: OpenAPIRegistry): R
   });
   router.get('/v1/incidents', requirePermission('incident:read'), async (req, res) => {
     const { status, limit, cursor } = parseRequestPart(incidentListQuerySchema, req.query, 'query');
-    const page = await client.workflowService
-      .listWorkflowExecutions({
-        namespace: client.options.namespace,
-        query: incidentListQuery(status),
-        pageSize: limit,
-        nextPageToken: cursor ? Buffer.from(cursor, 'base64url') : undefined,
-      })
-      .catch((err: unknown) => {
-        // A cursor that did not come from a previous page is the caller's mistake, not ours.
-        if (cursor && (err as { code?: unknown } | null)?.code === 3) {
-          throw problems.badRequest('The cursor is not one from a previous page.');
-        }
-        throw err;
-      });
+    // Cursors are bound to this list and filter: a made-up or foreign one is a 400 at once.
+    const page = await listPage(client, 'incidents', incidentListQuery(status), limit, cursor);
     const views = await Promise.all(
-      (page.executions ?? []).map((e) =>
+      page.executions.map((e) =>
         client.workflow
           .getHandle(e.execution?.workflowId ?? '')
           .query(getIncident)
@@ -119,11 +107,7 @@ export function incidentListRouter(client: Client, registry: OpenAPIRegistry): R
     const items = views
       .filter((v): v is IncidentView => v !== null && v.status === status)
       .map(incidentSummary);
-    const token = page.nextPageToken;
-    res.json({
-      items,
-      nextCursor: token && token.length > 0 ? Buffer.from(token).toString('base64url') : null,
-    });
+    res.json({ items, nextCursor: page.nextCursor });
   });
   return router;
 }

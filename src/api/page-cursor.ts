@@ -22,7 +22,7 @@ export const cursorQuerySchema = z
   .optional()
   .describe('nextCursor of the previous page (of the same list with the same filters)');
 
-export type PagedList = 'cases' | 'elevations' | 'escalations';
+export type PagedList = 'cases' | 'elevations' | 'escalations' | 'incidents';
 
 const NOT_OURS = 'This cursor is not one this list gave for these filters; start again without it.';
 

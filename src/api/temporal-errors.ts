@@ -13,6 +13,7 @@ import { DEFAULT_RETRY_AFTER_SECONDS, type HttpProblem, problems } from './probl
 const GRPC_CANCELLED = 1;
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_RESOURCE_EXHAUSTED = 8;
+const GRPC_FAILED_PRECONDITION = 9;
 const GRPC_UNAVAILABLE = 14;
 const OUTAGE_CODES: ReadonlySet<number> = new Set([
   GRPC_CANCELLED,
@@ -31,7 +32,7 @@ export const OUTAGE_RETRY_AFTER_SECONDS = DEFAULT_RETRY_AFTER_SECONDS;
  */
 export function isTemporalOutage(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
-    if (isGrpcServiceError(e)) return OUTAGE_CODES.has(e.code);
+    if (isGrpcServiceError(e)) return OUTAGE_CODES.has(e.code) || isNoWorker(e);
     if (e instanceof Error) {
       if (e.name === 'WorkflowUpdateRPCTimeoutOrCancelledError') return true;
       // Connection.connect and ensureConnected before the server ever answered.
@@ -42,6 +43,16 @@ export function isTemporalOutage(err: unknown): boolean {
     }
   }
   return false;
+}
+
+/**
+ * The server refuses a query at once when no worker has polled the workflow's task queue lately
+ * ("worker may be down"): the record is there, the worker that reads it is not, so not now.
+ */
+function isNoWorker(e: { code: number; details?: string; message?: string }): boolean {
+  return (
+    e.code === GRPC_FAILED_PRECONDITION && /no poller seen/i.test(`${e.details ?? ''} ${e.message ?? ''}`)
+  );
 }
 
 export function temporalUnavailable(): HttpProblem {

@@ -83,6 +83,8 @@ describe('cursors', () => {
       `/v1/elevations?cursor=${cursor}`,
       `/v1/escalations?cursor=AAAA`,
       `/v1/escalations?cursor=${cursor}`,
+      `/v1/incidents?cursor=A9G00reDzW&status=resolved`,
+      `/v1/incidents?cursor=${cursor}`,
     ];
     for (const path of refused) {
       const started = Date.now();

@@ -9,6 +9,7 @@ import type { CaseView } from '../../src/domain/case';
 import { casePolicySchema } from '../../src/domain/case-policy-schema';
 import type { ElevationView } from '../../src/domain/elevation';
 import { generateVaultKey } from '../../src/vault/keyring';
+import { deleteWorkflowsOnTaskQueue } from '../support/own-task-queue';
 import { type RunningApi, intake, startApi } from '../support/harness';
 import { searchableHistoryText } from '../support/secret-scan';
 import { type WorkerProcess, startWorkerProcess } from '../support/worker-process';
@@ -49,6 +50,7 @@ let api: RunningApi | undefined;
 
 afterAll(async () => {
   await Promise.all(workers.map((w) => w.stop(10_000)));
+  await deleteWorkflowsOnTaskQueue(inject('temporalAddress'), inject('temporalNamespace'), taskQueue);
   await api?.close();
   await (await device).close();
   rmSync(workDir, { recursive: true, force: true });

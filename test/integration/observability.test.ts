@@ -10,6 +10,7 @@ import { requestIdOf } from '../../src/temporal/request-id';
 import { createFileVault } from '../../src/vault/credential-vault';
 import { parseVaultKeys } from '../../src/vault/keyring';
 import { caseWorkflowId } from '../../src/workflows/supportCase.messages';
+import { deleteWorkflowsOnTaskQueue } from '../support/own-task-queue';
 import { type RunningApi, intake, startApi } from '../support/harness';
 import { freePort } from '../support/ports';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
@@ -62,6 +63,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await deleteWorkflowsOnTaskQueue(inject('temporalAddress'), inject('temporalNamespace'), taskQueue);
   await worker?.stop(10_000);
   await api?.close();
   await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));

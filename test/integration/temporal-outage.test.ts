@@ -103,6 +103,13 @@ describe('a Temporal outage', () => {
     expect(ms).toBeLessThan(DEADLINE_MS + 3_000);
   }, 30_000);
 
+  it('a read of a case no worker serves answers 503 with Retry-After, not a 500', async () => {
+    const { res, json, ms } = await timed(`/v1/cases/${caseId}`, {});
+    expect({ status: res.status, detail: json.detail }).toMatchObject({ status: 503 });
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(ms).toBeLessThan(DEADLINE_MS + 3_000);
+  }, 30_000);
+
   it('with the server stopped, reads, lists, updates and intake answer 503 with Retry-After within seconds', async () => {
     await devServer?.stop();
     devServer = undefined;

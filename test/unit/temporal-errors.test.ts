@@ -13,12 +13,13 @@ const status = {
   DEADLINE_EXCEEDED: 4,
   PERMISSION_DENIED: 7,
   RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
   UNAVAILABLE: 14,
 } as const;
 
 /** The shape @grpc/grpc-js gives a failed call's error. */
-const grpcError = (code: number) =>
-  Object.assign(new Error(`${code} gRPC`), { code, details: 'x', metadata: {} });
+const grpcError = (code: number, details = 'x') =>
+  Object.assign(new Error(`${code} gRPC`), { code, details, metadata: {} });
 
 describe('the Temporal error mapper', () => {
   it('answers unreachable, overloaded and late Temporal with 503 and Retry-After', () => {
@@ -41,6 +42,20 @@ describe('the Temporal error mapper', () => {
     expect(isTemporalOutage(wrapped)).toBe(true);
     expect(isTemporalOutage(new WorkflowUpdateRPCTimeoutOrCancelledError('timeout'))).toBe(true);
     expect(isTemporalOutage(new Error('Failed to connect before the deadline'))).toBe(true);
+  });
+
+  it('answers a query refused because no worker polls the task queue with 503', () => {
+    const noWorker = new ServiceError('Failed to query Workflow', {
+      cause: grpcError(
+        status.FAILED_PRECONDITION,
+        'no poller seen for task queue recently, worker may be down',
+      ),
+    });
+    expect(translateTemporalError(noWorker)?.status).toBe(503);
+    // Other preconditions are the request's business, not an outage.
+    expect(
+      translateTemporalError(grpcError(status.FAILED_PRECONDITION, 'workflow is closed')),
+    ).toBeUndefined();
   });
 
   it('leaves other errors alone, and a missing workflow is a 404', () => {
