@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { Connection, Client } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { historyToJSON } from '../../src/temporal/proto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { generateKey } from '../../src/api/auth';
 import { replayAll } from '../../src/audit/replay';

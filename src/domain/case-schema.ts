@@ -3,12 +3,24 @@ import { CASE_STATUSES, CHANNELS, LOG_TYPES, SUPPORT_MODELS, TIERS } from './cas
 import { caseCategorySchema, categorySchema, severitySchema } from './categories-schema';
 import { ESCALATION_TARGETS } from './routing';
 import { SLA_TARGETS } from './sla';
-import { singleLineText } from './text';
+import { unsafeInLine } from './text';
 
 /*
  * The case's request and response shapes, for the API and the OpenAPI document. Workflow code
  * imports the case's types only (from ./case), so zod stays out of the workflow bundle.
  */
+
+/** A trimmed single-line text field of min..max characters (see ./text for what it refuses). */
+export const singleLineText = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .min(min)
+    .max(max)
+    .superRefine((value, ctx) => {
+      const why = unsafeInLine(value);
+      if (why) ctx.addIssue({ code: 'custom', message: `must be one line without ${why}` });
+    });
 
 export const caseStatusSchema = z.enum(CASE_STATUSES);
 

@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /**
  * What text a case may carry. Support cases hold people's own words, in Swedish and any other
  * language, so letters, marks, emoji (with their zero-width joiners) and the left-to-right and
@@ -47,15 +45,3 @@ export function unsafeInLine(text: string): string | undefined {
     return 'an invisible character (zero-width space, word joiner, BOM or soft hyphen)';
   return undefined;
 }
-
-/** A trimmed single-line text field of min..max characters. */
-export const singleLineText = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .min(min)
-    .max(max)
-    .superRefine((value, ctx) => {
-      const why = unsafeInLine(value);
-      if (why) ctx.addIssue({ code: 'custom', message: `must be one line without ${why}` });
-    });

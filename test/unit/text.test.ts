@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { singleLineText, unsafeCharacter, unsafeInLine } from '../../src/domain/text';
+import { singleLineText } from '../../src/domain/case-schema';
+import { unsafeCharacter, unsafeInLine } from '../../src/domain/text';
 
 const swedish = 'Skrivaren på plan 3 skriver inte ut – Åsa Öberg, Ängelholm';
 
