@@ -8,6 +8,7 @@ import { createLogger } from './logger';
 import { ApiMetrics, metricsApp, registerCaseflowGauges } from './api/metrics';
 import { openVault } from './vault-setup';
 import { connectClient, loadTemporalTarget } from './temporal/connection';
+import { personalIndexFromEnv } from './temporal/personal-index';
 
 /** Attempts per Temporal call on UNAVAILABLE before the API gives up and answers 503. */
 const API_CALL_ATTEMPTS = 3;
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
       principal: { perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst },
       callback: { perMinute: config.callbackRateLimitPerMinute, burst: config.callbackRateLimitBurst },
     },
+    personalIndex: personalIndexFromEnv(),
     client,
     keys,
     log,

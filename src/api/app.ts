@@ -35,6 +35,7 @@ import { portalRouter } from '../portal/portal';
 import { Sealer, Sessions } from '../portal/session';
 import { ApiMetrics } from './metrics';
 import { requestIds } from './request-id';
+import type { PersonalIndex } from '../temporal/personal-index';
 
 export interface AppOptions {
   client: Client;
@@ -54,6 +55,8 @@ export interface AppOptions {
   rateLimits?: RateLimits;
   /** Web UI origins that may call /codec/decode from a browser (CASEFLOW_CODEC_CORS_ORIGINS). */
   codecCorsOrigins?: readonly string[];
+  /** Keyed hashes of requester ids and device serials for search attributes (CASEFLOW_SEARCH_ATTRIBUTE_KEYS). */
+  personalIndex?: PersonalIndex;
   log: Logger;
   portal?: PortalSettings;
   /** Request counts and durations; the caller serves them (CASEFLOW_API_METRICS_PORT). */
@@ -129,7 +132,7 @@ export function createApp(options: AppOptions): Express {
 
   const registry = createRegistry();
   const gateway = new CaseGateway(options);
-  const elevationGateway = new ElevationGateway(client);
+  const elevationGateway = new ElevationGateway(client, options.personalIndex);
 
   // Public: probes and the API description carry no case data.
   app.use(healthRouter(client, registry));
