@@ -3,7 +3,7 @@ import { parseTargetEndpoints } from './activities/escalation-delivery';
 import { createApp } from './api/app';
 import { createLimitedServer } from './api/http-server';
 import { KeysFileError, loadKeysFile } from './api/auth';
-import { casePolicyFrom, ConfigError, loadConfig, portalSettingsFrom } from './config';
+import { casePolicyFrom, ConfigError, loadConfig, portalSettingsFrom, webUiSettingsFrom } from './config';
 import { createLogger } from './logger';
 import { ApiMetrics, metricsApp, registerCaseflowGauges } from './api/metrics';
 import { openVault } from './vault-setup';
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     metrics,
     escalationTargets: parseTargetEndpoints(config.escalationTargets),
     portal: portalSettingsFrom(config),
+    webUi: webUiSettingsFrom(config),
     rateLimits: {
       principal: { perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst },
       callback: { perMinute: config.callbackRateLimitPerMinute, burst: config.callbackRateLimitBurst },

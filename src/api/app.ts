@@ -36,6 +36,7 @@ import { Sealer, Sessions } from '../portal/session';
 import { ApiMetrics } from './metrics';
 import { requestIds } from './request-id';
 import type { PersonalIndex } from '../temporal/personal-index';
+import { WebUiSignIn, type WebUiSignInSettings } from './web-ui-sign-in';
 
 export interface AppOptions {
   client: Client;
@@ -55,6 +56,8 @@ export interface AppOptions {
   rateLimits?: RateLimits;
   /** Web UI origins that may call /codec/decode from a browser (CASEFLOW_CODEC_CORS_ORIGINS). */
   codecCorsOrigins?: readonly string[];
+  /** caseflow as the Web UI's OpenID provider (CASEFLOW_WEB_UI_*): the UI's tokens open payloads. */
+  webUi?: WebUiSignInSettings;
   /** Keyed hashes of requester ids and device serials for search attributes (CASEFLOW_SEARCH_ATTRIBUTE_KEYS). */
   personalIndex?: PersonalIndex;
   log: Logger;
@@ -157,6 +160,11 @@ export function createApp(options: AppOptions): Express {
   // The web portal: signed-in sessions instead of API keys, the same gateways and rules.
   const portal = options.portal ?? {};
   if (!portal.sessionKey) log.warn('portal sessions use a per-process key (CASEFLOW_SESSION_KEY is not set)');
+  const sealer = new Sealer(portal.sessionKey ? Buffer.from(portal.sessionKey, 'base64') : randomBytes(32));
+  const sessions = new Sessions(sealer, (portal.sessionMinutes ?? 480) * 60_000);
+  // The Temporal Web UI signs in with caseflow's sign-in (the portal's) as its OpenID provider.
+  const webUi = options.webUi ? new WebUiSignIn(options.webUi, sealer, sessions, log) : undefined;
+  if (webUi) app.use(webUi.router());
   app.get('/', (_req, res) => res.redirect(303, '/portal'));
   app.use(
     portalRouter({
@@ -168,10 +176,7 @@ export function createApp(options: AppOptions): Express {
       policy: options.policy,
       keys: options.keys,
       endpoints: options.escalationTargets ?? {},
-      sessions: new Sessions(
-        new Sealer(portal.sessionKey ? Buffer.from(portal.sessionKey, 'base64') : randomBytes(32)),
-        (portal.sessionMinutes ?? 480) * 60_000,
-      ),
+      sessions,
       oidc: portal.oidc ? new OidcSignIn(portal.oidc) : undefined,
       groupRoles: portal.oidc?.groupRoles ?? {},
       timeZone: options.policy.calendar.timeZone,
@@ -191,6 +196,7 @@ export function createApp(options: AppOptions): Express {
           codecs,
           keys: options.keys,
           allowedOrigins: options.codecCorsOrigins ?? [],
+          webUiTokens: webUi ? (token) => webUi.principalOf(token) : undefined,
           maxBodyBytes: options.maxBodyBytes,
         },
         registry,
