@@ -209,7 +209,8 @@ describe('the Web UI signs in with caseflow and opens payloads with its token', 
       error: 'invalid_grant',
     });
     const { access_token } = (await (await exchange(code ?? '')).json()) as { access_token: string };
-    const altered = `${access_token.slice(0, -2)}${access_token.endsWith('A') ? 'B' : 'A'}${access_token.slice(-1)}`;
+    const at = access_token.length - 2;
+    const altered = `${access_token.slice(0, at)}${access_token[at] === 'A' ? 'B' : 'A'}${access_token.slice(at + 1)}`;
     expect((await decode(altered)).status).toBe(401);
     expect((await decode(access_token)).status).toBe(200);
   });
