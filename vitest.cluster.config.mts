@@ -14,6 +14,7 @@ export default defineConfig({
       'test/integration/auditor-read-only.test.ts',
       'test/integration/case-access.test.ts',
       'test/integration/timeline.test.ts',
+      'test/integration/audit-bundle.test.ts',
       // Kills a worker mid-flight and starts a replacement: the order of files does not matter.
       'test/cluster/**/*.test.ts',
     ],

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { ensureDevKeys } from '../src/api/dev-keys';
 import { ConfigError, loadConfig } from '../src/config';
-import { ensureDevVaultKeys } from '../src/vault-setup';
+import { SEARCH_ATTRIBUTE_KEYS_SETTING } from '../src/temporal/personal-index';
+import { ensureDevKeyring, ensureDevVaultKeys } from '../src/vault-setup';
 import { generateVaultKey } from '../src/vault/keyring';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { type RunningCluster, startCluster } from './lib/cluster';
@@ -67,6 +68,9 @@ async function main(): Promise<void> {
       CASEFLOW_API_KEYS_FILE: config.apiKeysFile ?? devTokens?.path,
       CASEFLOW_VAULT_KEYS: config.vaultKeys ?? ensureDevVaultKeys(dataDir),
       CASEFLOW_CODEC_KEYS: process.env.CASEFLOW_CODEC_KEYS ?? ensureCodecKeys(dataDir),
+      [SEARCH_ATTRIBUTE_KEYS_SETTING]:
+        process.env[SEARCH_ATTRIBUTE_KEYS_SETTING] ??
+        ensureDevKeyring(dataDir, 'search-attributes.dev.keys', 'sa1'),
     },
   });
   void cluster.unexpectedExit.then(() => stop(1));

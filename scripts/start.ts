@@ -7,7 +7,8 @@ import { ConfigError, loadConfig } from '../src/config';
 import { connectClient, loadTemporalTarget } from '../src/temporal/connection';
 import { startDevServer } from './dev-server';
 import { repoRoot } from './tools';
-import { ensureDevVaultKeys } from '../src/vault-setup';
+import { SEARCH_ATTRIBUTE_KEYS_SETTING } from '../src/temporal/personal-index';
+import { ensureDevKeyring, ensureDevVaultKeys } from '../src/vault-setup';
 import { afterCrash, DEFAULT_SUPERVISION } from './lib/supervision';
 
 /**
@@ -167,6 +168,12 @@ async function main(): Promise<void> {
   }
 
   if (!config.vaultKeys) env.CASEFLOW_VAULT_KEYS = ensureDevVaultKeys(config.dataDir);
+  // Requester ids and device serials are indexed as keyed hashes, never in clear.
+  env[SEARCH_ATTRIBUTE_KEYS_SETTING] ??= ensureDevKeyring(
+    config.dataDir,
+    'search-attributes.dev.keys',
+    'sa1',
+  );
   // Escalations need an admin contact per area; on the development default the dev IT admin is
   // the contact for every area, so the whole flow can be walked in the portal at once.
   const devAdminContacts = embedded && Object.keys(config.adminContacts).length === 0;

@@ -82,6 +82,10 @@ export const SETTINGS = {
   oidcGroupsClaim: 'CASEFLOW_OIDC_GROUPS_CLAIM',
   oidcPrincipalClaim: 'CASEFLOW_OIDC_PRINCIPAL_CLAIM',
   oidcGroupRoles: 'CASEFLOW_OIDC_GROUP_ROLES',
+  webUiIssuer: 'CASEFLOW_WEB_UI_ISSUER',
+  webUiClientId: 'CASEFLOW_WEB_UI_CLIENT_ID',
+  webUiClientSecret: 'CASEFLOW_WEB_UI_CLIENT_SECRET',
+  webUiRedirectUrl: 'CASEFLOW_WEB_UI_REDIRECT_URL',
 } as const;
 type SettingKey = keyof typeof SETTINGS;
 
@@ -262,8 +266,34 @@ export const configSchema = z
     oidcPrincipalClaim: z.string().min(1).default('preferred_username'),
     /** Group → roles (JSON), e.g. {"Modern Workplace Roles-Support Partner": ["agent", "escalation-team"]}. */
     oidcGroupRoles: z.preprocess(parseJsonText, z.record(z.string(), z.array(roleSchema).min(1))).default({}),
+    /**
+     * caseflow as the Temporal Web UI's OpenID provider: its issuer URL as the UI server reaches
+     * this API (`<origin>/web-ui-auth`), the client the UI server is registered as, and its callback.
+     */
+    webUiIssuer: z
+      .url({ protocol: /^https?$/ })
+      .refine((v) => new URL(v).pathname === '/web-ui-auth', 'the API origin followed by /web-ui-auth')
+      .optional(),
+    webUiClientId: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, underscore or dash')
+      .optional(),
+    webUiClientSecret: z.string().min(24, 'at least 24 characters of a random secret').optional(),
+    webUiRedirectUrl: z.url({ protocol: /^https?$/ }).optional(),
   })
   .strict()
+  .refine(
+    (c) =>
+      [c.webUiIssuer, c.webUiClientId, c.webUiClientSecret, c.webUiRedirectUrl].every(
+        (v) => v === undefined,
+      ) ||
+      [c.webUiIssuer, c.webUiClientId, c.webUiClientSecret, c.webUiRedirectUrl].every((v) => v !== undefined),
+    {
+      message:
+        'CASEFLOW_WEB_UI_ISSUER, _CLIENT_ID, _CLIENT_SECRET and _REDIRECT_URL go together (all or none)',
+      path: ['webUiIssuer'],
+    },
+  )
   .refine((c) => !c.oidcIssuer || (c.oidcClientId && c.oidcRedirectUrl), {
     message: 'CASEFLOW_OIDC_CLIENT_ID and CASEFLOW_OIDC_REDIRECT_URL are required with an issuer',
     path: ['oidcIssuer'],
@@ -380,6 +410,19 @@ export function portalSettingsFrom(config: Config) {
           }
         : undefined,
   };
+}
+
+/** The Web UI's sign-in against caseflow, when configured. */
+export function webUiSettingsFrom(config: Config) {
+  const { webUiIssuer, webUiClientId, webUiClientSecret, webUiRedirectUrl } = config;
+  return webUiIssuer && webUiClientId && webUiClientSecret && webUiRedirectUrl
+    ? {
+        issuer: webUiIssuer,
+        clientId: webUiClientId,
+        clientSecret: webUiClientSecret,
+        redirectUrl: webUiRedirectUrl,
+      }
+    : undefined;
 }
 
 export class ConfigError extends Error {

@@ -3,11 +3,12 @@ import { parseTargetEndpoints } from './activities/escalation-delivery';
 import { createApp } from './api/app';
 import { createLimitedServer } from './api/http-server';
 import { KeysFileError, loadKeysFile } from './api/auth';
-import { casePolicyFrom, ConfigError, loadConfig, portalSettingsFrom } from './config';
+import { casePolicyFrom, ConfigError, loadConfig, portalSettingsFrom, webUiSettingsFrom } from './config';
 import { createLogger } from './logger';
 import { ApiMetrics, metricsApp, registerCaseflowGauges } from './api/metrics';
 import { openVault } from './vault-setup';
 import { connectClient, loadTemporalTarget } from './temporal/connection';
+import { personalIndexFromEnv } from './temporal/personal-index';
 
 /** Attempts per Temporal call on UNAVAILABLE before the API gives up and answers 503. */
 const API_CALL_ATTEMPTS = 3;
@@ -39,10 +40,12 @@ async function main(): Promise<void> {
     metrics,
     escalationTargets: parseTargetEndpoints(config.escalationTargets),
     portal: portalSettingsFrom(config),
+    webUi: webUiSettingsFrom(config),
     rateLimits: {
       principal: { perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst },
       callback: { perMinute: config.callbackRateLimitPerMinute, burst: config.callbackRateLimitBurst },
     },
+    personalIndex: personalIndexFromEnv(),
     client,
     keys,
     log,

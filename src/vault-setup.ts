@@ -39,10 +39,15 @@ export function elevationActivityDeps(config: Config, client: Client): Elevation
  * so `npm start` works out of the box. Deployments set CASEFLOW_VAULT_KEYS from their secret store.
  */
 export function ensureDevVaultKeys(dataDir: string): string {
-  const path = join(dataDir, 'vault.dev.keys');
+  return ensureDevKeyring(dataDir, 'vault.dev.keys', 'dev1');
+}
+
+/** A development `keyId:base64key` setting kept in `<dataDir>/<file>` (0600), made on first use. */
+export function ensureDevKeyring(dataDir: string, file: string, keyId: string): string {
+  const path = join(dataDir, file);
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
-  const keys = generateVaultKey('dev1');
+  const keys = generateVaultKey(keyId);
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, `${keys}\n`, { mode: 0o600 });
   renameSync(tmp, path);

@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -457,11 +458,33 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       TEMPORAL_TLS_SERVER_NAME: FRONTEND_SERVER_NAME,
     };
     const uiUrl = options.ui ? `http://127.0.0.1:${ports.ui}` : null;
+    const apiUrls = ports.apis.map((port) => `http://127.0.0.1:${port}`);
+    // The Web UI signs in with caseflow (the first API is its OpenID provider) and passes the
+    // access token it gets to the codec endpoint. A fresh client secret every start: the UI's
+    // configuration is written anew too.
+    const webUiClient = uiUrl
+      ? {
+          issuer: `${apiUrls[0]}/web-ui-auth`,
+          clientId: 'temporal-web-ui',
+          clientSecret: randomBytes(32).toString('base64url'),
+          callbackUrl: `${uiUrl}/auth/sso/callback`,
+        }
+      : null;
     const ownEnv: NodeJS.ProcessEnv = {
+      // Every API process seals and opens sessions and the UI's tokens alike.
+      CASEFLOW_SESSION_KEY: randomBytes(32).toString('base64'),
       ...options.caseflowEnv,
       ...temporalEnv,
       CASEFLOW_VAULT_URL: pg.url('caseflow_vault'),
-      ...(uiUrl ? { CASEFLOW_CODEC_CORS_ORIGINS: uiUrl } : {}),
+      ...(uiUrl && webUiClient
+        ? {
+            CASEFLOW_CODEC_CORS_ORIGINS: uiUrl,
+            CASEFLOW_WEB_UI_ISSUER: webUiClient.issuer,
+            CASEFLOW_WEB_UI_CLIENT_ID: webUiClient.clientId,
+            CASEFLOW_WEB_UI_CLIENT_SECRET: webUiClient.clientSecret,
+            CASEFLOW_WEB_UI_REDIRECT_URL: webUiClient.callbackUrl,
+          }
+        : {}),
     };
     const caseflowEnv: NodeJS.ProcessEnv = { ...process.env, ...ownEnv };
 
@@ -475,16 +498,21 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
         caseflowEnv,
       );
     for (let i = 0; i < options.workers; i++) startWorker(i);
-    const apiUrls = ports.apis.map((port, i) => {
+    ports.apis.forEach((port, i) => {
       launch(`caseflow-api-${i + 1}`, process.execPath, ['--import', 'tsx', 'src/server.ts'], {
         ...caseflowEnv,
         PORT: String(port),
         CASEFLOW_HOST: '127.0.0.1',
       });
-      return `http://127.0.0.1:${port}`;
     });
+    await Promise.all(
+      apiUrls.map((url) =>
+        waitFor(`the API at ${url}`, async () => (await fetch(`${url}/readyz`)).ok, 120_000),
+      ),
+    );
 
-    if (options.ui && uiUrl) {
+    // After the APIs: the UI server reads its OpenID provider's discovery document as it starts.
+    if (options.ui && uiUrl && webUiClient) {
       const uiDir = path.join(configDir, 'ui');
       mkdirSync(path.join(uiDir, 'config'), { recursive: true });
       writeFileSync(path.join(uiDir, 'config', 'base.yaml'), '{}\n');
@@ -505,8 +533,24 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
               serverName: FRONTEND_SERVER_NAME,
               enableHostVerification: true,
             },
-            // Payloads are sealed; the browser asks caseflow's codec endpoint (which wants a
-            // case reader's bearer token) to open them.
+            // Operators sign in with caseflow's sign-in (the portal's), caseflow acting as the
+            // UI's OpenID provider; only case readers get in.
+            auth: {
+              enabled: true,
+              providers: [
+                {
+                  label: 'caseflow',
+                  type: 'oidc',
+                  providerUrl: webUiClient.issuer,
+                  clientId: webUiClient.clientId,
+                  clientSecret: webUiClient.clientSecret,
+                  scopes: ['openid', 'profile'],
+                  callbackUrl: webUiClient.callbackUrl,
+                },
+              ],
+            },
+            // Payloads are sealed; the browser asks caseflow's codec endpoint to open them with
+            // the signed-in user's access token.
             codec: { endpoint: `${apiUrls[0]}/codec`, passAccessToken: true, includeCredentials: false },
             cors: { allowOrigins: [uiUrl], cookieInsecure: true },
           },
@@ -524,12 +568,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       );
     }
 
-    await Promise.all([
-      ...apiUrls.map((url) =>
-        waitFor(`the API at ${url}`, async () => (await fetch(`${url}/readyz`)).ok, 120_000),
-      ),
-      ...(uiUrl ? [waitFor('the Web UI server', async () => (await fetch(uiUrl)).status < 500, 60_000)] : []),
-    ]);
+    if (uiUrl) await waitFor('the Web UI server', async () => (await fetch(uiUrl)).status < 500, 60_000);
 
     starting = false;
     return {

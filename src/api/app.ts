@@ -35,6 +35,8 @@ import { portalRouter } from '../portal/portal';
 import { Sealer, Sessions } from '../portal/session';
 import { ApiMetrics } from './metrics';
 import { requestIds } from './request-id';
+import type { PersonalIndex } from '../temporal/personal-index';
+import { WebUiSignIn, type WebUiSignInSettings } from './web-ui-sign-in';
 
 export interface AppOptions {
   client: Client;
@@ -54,6 +56,10 @@ export interface AppOptions {
   rateLimits?: RateLimits;
   /** Web UI origins that may call /codec/decode from a browser (CASEFLOW_CODEC_CORS_ORIGINS). */
   codecCorsOrigins?: readonly string[];
+  /** caseflow as the Web UI's OpenID provider (CASEFLOW_WEB_UI_*): the UI's tokens open payloads. */
+  webUi?: WebUiSignInSettings;
+  /** Keyed hashes of requester ids and device serials for search attributes (CASEFLOW_SEARCH_ATTRIBUTE_KEYS). */
+  personalIndex?: PersonalIndex;
   log: Logger;
   portal?: PortalSettings;
   /** Request counts and durations; the caller serves them (CASEFLOW_API_METRICS_PORT). */
@@ -129,7 +135,7 @@ export function createApp(options: AppOptions): Express {
 
   const registry = createRegistry();
   const gateway = new CaseGateway(options);
-  const elevationGateway = new ElevationGateway(client);
+  const elevationGateway = new ElevationGateway(client, options.personalIndex);
 
   // Public: probes and the API description carry no case data.
   app.use(healthRouter(client, registry));
@@ -154,6 +160,11 @@ export function createApp(options: AppOptions): Express {
   // The web portal: signed-in sessions instead of API keys, the same gateways and rules.
   const portal = options.portal ?? {};
   if (!portal.sessionKey) log.warn('portal sessions use a per-process key (CASEFLOW_SESSION_KEY is not set)');
+  const sealer = new Sealer(portal.sessionKey ? Buffer.from(portal.sessionKey, 'base64') : randomBytes(32));
+  const sessions = new Sessions(sealer, (portal.sessionMinutes ?? 480) * 60_000);
+  // The Temporal Web UI signs in with caseflow's sign-in (the portal's) as its OpenID provider.
+  const webUi = options.webUi ? new WebUiSignIn(options.webUi, sealer, sessions, log) : undefined;
+  if (webUi) app.use(webUi.router());
   app.get('/', (_req, res) => res.redirect(303, '/portal'));
   app.use(
     portalRouter({
@@ -165,10 +176,7 @@ export function createApp(options: AppOptions): Express {
       policy: options.policy,
       keys: options.keys,
       endpoints: options.escalationTargets ?? {},
-      sessions: new Sessions(
-        new Sealer(portal.sessionKey ? Buffer.from(portal.sessionKey, 'base64') : randomBytes(32)),
-        (portal.sessionMinutes ?? 480) * 60_000,
-      ),
+      sessions,
       oidc: portal.oidc ? new OidcSignIn(portal.oidc) : undefined,
       groupRoles: portal.oidc?.groupRoles ?? {},
       timeZone: options.policy.calendar.timeZone,
@@ -188,6 +196,7 @@ export function createApp(options: AppOptions): Express {
           codecs,
           keys: options.keys,
           allowedOrigins: options.codecCorsOrigins ?? [],
+          webUiTokens: webUi ? (token) => webUi.principalOf(token) : undefined,
           maxBodyBytes: options.maxBodyBytes,
         },
         registry,

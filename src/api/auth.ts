@@ -77,7 +77,14 @@ declare module 'express-serve-static-core' {
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{16,512})$/;
 
-export function authenticate(keys: readonly KeyEntry[]): RequestHandler {
+/**
+ * Authenticates by API key, or by another kind of bearer token `alsoAccept` recognises (the Web
+ * UI's access tokens, on the codec endpoint only).
+ */
+export function authenticate(
+  keys: readonly KeyEntry[],
+  alsoAccept?: (token: string) => Principal | undefined,
+): RequestHandler {
   return (req, res, next) => {
     const header = req.get('authorization');
     if (!header) {
@@ -85,7 +92,7 @@ export function authenticate(keys: readonly KeyEntry[]): RequestHandler {
       throw problems.unauthenticated('Send an API key as "Authorization: Bearer <token>".');
     }
     const token = BEARER.exec(header)?.[1];
-    const principal = token ? findPrincipal(keys, token) : undefined;
+    const principal = token ? (alsoAccept?.(token) ?? findPrincipal(keys, token)) : undefined;
     if (!principal) {
       res.set('WWW-Authenticate', 'Bearer realm="caseflow", error="invalid_token"');
       throw problems.unauthenticated('The API key is not valid.');

@@ -17,11 +17,13 @@ import { caseView, openCase } from '../domain/case-lifecycle';
 import type { CaseListScope } from '../domain/case-access';
 import type { CasePolicy } from '../domain/case-policy';
 import { buildCaseListQuery, type CaseListFilters } from '../temporal/case-list-query';
+import { PersonalIndex } from '../temporal/personal-index';
 import * as sa from '../temporal/search-attributes';
 import { supportCase } from '../workflows';
 import {
   CREATED_AT_MEMO,
   caseWorkflowId,
+  PERSONAL_MEMO,
   getCase,
   getLog,
   INVALID_COMMAND,
@@ -37,6 +39,8 @@ export interface CaseGatewayOptions {
   supportModel: SupportModel;
   providerName: string;
   policy: CasePolicy;
+  /** Hashes the requester's id and the device serial for search attributes (clear without keys). */
+  personalIndex?: PersonalIndex;
 }
 
 export interface CaseSummary {
@@ -69,9 +73,15 @@ const CLASSIFIED_POLL_MS = 50;
 export const fingerprint = (value: unknown): string =>
   createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
+const CLEAR_INDEX = new PersonalIndex();
+
 /** The API's only path to case workflows: starts them, sends them messages, reads them. */
 export class CaseGateway {
   constructor(private readonly options: CaseGatewayOptions) {}
+
+  private get personalIndex(): PersonalIndex {
+    return this.options.personalIndex ?? CLEAR_INDEX;
+  }
 
   /**
    * Opens a case, or returns the one this case id already names. The workflow ID is the
@@ -84,6 +94,11 @@ export class CaseGateway {
    */
   async open(id: string, intake: CaseIntake, actor: string, waitSeconds = 0): Promise<OpenedCase> {
     const { client, taskQueue, supportModel, providerName, policy } = this.options;
+    const index = this.personalIndex;
+    const personalIndex = {
+      requesterId: index.indexed('RequesterId', intake.requester.id),
+      deviceSerial: index.indexed('DeviceSerial', intake.device.serial),
+    };
     const input = {
       id,
       intake,
@@ -93,6 +108,7 @@ export class CaseGateway {
       requestFingerprint: fingerprint(intake),
       policy,
       indexedAtStart: true,
+      personalIndex,
     };
     const now = Date.now();
     const opening = openCase(input, now);
@@ -103,12 +119,18 @@ export class CaseGateway {
         args: [input],
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: sa.caseSearchAttributes(opening),
+        typedSearchAttributes: sa.caseSearchAttributes(opening, { personal: personalIndex }),
         // What the Temporal Web UI lists beside the workflow id.
         staticSummary: caseStaticSummary(opening),
         staticDetails: caseStaticDetails(opening),
         // Lists show when the case was created, not when its current run started.
-        memo: { [CREATED_AT_MEMO]: new Date(now).toISOString() },
+        memo: {
+          [CREATED_AT_MEMO]: new Date(now).toISOString(),
+          // Hashed attributes cannot show who and what: lists read them here, sealed by the codec.
+          ...(index.hashes
+            ? { [PERSONAL_MEMO]: { requesterId: intake.requester.id, deviceSerial: intake.device.serial } }
+            : {}),
+        },
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -200,7 +222,9 @@ export class CaseGateway {
    */
   async list(filters: CaseListFilters, limit: number, cursor: string | undefined, scope: CaseListScope) {
     const { client } = this.options;
-    const query = buildCaseListQuery(filters, scope);
+    const query = buildCaseListQuery(filters, scope, (attribute, value) =>
+      this.personalIndex.candidates(attribute, value),
+    );
     if (query === undefined) return { items: [], nextCursor: null };
     const page = await listPage(client, 'cases', query, limit, cursor);
     const items: CaseSummary[] = [];
@@ -209,6 +233,10 @@ export class CaseGateway {
       const workflowId = execution.execution?.workflowId ?? '';
       const startMs = execution.startTime?.seconds ? Number(execution.startTime.seconds) * 1000 : null;
       const createdAt = await memoValue(client, execution.memo?.fields?.[CREATED_AT_MEMO]);
+      const personal = (await memoValue(client, execution.memo?.fields?.[PERSONAL_MEMO])) as {
+        requesterId?: unknown;
+        deviceSerial?: unknown;
+      } | null;
       items.push({
         id: workflowId.replace(/^case:/, ''),
         status: attributes.get(sa.CaseStatus) ?? null,
@@ -216,8 +244,9 @@ export class CaseGateway {
         category: attributes.get(sa.CaseCategory) ?? null,
         tier: attributes.get(sa.CaseTier) ?? null,
         assignee: attributes.get(sa.CaseAssignee) ?? null,
-        requesterId: attributes.get(sa.RequesterId) ?? null,
-        deviceSerial: attributes.get(sa.DeviceSerial) ?? null,
+        // Cases opened before the memo held them index the values themselves.
+        requesterId: stringOr(personal?.requesterId, attributes.get(sa.RequesterId) ?? null),
+        deviceSerial: stringOr(personal?.deviceSerial, attributes.get(sa.DeviceSerial) ?? null),
         slaBreached: attributes.get(sa.SlaBreached) ?? false,
         createdAt:
           typeof createdAt === 'string'
@@ -231,12 +260,15 @@ export class CaseGateway {
   }
 }
 
+const stringOr = (value: unknown, otherwise: string | null): string | null =>
+  typeof value === 'string' ? value : otherwise;
+
 /**
  * A memo value as the workflow wrote it: visibility returns memo payloads as stored, so they pass
  * through the client's payload codecs (encrypted in a deployment with a codec) first. A value
  * that cannot be read counts as absent.
  */
-async function memoValue(client: Client, payload: Payload | null | undefined): Promise<unknown> {
+export async function memoValue(client: Client, payload: Payload | null | undefined): Promise<unknown> {
   if (!payload) return null;
   const converter = client.options.loadedDataConverter;
   try {

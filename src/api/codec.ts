@@ -3,6 +3,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import express, { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { CodecError, payloadFromJson, payloadToJson } from '../temporal/codec';
+import type { Principal } from '../domain/roles';
 import { authenticate, type KeyEntry, requirePermission } from './auth';
 import { jsonBody, problemResponses, requires, standardProblems } from './openapi';
 import { problems } from './problem';
@@ -11,8 +12,8 @@ import { parseRequestPart } from './validation';
 /**
  * The codec endpoint the Temporal Web UI calls to show sealed payloads (Temporal's remote codec
  * protocol: POST {payloads:[{metadata, data}]} with base64 fields). Only principals allowed to
- * read cases may open payloads, with the same bearer keys as the API; the UI passes its user's
- * token. Browsers call it from the UI's origin, so those origins (and only they) get CORS answers.
+ * read cases may open payloads, with the same bearer keys as the API or the access token of the
+ * Web UI's sign-in (web-ui-sign-in.ts), which the UI passes for its user. Browsers call it from the UI's origin, so those origins (and only they) get CORS answers.
  */
 
 const MAX_PAYLOADS = 1000;
@@ -29,6 +30,8 @@ export interface CodecRouteOptions {
   /** Origins of the Web UI (e.g. http://127.0.0.1:8080) allowed to call from a browser. */
   allowedOrigins: readonly string[];
   maxBodyBytes: number;
+  /** The Web UI's access tokens (caseflow's sign-in for the UI), accepted besides API keys. */
+  webUiTokens?: (token: string) => Principal | undefined;
 }
 
 export function codecRouter(options: CodecRouteOptions, registry: OpenAPIRegistry): Router {
@@ -71,7 +74,7 @@ export function codecRouter(options: CodecRouteOptions, registry: OpenAPIRegistr
   router.post(
     '/codec/decode',
     cors,
-    authenticate(options.keys),
+    authenticate(options.keys, options.webUiTokens),
     requirePermission('case:read'),
     express.json({ limit: options.maxBodyBytes * 16, strict: true }),
     async (req, res) => {

@@ -3,10 +3,13 @@ import { ApplicationFailure, type SignalDefinition, type UpdateDefinition } from
 import { decodeTypedSearchAttributes } from '../temporal/proto';
 import { z } from 'zod';
 import { ELEVATION_STATUSES, type ElevationRequest, type ElevationView } from '../domain/elevation';
+import { matchAny, type PersonalCandidates } from '../temporal/case-list-query';
+import { PersonalIndex } from '../temporal/personal-index';
 import * as sa from '../temporal/search-attributes';
 import * as em from '../workflows/elevation.messages';
 import {
   caseWorkflowId,
+  ELEVATION_DEVICE_MEMO,
   IDEMPOTENCY_KEY_REUSED,
   INVALID_COMMAND,
   requestElevation,
@@ -16,7 +19,7 @@ import type { CaseView } from '../domain/case';
 import { canSee, caseFactsOf, seesEveryCase } from '../domain/case-access';
 import type { Principal } from '../domain/roles';
 import { caseReader, NO_SUCH_CASE } from './case-access';
-import { fingerprint } from './case-gateway';
+import { fingerprint, memoValue } from './case-gateway';
 import { listPage } from './page-cursor';
 import { problems } from './problem';
 import { isTemporalOutage } from './temporal-errors';
@@ -35,12 +38,15 @@ export const elevationListFiltersSchema = z
 export type ElevationListFilters = z.infer<typeof elevationListFiltersSchema>;
 
 /** A visibility query over elevations only, from validated filter values. */
-export function buildElevationListQuery(raw: ElevationListFilters): string {
+export function buildElevationListQuery(
+  raw: ElevationListFilters,
+  personal: PersonalCandidates = (_attribute, value) => [value],
+): string {
   const f = elevationListFiltersSchema.parse(raw);
   // Elevations from before device account owners ran as 'elevation'; both are listed.
   const clauses = [`WorkflowType IN ('elevation', 'elevationLease')`];
   if (f.status) clauses.push(`ElevationStatus = '${f.status}'`);
-  if (f.device) clauses.push(`DeviceSerial = '${f.device}'`);
+  if (f.device) clauses.push(matchAny('DeviceSerial', personal('DeviceSerial', f.device)));
   if (f.requester) clauses.push(`ElevationRequestedBy = '${f.requester}'`);
   if (f.case) clauses.push(`WorkflowId STARTS_WITH 'case:${f.case}:elevation:'`);
   return clauses.join(' AND ');
@@ -60,7 +66,11 @@ function refusal(err: unknown): unknown {
 
 /** The API's path to elevation workflows and to their case for requests and reviews. */
 export class ElevationGateway {
-  constructor(private readonly client: Client) {}
+  constructor(
+    private readonly client: Client,
+    /** Hashes a device filter as cases index the serial (clear without keys). */
+    private readonly personalIndex: PersonalIndex = new PersonalIndex(),
+  ) {}
 
   private handle(elevationId: string) {
     const ids = em.workflowIdOfElevation(elevationId);
@@ -190,25 +200,31 @@ export class ElevationGateway {
   }
 
   async list(filters: ElevationListFilters, limit: number, cursor: string | undefined) {
-    const page = await listPage(this.client, 'elevations', buildElevationListQuery(filters), limit, cursor);
-    const items = page.executions.map((execution) => {
+    const query = buildElevationListQuery(filters, (attribute, value) =>
+      this.personalIndex.candidates(attribute, value),
+    );
+    const page = await listPage(this.client, 'elevations', query, limit, cursor);
+    const items = [];
+    for (const execution of page.executions) {
       const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
       const workflowId = execution.execution?.workflowId ?? '';
       const match = /^case:([^:]+):elevation:(\d+)$/.exec(workflowId);
-      return {
+      // Elevations of cases that index a hashed serial carry the serial in their (sealed) memo.
+      const device = await memoValue(this.client, execution.memo?.fields?.[ELEVATION_DEVICE_MEMO]);
+      items.push({
         id: match ? `${match[1]}.${match[2]}` : workflowId,
         caseId: match?.[1] ?? null,
         status: attributes.get(sa.ElevationStatus) ?? null,
         requestedBy: attributes.get(sa.ElevationRequestedBy) ?? null,
-        deviceSerial: attributes.get(sa.DeviceSerial) ?? null,
+        deviceSerial: typeof device === 'string' ? device : (attributes.get(sa.DeviceSerial) ?? null),
         requestedAt: execution.startTime?.seconds
           ? new Date(Number(execution.startTime.seconds) * 1000).toISOString()
           : null,
         closedAt: execution.closeTime?.seconds
           ? new Date(Number(execution.closeTime.seconds) * 1000).toISOString()
           : null,
-      };
-    });
+      });
+    }
     return { items, nextCursor: page.nextCursor };
   }
 }

@@ -7,18 +7,24 @@ import { childWorkflowIds } from './timeline';
 export interface CollectedHistory {
   workflowId: string;
   runId: string;
-  /** Exactly as `temporal workflow show --output json` writes it (payloads sealed, if the codec is on). */
+  /**
+   * As `temporal workflow show --output json` writes it, with sealed payloads opened by the
+   * client's codec (as the CLI prints it given the codec endpoint): what bundles keep, so a bundle
+   * reads, verifies and replays without the codec keys, for as long as it is kept. Exactly the
+   * CLI's text when no codec is configured.
+   */
   json: string;
-  /** The same history with its payloads opened by the client's codec: what timelines read. */
+  /** The same history, parsed: what timelines read. */
   history: JsonHistory;
 }
 
 async function fetchRun(client: Client, workflowId: string, runId?: string): Promise<CollectedHistory> {
   const handle = client.workflow.getHandle(workflowId, runId);
-  const json = historyToJSON(await handle.fetchHistory());
-  const history = parseHistory(
-    await decodeJsonPayloads(JSON.parse(json) as unknown, client.options.loadedDataConverter.payloadCodecs),
-  );
+  const raw = historyToJSON(await handle.fetchHistory());
+  const codecs = client.options.loadedDataConverter.payloadCodecs;
+  const opened = await decodeJsonPayloads(JSON.parse(raw) as unknown, codecs);
+  const json = codecs.length === 0 ? raw : JSON.stringify(opened, null, 2);
+  const history = parseHistory(opened);
   const started = history.events[0] ? eventKind(history.events[0]).attributes : {};
   const original = started.originalExecutionRunId;
   const actualRunId = runId ?? (typeof original === 'string' ? original : (await handle.describe()).runId);

@@ -209,6 +209,8 @@ export interface ElevationRecord {
   accessClosedAtMs?: number | null;
   firedEvents: string[];
   log: ElevationLogEntry[];
+  /** The DeviceSerial search attribute's value (see NewElevation); absent on elevations from before. */
+  deviceIndex?: string | null;
 }
 
 export const SYSTEM = 'caseflow';
@@ -228,6 +230,8 @@ export interface NewElevation {
   request: ElevationRequest;
   requestedBy: string;
   policy: ElevationPolicy;
+  /** How the case indexes its device in search attributes (a keyed hash); null: not indexed. */
+  deviceIndex?: string | null;
 }
 
 export function openElevation(input: NewElevation, nowMs: number): ElevationRecord {
@@ -260,6 +264,7 @@ export function openElevation(input: NewElevation, nowMs: number): ElevationReco
     rotatedAtMs: null,
     firedEvents: [],
     log: [],
+    ...(input.deviceIndex !== undefined ? { deviceIndex: input.deviceIndex } : {}),
   };
   return logged(record, nowMs, {
     type: 'requested',

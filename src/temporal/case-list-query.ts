@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CASE_STATUSES, TIERS } from '../domain/case';
 import type { CaseListScope } from '../domain/case-access';
 import { caseCategorySchema, severitySchema } from '../domain/categories-schema';
+import type { PersonalAttribute } from './personal-index';
 
 /**
  * Free-text filter values may only hold characters that cannot end a quoted string or start an
@@ -25,6 +26,21 @@ export const caseListFiltersSchema = z
   .strict();
 export type CaseListFilters = z.infer<typeof caseListFiltersSchema>;
 
+/**
+ * The values a personal attribute may hold for a filter value (its keyed hashes, see
+ * personal-index.ts); the filter matches any of them.
+ */
+export type PersonalCandidates = (attribute: PersonalAttribute, value: string) => string[];
+
+/** `A = 'x'`, or `A IN ('x', 'y')`: from validated values and the hashes made of them only. */
+export function matchAny(attribute: PersonalAttribute, values: readonly string[]): string {
+  const safe = values.filter((v) => safeValue.safeParse(v).success);
+  if (safe.length === 0) throw new Error(`no value to match ${attribute} against`);
+  return safe.length === 1
+    ? `${attribute} = '${safe[0]}'`
+    : `${attribute} IN (${safe.map((v) => `'${v}'`).join(', ')})`;
+}
+
 const FILTER_ATTRIBUTES: Record<Exclude<keyof CaseListFilters, 'breached'>, string> = {
   status: 'CaseStatus',
   severity: 'CaseSeverity',
@@ -42,6 +58,7 @@ const FILTER_ATTRIBUTES: Record<Exclude<keyof CaseListFilters, 'breached'>, stri
 export function buildCaseListQuery(
   raw: CaseListFilters,
   scope: CaseListScope = { kind: 'all' },
+  personal: PersonalCandidates = (_attribute, value) => [value],
 ): string | undefined {
   const filters = caseListFiltersSchema.parse(raw);
   // One row per case: the current run only, not the runs it continued as new from.
@@ -55,7 +72,12 @@ export function buildCaseListQuery(
   }
   for (const [key, attribute] of Object.entries(FILTER_ATTRIBUTES)) {
     const value = filters[key as keyof typeof FILTER_ATTRIBUTES];
-    if (value !== undefined) clauses.push(`${attribute} = '${value}'`);
+    if (value === undefined) continue;
+    clauses.push(
+      attribute === 'RequesterId' || attribute === 'DeviceSerial'
+        ? matchAny(attribute, personal(attribute, value))
+        : `${attribute} = '${value}'`,
+    );
   }
   if (filters.breached !== undefined) clauses.push(`SlaBreached = ${filters.breached}`);
   return clauses.join(' AND ');

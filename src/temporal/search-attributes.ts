@@ -1,4 +1,9 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import {
+  defineSearchAttributeKey,
+  type SearchAttributePair,
+  SearchAttributeType,
+  type SearchAttributeUpdatePair,
+} from '@temporalio/common';
 
 /**
  * The custom search attributes caseflow keeps current on its workflows, so operators can filter
@@ -11,6 +16,11 @@ export const CaseSeverity = defineSearchAttributeKey('CaseSeverity', SearchAttri
 export const CaseCategory = defineSearchAttributeKey('CaseCategory', SearchAttributeType.KEYWORD);
 export const CaseTier = defineSearchAttributeKey('CaseTier', SearchAttributeType.KEYWORD);
 export const CaseAssignee = defineSearchAttributeKey('CaseAssignee', SearchAttributeType.KEYWORD);
+/**
+ * Personal data, so never indexed in clear where keys are configured: the API puts a keyed hash of
+ * the requester's directory id and of the device serial into the case's start input
+ * (`personalIndex`, see personal-index.ts), and the workflows index what they were given.
+ */
 export const RequesterId = defineSearchAttributeKey('RequesterId', SearchAttributeType.KEYWORD);
 export const DeviceSerial = defineSearchAttributeKey('DeviceSerial', SearchAttributeType.KEYWORD);
 export const SupportModel = defineSearchAttributeKey('SupportModel', SearchAttributeType.KEYWORD);
@@ -103,18 +113,45 @@ export function caseParticipants(
 }
 
 /**
+ * What a case indexes for its requester and device, as its starter computed it (keyed hashes
+ * where keys are configured). `undefined`: a case opened before starters said, whose old
+ * histories indexed the values themselves; `null`: such a case on newer code, which removes them.
+ */
+export type PersonalIndexValues = { requesterId: string; deviceSerial: string } | null | undefined;
+
+/**
  * The attribute values that mirror a case's state; set at start and upserted on every change.
  * `participants` is off for runs that began before cases indexed them (their replay must upsert
  * what they upserted then).
  */
-export function caseSearchAttributes(c: CaseIndexFields, options: { participants?: boolean } = {}) {
+export function caseSearchAttributes(
+  c: CaseIndexFields,
+  options?: { participants?: boolean; personal?: Exclude<PersonalIndexValues, null> },
+): SearchAttributePair[];
+export function caseSearchAttributes(
+  c: CaseIndexFields,
+  options: { participants?: boolean; personal: PersonalIndexValues },
+): SearchAttributeUpdatePair[];
+export function caseSearchAttributes(
+  c: CaseIndexFields,
+  options: { participants?: boolean; personal?: PersonalIndexValues } = {},
+): SearchAttributeUpdatePair[] {
+  const { personal } = options;
   const pairs = [
     { key: CaseStatus, value: c.status },
     { key: CaseSeverity, value: c.severity },
     { key: CaseCategory, value: c.category },
     { key: CaseTier, value: c.tier },
-    { key: RequesterId, value: c.requester.id },
-    { key: DeviceSerial, value: c.device.serial },
+    ...(personal === null
+      ? // A null value removes the attribute (never an argument of a start).
+        [
+          { key: RequesterId, value: null },
+          { key: DeviceSerial, value: null },
+        ]
+      : [
+          { key: RequesterId, value: personal ? personal.requesterId : c.requester.id },
+          { key: DeviceSerial, value: personal ? personal.deviceSerial : c.device.serial },
+        ]),
     { key: SupportModel, value: c.supportModel },
   ];
   return [
@@ -125,15 +162,21 @@ export function caseSearchAttributes(c: CaseIndexFields, options: { participants
   ];
 }
 
-/** What an elevation's search attributes mirror, so GET /v1/elevations is served from visibility. */
+/**
+ * What an elevation's search attributes mirror, so GET /v1/elevations is served from visibility.
+ * The device is indexed as its case indexes it (`deviceIndex`): absent on elevations from before
+ * (the serial itself), null when the case indexes no device.
+ */
 export function elevationSearchAttributes(e: {
   status: string;
   requestedBy: string;
   request: { deviceSerial: string };
+  deviceIndex?: string | null;
 }) {
+  const device = e.deviceIndex === undefined ? e.request.deviceSerial : e.deviceIndex;
   return [
     { key: ElevationStatus, value: e.status },
     { key: ElevationRequestedBy, value: e.requestedBy },
-    { key: DeviceSerial, value: e.request.deviceSerial },
+    ...(device === null ? [] : [{ key: DeviceSerial, value: device }]),
   ];
 }

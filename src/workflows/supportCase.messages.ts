@@ -20,7 +20,18 @@ export interface SupportCaseInput extends NewCase {
    * while they still match. Absent on cases opened before, whose histories upsert at once.
    */
   indexedAtStart?: boolean;
+  /**
+   * What the case indexes for its requester and device (RequesterId, DeviceSerial): keyed hashes
+   * the starter computed where keys are configured, so the workflow needs no key. Absent on cases
+   * opened before, which indexed the values themselves.
+   */
+  personalIndex?: { requesterId: string; deviceSerial: string };
 }
+
+/** Memo field with the requester's id and the device serial, sealed with the payloads, for lists. */
+export const PERSONAL_MEMO = 'casePersonal';
+/** Memo field with an elevation's device serial, sealed with the payloads, for lists. */
+export const ELEVATION_DEVICE_MEMO = 'elevationDevice';
 
 export interface SupportCaseResult {
   id: string;

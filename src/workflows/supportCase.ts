@@ -155,9 +155,19 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
     );
   };
 
+  /**
+   * What the case indexes for its requester and device: what its start gave; for cases opened
+   * before starters gave it, the values themselves on replay and nothing (removed) from then on.
+   */
+  const personalIndex = () =>
+    input.personalIndex ?? (patched('personal-search-attributes-removed') ? null : undefined);
+
   const publish = () => {
     // Runs from before cases indexed their participants replay the upserts they made then.
-    const attributes = caseSearchAttributes(record, { participants: patched('case-participants') });
+    const attributes = caseSearchAttributes(record, {
+      participants: patched('case-participants'),
+      personal: personalIndex(),
+    });
     const fingerprint = JSON.stringify(attributes);
     if (fingerprint === published) return;
     const first = published === '';
@@ -311,6 +321,7 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
       const elevationId = nextElevationId(record);
       const n = record.elevations.length + 1;
       const workflowId = elevationWorkflowId(record.id, n);
+      const personal = personalIndex();
       const elevationInput = {
         id: elevationId,
         caseId: record.id,
@@ -318,6 +329,8 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
         request,
         requestedBy: actor,
         policy: policy.elevation,
+        // Elevations are on the case's device: indexed as the case indexes it.
+        ...(personal !== undefined ? { deviceIndex: personal?.deviceSerial ?? null } : {}),
       };
       apply({
         record: elevationStarted(
@@ -344,6 +357,8 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
           caseId: record.id,
         }),
         typedSearchAttributes: elevationSearchAttributes(openElevation(elevationInput, Date.now())),
+        // Lists show the serial from the (sealed) memo once the attribute no longer holds it.
+        ...(personal !== undefined ? { memo: { [m.ELEVATION_DEVICE_MEMO]: request.deviceSerial } } : {}),
       };
       let child;
       try {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FRONTEND_SERVER_NAME } from '../../scripts/lib/cluster';
 import { POSTGRES_USER, findPostgresBin } from '../../scripts/lib/postgres';
 import { repoRoot } from '../../scripts/tools';
+import { personalIndexFromEnv } from '../../src/temporal/personal-index';
 import {
   type ClusterContext,
   clusterContext,
@@ -56,6 +57,10 @@ async function dump(database: string): Promise<string> {
   const { stdout } = await run(command, fullArgs, { maxBuffer: 256 * 1024 * 1024 });
   return stdout;
 }
+
+/** The settings every caseflow process of the cluster runs with (keys inside). */
+const caseflowEnv = (): NodeJS.ProcessEnv =>
+  JSON.parse(readFileSync(join(cluster.baseDir, 'caseflow.env.json'), 'utf8')) as NodeJS.ProcessEnv;
 
 /** Histories are stored as bytea: look for the text itself and for its hex form. */
 function containsText(haystack: string, text: string): boolean {
@@ -112,21 +117,41 @@ describe('payloads are sealed in Temporal’s database', () => {
     const description = `The plotter on floor 9 prints ${marker}text in mirror writing.`;
     const note = `Called back, ${marker}note, will retry tomorrow.`;
     const title = `Plotter ${marker}title mirrors`;
+    const requesterId = `u-${marker}`;
+    const serial = `SN${marker}`;
     const created = await postOk(api, '/v1/cases', api.as.agent!.token, {
       ...intake({ title, description }),
-      requester: { id: `u-${marker}`, name, contact: `${marker}@example.org` },
+      requester: { id: requesterId, name, contact: `${marker}@example.org` },
+      device: { serial, group: 'broad' },
     });
     const id = created.id as string;
     await expect.poll(() => caseStatus(id), { timeout: 30_000, interval: 250 }).not.toBe('new');
     await postOk(api, `/v1/cases/${id}/notes`, api.as.agent!.token, { text: note });
+    // An elevation indexes the device too (requested only: approval would start the device's owner).
+    await postOk(api, `/v1/cases/${id}/elevations`, api.as.escalation!.token, {
+      ticketId: 'HD-2201',
+      deviceSerial: serial,
+      category: 'device',
+      title: 'Reinstall the printer driver',
+      planOfAction: 'Remove the broken driver in Device Manager and scan for hardware changes.',
+      actions: ['elevate-shell'],
+    });
     const timeline = await (
       await api.request(`/v1/cases/${id}/timeline`, { token: api.as.auditor!.token })
     ).text();
     expect(timeline).toContain(`${marker}title`);
 
-    const stores = `${await dump('temporal')}\n${await dump('temporal_visibility')}`;
+    const visibility = await dump('temporal_visibility');
+    const stores = `${await dump('temporal')}\n${visibility}`;
     expect(containsText(stores, id)).toBe(true); // the dump is real: the case's id is there
+    // The requester and the device are indexed, as keyed hashes only.
+    const index = personalIndexFromEnv(caseflowEnv());
+    expect(index.hashes).toBe(true);
+    expect(containsText(visibility, index.indexed('RequesterId', requesterId))).toBe(true);
+    expect(containsText(visibility, index.indexed('DeviceSerial', serial))).toBe(true);
     for (const secret of [
+      requesterId,
+      serial,
       `${marker}name`,
       `${marker}title`,
       `${marker}text`,
@@ -134,6 +159,53 @@ describe('payloads are sealed in Temporal’s database', () => {
       `${marker}@example.org`,
     ]) {
       expect(containsText(stores, secret), secret).toBe(false);
+    }
+  });
+
+  it('still filters lists by requester and device (both APIs hash the filter alike) and shows them in clear', async () => {
+    const marker = `R${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const requesterId = `u-${marker}`;
+    const serial = `SN${marker}`;
+    const created = await postOk(api, '/v1/cases', api.as.agent!.token, {
+      ...intake(),
+      requester: { id: requesterId, name: 'Nils Holm', contact: 'nils.holm@example.org' },
+      device: { serial, group: 'broad' },
+    });
+    const id = created.id as string;
+    await expect.poll(() => caseStatus(id), { timeout: 30_000, interval: 250 }).not.toBe('new');
+    const elevation = await postOk(api, `/v1/cases/${id}/elevations`, api.as.escalation!.token, {
+      ticketId: 'HD-2202',
+      deviceSerial: serial,
+      category: 'device',
+      title: 'Reinstall the printer driver',
+      planOfAction: 'Remove the broken driver in Device Manager and scan for hardware changes.',
+      actions: ['elevate-shell'],
+    });
+    const list = async (path: string) =>
+      (
+        (await (await api.request(path, { token: api.as.auditor!.token })).json()) as {
+          items: Record<string, unknown>[];
+        }
+      ).items;
+    // Each request goes to the other API process in turn: both hash with the same keys.
+    for (let round = 0; round < 2; round++) {
+      await expect
+        .poll(async () => (await list(`/v1/cases?requester=${requesterId}`)).map((c) => c.id), {
+          timeout: 20_000,
+          interval: 250,
+        })
+        .toEqual([id]);
+      expect(await list(`/v1/cases?device=${serial}`)).toEqual([
+        expect.objectContaining({ id, requesterId, deviceSerial: serial }),
+      ]);
+      expect(await list(`/v1/cases?requester=u-${marker}x`)).toEqual([]);
+      await expect
+        .poll(async () => (await list(`/v1/elevations?device=${serial}`)).map((e) => e.id), {
+          timeout: 20_000,
+          interval: 250,
+        })
+        .toEqual([elevation.id]);
+      expect((await list(`/v1/elevations?device=${serial}`))[0]).toMatchObject({ deviceSerial: serial });
     }
   });
 });

@@ -6,6 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { startCluster } from '../../scripts/lib/cluster';
 import { temporalCliPath } from '../../scripts/tools';
 import { generateKey, type KeyEntry } from '../../src/api/auth';
+import { SEARCH_ATTRIBUTE_KEYS_SETTING } from '../../src/temporal/personal-index';
 import { generateVaultKey } from '../../src/vault/keyring';
 import { CLUSTER_PRINCIPAL_SETS, PRINCIPALS, type ClusterContext } from '../support/harness';
 import { startPartyServer } from '../support/party-server';
@@ -82,6 +83,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       CASEFLOW_TASK_QUEUE: taskQueue,
       CASEFLOW_VAULT_KEYS: vaultKeys,
       CASEFLOW_CODEC_KEYS: codecKeys,
+      [SEARCH_ATTRIBUTE_KEYS_SETTING]: `${generateVaultKey('sa2')},${generateVaultKey('sa1')}`,
       CASEFLOW_NOTIFY_URLS: `${receiver.url}/hooks/caseflow`,
       CASEFLOW_NOTIFY_SECRET: notifySecret,
       CASEFLOW_DEVICE_WEBHOOK_URL: `${deviceReceiver.url}/device`,

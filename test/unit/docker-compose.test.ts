@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SETTINGS } from '../../src/config';
 import { CODEC_KEYS_SETTING } from '../../src/temporal/codec';
+import { SEARCH_ATTRIBUTE_KEYS_SETTING } from '../../src/temporal/personal-index';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 
 interface Service {
@@ -25,6 +26,7 @@ const services = compose.services;
 const knownEnv = new Set<string>([
   ...Object.values(SETTINGS),
   CODEC_KEYS_SETTING,
+  SEARCH_ATTRIBUTE_KEYS_SETTING,
   'TEMPORAL_ADDRESS',
   'TEMPORAL_NAMESPACE',
   'TEMPORAL_TLS',
@@ -86,6 +88,10 @@ describe('docker-compose.yml (production topology; no engine runs here, so it is
       expect(env.CASEFLOW_VAULT_URL).toMatch(/^postgres:\/\/.*@caseflow-vault-db:5432\/caseflow_vault$/);
       expect(env.CASEFLOW_VAULT_FILE).toBeUndefined();
     }
+    // The API hashes requester ids and device serials for search attributes; workflows never need the key.
+    expect(services['caseflow-api']?.environment?.[SEARCH_ATTRIBUTE_KEYS_SETTING]).toMatch(
+      /CASEFLOW_SEARCH_ATTRIBUTE_KEYS/,
+    );
   });
 
   it('gives caseflow only settings the code reads, pointed at the cluster', () => {

@@ -4,10 +4,15 @@ import type { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCase } from '../../src/domain/case-lifecycle';
-import { CaseStatus, caseSearchAttributes } from '../../src/temporal/search-attributes';
+import {
+  CaseStatus,
+  caseSearchAttributes,
+  DeviceSerial,
+  RequesterId,
+} from '../../src/temporal/search-attributes';
 import { supportCase } from '../../src/workflows';
 import * as m from '../../src/workflows/supportCase.messages';
-import { caseInput, recordingNotifier } from '../support/case-fixtures';
+import { caseInput, elevationRequest, recordingNotifier } from '../support/case-fixtures';
 import { startTimeSkipping, testWorker } from '../support/time-skipping';
 
 /*
@@ -64,16 +69,19 @@ async function eventsToClassified(handle: WorkflowHandle<typeof supportCase>): P
   return types.slice(0, done + 1);
 }
 
+/** What the API indexes without search attribute keys (the embedded default): the values themselves. */
+const clearIndex = { requesterId: 'u-1001', deviceSerial: 'PF3XK9Z' };
+
 const upserts = (types: string[]) => types.filter((t) => /UPSERT_WORKFLOW_SEARCH_ATTRIBUTES/.test(t)).length;
 
 describe('search attribute upserts', () => {
   it('sends nothing before classification when the start set the attributes, then the change', async () => {
-    const input = { ...caseInput(), indexedAtStart: true };
+    const input = { ...caseInput(), indexedAtStart: true, personalIndex: clearIndex };
     const handle = await env.client.workflow.start(supportCase, {
       workflowId: m.caseWorkflowId(input.id),
       taskQueue,
       args: [input],
-      typedSearchAttributes: caseSearchAttributes(openCase(input, Date.now())),
+      typedSearchAttributes: caseSearchAttributes(openCase(input, Date.now()), { personal: clearIndex }),
     });
     await classified(handle);
     expect(upserts(await eventsToClassified(handle))).toBe(0);
@@ -83,7 +91,7 @@ describe('search attribute upserts', () => {
   });
 
   it('upserts at once when the run did not start with the case attributes', async () => {
-    const input = { ...caseInput(), indexedAtStart: true };
+    const input = { ...caseInput(), indexedAtStart: true, personalIndex: clearIndex };
     const handle = await env.client.workflow.start(supportCase, {
       workflowId: m.caseWorkflowId(input.id),
       taskQueue,
@@ -103,5 +111,55 @@ describe('search attribute upserts', () => {
     });
     await classified(handle);
     expect(upserts(await eventsToClassified(handle))).toBe(1);
+  });
+});
+
+describe('personal search attributes', () => {
+  const hashed = {
+    requesterId: 'k1:0123456789abcdef0123456789abcdef',
+    deviceSerial: 'k1:fedcba9876543210fedcba9876543210',
+  };
+
+  it('index the values the start input gives (keyed hashes), on the case and on its elevations', async () => {
+    const input = { ...caseInput(), indexedAtStart: true, personalIndex: hashed };
+    const handle = await env.client.workflow.start(supportCase, {
+      workflowId: m.caseWorkflowId(input.id),
+      taskQueue,
+      args: [input],
+      typedSearchAttributes: caseSearchAttributes(openCase(input, Date.now()), { personal: hashed }),
+    });
+    await classified(handle);
+    const attributes = (await handle.describe()).typedSearchAttributes;
+    expect(attributes.get(CaseStatus)).toBe('triaged');
+    expect(attributes.get(RequesterId)).toBe(hashed.requesterId);
+    expect(attributes.get(DeviceSerial)).toBe(hashed.deviceSerial);
+    // The run found what its start set: no upsert put the values in clear.
+    expect(upserts(await eventsToClassified(handle))).toBe(0);
+
+    const { workflowId } = await handle.executeUpdate(m.requestElevation, {
+      args: [{ actor: 'esc-1', request: elevationRequest(input.intake.device.serial) }],
+    });
+    const elevation = env.client.workflow.getHandle(workflowId);
+    const elevationAttributes = (await elevation.describe()).typedSearchAttributes;
+    expect(elevationAttributes.get(DeviceSerial)).toBe(hashed.deviceSerial);
+    await elevation.terminate('test done');
+    await handle.terminate('test done');
+  });
+
+  it('are removed from a case opened before starters hashed them, once it runs on this code', async () => {
+    const input = caseInput();
+    const handle = await env.client.workflow.start(supportCase, {
+      workflowId: m.caseWorkflowId(input.id),
+      taskQueue,
+      args: [input],
+      typedSearchAttributes: caseSearchAttributes(openCase(input, Date.now())),
+    });
+    expect((await handle.describe()).typedSearchAttributes.get(RequesterId)).toBe('u-1001');
+    await classified(handle);
+    const attributes = (await handle.describe()).typedSearchAttributes;
+    expect(attributes.get(CaseStatus)).toBe('triaged');
+    expect(attributes.get(RequesterId)).toBeUndefined();
+    expect(attributes.get(DeviceSerial)).toBeUndefined();
+    await handle.terminate('test done');
   });
 });
