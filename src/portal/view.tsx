@@ -66,6 +66,25 @@ function LanguageSwitch({ v }: { v: View }): Html {
   );
 }
 
+/** The slot every page keeps for a message answering an htmx request that was refused. */
+export const ALERT_SLOT = 'portal-alert';
+
+/**
+ * htmx's settings. Refusals (4xx, 5xx) are swapped too, unlike htmx's default: the portal answers
+ * them with a message aimed at the alert slot, so a refused htmx request is never silent.
+ */
+const HTMX_CONFIG = JSON.stringify({
+  includeIndicatorStyles: false,
+  allowEval: false,
+  allowScriptTags: false,
+  selfRequestsOnly: true,
+  responseHandling: [
+    { code: '204', swap: false },
+    { code: '[23]..', swap: true },
+    { code: '[45]..', swap: true, error: true },
+  ],
+});
+
 export function Layout({ v, title, children }: { v: View; title: string; children?: Child }): Html {
   const current = v.path.split('?')[0] ?? '';
   return (
@@ -73,10 +92,7 @@ export function Layout({ v, title, children }: { v: View; title: string; childre
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta
-          name="htmx-config"
-          content='{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true}'
-        />
+        <meta name="htmx-config" content={HTMX_CONFIG} />
         <title>{`${title} · caseflow`}</title>
         <link rel="stylesheet" href="/portal/assets/portal.css" />
         <script src="/portal/assets/htmx.min.js" defer></script>
@@ -119,6 +135,7 @@ export function Layout({ v, title, children }: { v: View; title: string; childre
         </header>
         <main id="main">
           <h1>{title}</h1>
+          <div id={ALERT_SLOT} aria-live="assertive"></div>
           {children}
         </main>
       </body>

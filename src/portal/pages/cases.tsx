@@ -625,6 +625,7 @@ export function casePages(router: Router, o: PortalOptions): void {
     const form = req.body as Record<string, unknown>;
     const key = typeof form._key === 'string' && /^[0-9a-f-]{36}$/.test(form._key) ? form._key : randomUUID();
     await act(
+      req,
       res,
       'open',
       async () => {
@@ -670,6 +671,7 @@ export function casePages(router: Router, o: PortalOptions): void {
     const v = viewOf(req, o);
     await requireCaseAction(o.cases, id, actor, action.permission);
     await act(
+      req,
       res,
       action.path,
       async () => {

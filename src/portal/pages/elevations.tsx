@@ -309,8 +309,8 @@ function elevationPage(
       {own && active && can(v, 'elevation:checkout') ? (
         <section aria-labelledby="pw-h">
           <h2 id="pw-h">{v.t('elevation.password')}</h2>
-          <Outcome v={v} outcome={o.outcome} form="checkout" />
           <div id="password-slot">
+            <Outcome v={v} outcome={o.outcome} form="checkout" />
             {o.password ? (
               <p>
                 <span id="password" class="secret">
@@ -471,6 +471,7 @@ export function elevationPages(router: Router, o: PortalOptions): void {
     const v = viewOf(req, o);
     const form = req.body as Record<string, unknown>;
     await act(
+      req,
       res,
       'request',
       async () => {
@@ -541,6 +542,7 @@ export function elevationPages(router: Router, o: PortalOptions): void {
     const back =
       typeof form._back === 'string' && form._back === 'approvals' ? '/portal/approvals' : undefined;
     await act(
+      req,
       res,
       command.path,
       async () => {

@@ -406,6 +406,7 @@ export function escalationPages(router: Router, o: PortalOptions): void {
     const v = viewOf(req, o);
     const form = req.body as Record<string, unknown>;
     await act(
+      req,
       res,
       'file',
       async () => {
@@ -414,10 +415,10 @@ export function escalationPages(router: Router, o: PortalOptions): void {
         const view = await fileCaseEscalation(o.escalations, id, actor, request);
         return `/portal/escalations/${view.id}`;
       },
-      async () => {
+      async (outcome) => {
         const id = typeof form._case === 'string' ? form._case : '';
         const c = z.uuid().safeParse(id).success ? await o.cases.get(id).catch(() => undefined) : undefined;
-        return filePage(v, o, c, id);
+        return filePage(v, o, c, id, outcome, form);
       },
     );
   });
@@ -438,6 +439,7 @@ export function escalationPages(router: Router, o: PortalOptions): void {
     const form = req.body as Record<string, unknown>;
     const v = viewOf(req, o);
     await act(
+      req,
       res,
       decision,
       async () => {
@@ -458,6 +460,7 @@ export function escalationPages(router: Router, o: PortalOptions): void {
     const form = req.body as Record<string, unknown>;
     const v = viewOf(req, o);
     await act(
+      req,
       res,
       'answer',
       async () => {
@@ -474,6 +477,7 @@ export function escalationPages(router: Router, o: PortalOptions): void {
     const actor = need(req, 'incident:manage');
     const form = req.body as Record<string, unknown>;
     await act(
+      req,
       res,
       'incident',
       async () => {

@@ -156,6 +156,7 @@ export function serviceOpsPages(router: Router, o: PortalOptions): void {
     const id = escalationIdOf(req);
     const form = req.body as Record<string, unknown>;
     await act(
+      req,
       res,
       'respond',
       async () => {
