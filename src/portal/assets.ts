@@ -35,6 +35,7 @@ button { background:var(--accent); color:#fff; border-color:var(--accent); curso
 .sla-paused { color:var(--paused); } .sla-none { color:var(--muted); }
 .level-allowed { color:var(--ok); } .level-not-recommended { color:var(--warn); } .level-unsupported { color:var(--bad); }
 .problem { border:2px solid var(--bad); padding:.5rem .75rem; margin:.5rem 0; }
+.field-error { color:var(--bad); font-weight:600; } [aria-invalid=true] { border:2px solid var(--bad); }
 .done { border:2px solid var(--ok); padding:.5rem .75rem; }
 .grid { display:grid; grid-template-columns:repeat(auto-fit, minmax(20rem, 1fr)); gap:0 1.5rem; }
 dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:.2rem 1rem; } dl.facts dt { font-weight:600; }

@@ -147,16 +147,22 @@ describe('text checks on portal form fields', () => {
   });
 
   it('re-renders the form with the field and what is wrong with it, for the API’s forbidden characters', async () => {
-    const refusals: [Record<string, string>, string, RegExp][] = [
-      [{ title: 'Skrivaren\u0000 skriver inte' }, 'title', /contains NUL/],
-      [{ description: 'Färgen \u001b[31mröd på skärmen' }, 'description', /contains a control character/],
-      [{ title: 'Faktura\u202egpj.exe' }, 'title', /bidirectional/],
-      [{ 'requester.name': 'Anna\nBerg' }, 'requester.name', /one line without a line break/],
-      [{ title: 'Skrivare\u200b på plan 3' }, 'title', /invisible character/],
-      // The portal's own fields too: the form's idempotency key.
+    // What is sent, the field named, what is said about it, and the id of the input showing it.
+    const refusals: [Record<string, string>, string, RegExp, string?][] = [
+      [{ title: 'Skrivaren\u0000 skriver inte' }, 'title', /contains NUL/, 'c-title'],
+      [
+        { description: 'Färgen \u001b[31mröd på skärmen' },
+        'description',
+        /contains a control character/,
+        'c-description',
+      ],
+      [{ title: 'Faktura\u202egpj.exe' }, 'title', /bidirectional/, 'c-title'],
+      [{ 'requester.name': 'Anna\nBerg' }, 'requester.name', /one line without a line break/, 'c-req-name'],
+      [{ title: 'Skrivare\u200b på plan 3' }, 'title', /invisible character/, 'c-title'],
+      // The portal's own fields too: the form's idempotency key (a hidden input).
       [{ _key: 'abc\u0000' }, '_key', /contains NUL/],
     ];
-    for (const [overrides, field, message] of refusals) {
+    for (const [overrides, field, message, inputId] of refusals) {
       const form = caseForm(overrides);
       const res = await postForm(api.url, '/portal/cases', session, form);
       expect(res.status, field).toBe(400);
@@ -167,6 +173,14 @@ describe('text checks on portal form fields', () => {
       expect(problem?.match(new RegExp(`<code>${field.replace('.', '\\.')}</code>: ([^<]*)`))?.[1]).toMatch(
         message,
       );
+      // The field itself says so, and is marked invalid for assistive technology.
+      if (inputId) {
+        expect(html).toMatch(new RegExp(`id="${inputId}"[^>]*aria-describedby="${inputId}-error"`));
+        expect(html).toMatch(new RegExp(`id="${inputId}"[^>]*aria-invalid="true"`));
+        expect(
+          new RegExp(`<small id="${inputId}-error" class="field-error">([^<]*)</small>`).exec(html)?.[1],
+        ).toMatch(message);
+      }
       // The form comes back with what was typed, ready to correct.
       expect(html).toContain(`value="${form['requester.contact']}"`);
       expect(html).toContain('id="c-title"');
