@@ -42,10 +42,15 @@ dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:.2rem 1rem; 
 .secret { font-family:ui-monospace, monospace; font-size:1.2em; padding:.2rem .4rem; border:1px dashed var(--line); }
 `;
 
-/** Copy-to-clipboard for revealed passwords; everything else works without script. */
+/** Copy-to-clipboard for revealed passwords and clearing the alert slot; everything else works without script. */
 export const SCRIPT = `
 document.addEventListener('DOMContentLoaded', function () { enableCopy(document); });
 document.addEventListener('htmx:afterSwap', function (e) { enableCopy(e.target); });
+// A refusal's message stays in the alert slot until a later request goes through.
+document.addEventListener('htmx:afterRequest', function (e) {
+  var alert = document.getElementById('portal-alert');
+  if (alert && e.detail.successful) alert.textContent = '';
+});
 function enableCopy(root) {
   root.querySelectorAll('[data-copy]').forEach(function (b) { b.hidden = false; });
 }

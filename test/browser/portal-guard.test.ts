@@ -15,9 +15,9 @@ let browser: Browser;
 
 beforeAll(async () => {
   api = await startApi();
-  // Three state-changing requests, then one a minute: the fourth is refused.
+  // Three state-changing requests, then one every 5 s.
   limited = await startApi({
-    rateLimits: { principal: { burst: 3, perMinute: 1 }, callback: { burst: 10, perMinute: 60 } },
+    rateLimits: { principal: { burst: 3, perMinute: 12 }, callback: { burst: 10, perMinute: 60 } },
   });
   browser = await launchBrowser();
 });
@@ -46,12 +46,19 @@ describe('the rate limit in the browser', () => {
     const actionCheck = page.locator('#action-check');
     const alert = page.locator('#portal-alert');
     const box = page.getByLabel('Elevated command prompt or PowerShell');
-    const statuses: number[] = [];
-    for (let i = 0; i < 8 && !statuses.includes(429); i++) {
+    let checked = false;
+    const toggle = async () => {
       const answered = page.waitForResponse((r) => r.url().endsWith('/portal/elevations/check'));
-      await box.setChecked(i % 2 === 0);
-      statuses.push((await answered).status());
-    }
+      checked = !checked;
+      await box.setChecked(checked);
+      return answered;
+    };
+    const untilRefused = async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 8 && !statuses.includes(429); i++) statuses.push((await toggle()).status());
+      return statuses;
+    };
+    const statuses = await untilRefused();
     expect(statuses[0]).toBe(200);
     expect(statuses.at(-1)).toBe(429);
     expect(statuses.slice(0, -1).every((status) => status === 200)).toBe(true);
@@ -63,6 +70,13 @@ describe('the rate limit in the browser', () => {
     expect(await actionCheck.count()).toBe(1);
     expect(await actionCheck.textContent()).toMatch(/Elevated command prompt|Choose the actions/);
     await checkPage(w, 'rate-limited-htmx');
+
+    // Once the wait is over, the next change goes through and the message goes away.
+    await expect.poll(async () => (await toggle()).status(), { timeout: 30_000, interval: 2_000 }).toBe(200);
+    await expect.poll(() => alert.textContent(), POLL).toBe('');
+
+    // Refused again, then sending the form itself:
+    expect((await untilRefused()).at(-1)).toBe(429);
 
     // Sending the form itself is refused as a page in the reader's language, with Retry-After.
     const answer = page.waitForResponse((res) => res.request().method() === 'POST');

@@ -280,4 +280,18 @@ describe('request targets that cannot be read', () => {
 
     expect(api.logs.filter((line) => /"msg":"(portal error|unhandled error)"/.test(line))).toEqual([]);
   });
+
+  it('are documented: every /v1 operation lists 400', async () => {
+    const doc = (await (await api.request('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
+    };
+    const missing = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith('/v1/'))
+      .flatMap(([path, item]) =>
+        Object.entries(item)
+          .filter(([, op]) => op.responses && !('400' in op.responses))
+          .map(([method]) => `${method} ${path}`),
+      );
+    expect(missing).toEqual([]);
+  });
 });
