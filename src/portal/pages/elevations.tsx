@@ -238,34 +238,25 @@ export function DecisionForms({
     );
   return (
     <div class="grid">
-      <CommandForm
-        v={v}
-        e={e}
-        path="approve"
-        legend={v.t('decision.approve')}
-        refused={refused}
-        back={back}
-        reasonId={`approve-reason-${e.id}`}
-      >
-        {e.notRecommended.length > 0 ? (
-          <Checkbox
-            id={`approve-ack-${e.id}`}
-            name="acknowledgeNotRecommended"
-            label={`${v.t('elevation.acknowledge')} ${e.notRecommended.join(', ')}`}
-          />
-        ) : (
-          <></>
-        )}
-      </CommandForm>
-      <CommandForm
-        v={v}
-        e={e}
-        path="deny"
-        legend={v.t('decision.deny')}
-        refused={refused}
-        back={back}
-        reasonId={`deny-reason-${e.id}`}
-      />
+      {(['approve', 'deny'] as const).map((decision) => (
+        <CommandForm
+          v={v}
+          e={e}
+          path={decision}
+          legend={v.t(`decision.${decision}`)}
+          refused={refused}
+          back={back}
+          reasonId={`${decision}-reason-${e.id}`}
+        >
+          {decision === 'approve' && e.notRecommended.length > 0 ? (
+            <Checkbox
+              id={`approve-ack-${e.id}`}
+              name="acknowledgeNotRecommended"
+              label={`${v.t('elevation.acknowledge')} ${e.notRecommended.join(', ')}`}
+            />
+          ) : null}
+        </CommandForm>
+      ))}
     </div>
   );
 }
