@@ -19,19 +19,13 @@ import { healthRouter } from './health';
 import { buildDocument, createRegistry } from './openapi';
 import { notFoundRoute, problemHandler, problems } from './problem';
 import { budgetedLogger, UNAUTHENTICATED_LOG_LINES_PER_MINUTE } from './log-budget';
-import {
-  callbackCaller,
-  DEFAULT_RATE_LIMITS,
-  principalOfChange,
-  rateLimit,
-  type RateLimits,
-} from './rate-limit';
-import { limitRequestTarget, refuseUnsafeInput } from './request-limits';
+import { callbackCaller, changeBy, DEFAULT_RATE_LIMITS, rateLimit, type RateLimits } from './rate-limit';
+import { limitRequestTarget, refuseUnreadableTarget, refuseUnsafeInput } from './request-limits';
 import { temporalDeadline } from './temporal-deadline';
 import { translateTemporalError } from './temporal-errors';
 import { randomBytes } from 'node:crypto';
 import { OidcSignIn, type OidcSettings } from '../portal/oidc';
-import { portalRouter } from '../portal/portal';
+import { portalErrorPages, type PortalOptions, portalRouter } from '../portal/portal';
 import { Sealer, Sessions } from '../portal/session';
 import { ApiMetrics } from './metrics';
 import { requestIds } from './request-id';
@@ -99,8 +93,7 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
 };
 
 /** One line per request; those without a principal go through a budget, so they cannot flood the log. */
-function requestLog(log: Logger): RequestHandler {
-  const anonymous = budgetedLogger(log, UNAUTHENTICATED_LOG_LINES_PER_MINUTE);
+function requestLog(log: Logger, anonymous: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
@@ -120,18 +113,23 @@ function requestLog(log: Logger): RequestHandler {
 export function createApp(options: AppOptions): Express {
   const { client, log } = options;
   const app = express();
+  // Every line an unauthenticated request can cause shares this one budget.
+  const anonymousLog = budgetedLogger(log, UNAUTHENTICATED_LOG_LINES_PER_MINUTE);
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(
     requestIds,
     securityHeaders,
-    requestLog(log),
+    requestLog(log, anonymousLog),
     (options.metrics ?? new ApiMetrics()).middleware(),
     limitRequestTarget,
+    refuseUnreadableTarget,
   );
   // Every Temporal call a request makes shares one deadline: an outage is a prompt 503, never a hang.
   app.use(temporalDeadline(client, options.temporalDeadlineMs ?? DEFAULT_TEMPORAL_DEADLINE_MS));
   const rateLimits = options.rateLimits ?? DEFAULT_RATE_LIMITS;
+  // One limiter for every state-changing request, /v1 and portal forms alike: one bucket a principal.
+  const limitChanges = rateLimit(rateLimits.principal, changeBy);
 
   const registry = createRegistry();
   const gateway = new CaseGateway(options);
@@ -166,27 +164,30 @@ export function createApp(options: AppOptions): Express {
   const webUi = options.webUi ? new WebUiSignIn(options.webUi, sealer, sessions, log) : undefined;
   if (webUi) app.use(webUi.router());
   app.get('/', (_req, res) => res.redirect(303, '/portal'));
-  app.use(
-    portalRouter({
-      client,
-      cases: gateway,
-      elevations: elevationGateway,
-      escalations: escalationRoutes,
-      vault: options.vault,
-      policy: options.policy,
-      keys: options.keys,
-      endpoints: options.escalationTargets ?? {},
-      sessions,
-      oidc: portal.oidc ? new OidcSignIn(portal.oidc) : undefined,
-      groupRoles: portal.oidc?.groupRoles ?? {},
-      timeZone: options.policy.calendar.timeZone,
-      supportModel: options.supportModel,
-      providerName: options.providerName,
-      maxBodyBytes: options.maxBodyBytes,
-      log,
-      translateError: translateTemporalError,
-    }),
-  );
+  const portalOptions: PortalOptions = {
+    client,
+    cases: gateway,
+    elevations: elevationGateway,
+    escalations: escalationRoutes,
+    vault: options.vault,
+    policy: options.policy,
+    keys: options.keys,
+    endpoints: options.escalationTargets ?? {},
+    sessions,
+    oidc: portal.oidc ? new OidcSignIn(portal.oidc) : undefined,
+    groupRoles: portal.oidc?.groupRoles ?? {},
+    timeZone: options.policy.calendar.timeZone,
+    supportModel: options.supportModel,
+    providerName: options.providerName,
+    maxBodyBytes: options.maxBodyBytes,
+    limitChanges,
+    log,
+    anonymousLog,
+    translateError: translateTemporalError,
+  };
+  app.use(portalRouter(portalOptions));
+  // Errors on portal paths are pages, also those raised before the portal saw the request.
+  app.use('/portal', portalErrorPages(portalOptions));
   // The Web UI's remote codec, when payloads are sealed; it authenticates like /v1 itself.
   const codecs = client.options.loadedDataConverter.payloadCodecs;
   if (codecs.length > 0) {
@@ -207,7 +208,7 @@ export function createApp(options: AppOptions): Express {
   // Everything else under /v1 needs an API key.
   const v1 = express.Router();
   v1.use(authenticate(options.keys));
-  v1.use(rateLimit(rateLimits.principal, principalOfChange));
+  v1.use(limitChanges);
   v1.use(requireJsonBody, express.json({ limit: options.maxBodyBytes, strict: true }), refuseUnsafeInput);
   v1.use(casesRouter(gateway, registry));
   v1.use(elevationsRouter(elevationGateway, options.vault, registry));

@@ -16,6 +16,7 @@ import { budgetedLogger, UNAUTHENTICATED_LOG_LINES_PER_MINUTE } from './log-budg
 import { assertSafeJson } from './request-limits';
 import { canSeeEscalation, caseFactsOf } from '../domain/case-access';
 import type { CasePolicy } from '../domain/case-policy';
+import { singleLineText } from '../domain/case-schema';
 import { severitySchema } from '../domain/categories-schema';
 import {
   ESCALATION_STATUSES,
@@ -59,7 +60,7 @@ const escalationResponse = {
 
 export const incidentRequestSchema = z
   .object({
-    title: z.string().trim().min(3).max(200),
+    title: singleLineText(3, 200),
     description: z.string().trim().min(10).max(10_000),
     severity: severitySchema,
     caseIds: z.array(z.uuid()).min(1).max(500),

@@ -56,7 +56,7 @@ const STATE_CHANGING = ['post', 'put', 'patch', 'delete'];
 
 /**
  * Answers every /v1 operation can give whatever its route, added in one place so no route can
- * forget them: 414 (request target limits), 503 with Retry-After (Temporal unreachable or too
+ * forget them: 400 (a request target that cannot be read), 414 (request target limits), 503 with Retry-After (Temporal unreachable or too
  * slow), and on state-changing ones 429 (rate limit) and, with a body, 413.
  */
 function withOperationalAnswers<D extends { paths?: Record<string, unknown> }>(document: D): D {
@@ -69,6 +69,7 @@ function withOperationalAnswers<D extends { paths?: Record<string, unknown> }>(d
       const add = (code: number, description: string) => {
         responses[String(code)] ??= problemResponse(description);
       };
+      add(400, 'Request target not readable: broken percent-encoding, dot segments, unsafe characters');
       add(414, 'Request target, path segment or query string too long');
       add(503, 'Temporal is not reachable or did not answer in time; see Retry-After');
       if (STATE_CHANGING.includes(method)) {

@@ -125,6 +125,19 @@ function fromClientError(err: unknown): HttpProblem | undefined {
   return new HttpProblem(status, 'Request not served', 'The request cannot be served as sent.');
 }
 
+/**
+ * What a thrown error means as an HTTP answer, the same for the API and the portal; undefined for
+ * an unexpected error (a 500). `translate` knows the errors of what the app calls (Temporal).
+ */
+export function asProblem(
+  err: unknown,
+  translate: (err: unknown) => HttpProblem | undefined,
+): HttpProblem | undefined {
+  if (err instanceof HttpProblem) return err;
+  if (err instanceof ZodError) return problems.validation(fieldIssues(err));
+  return fromBodyParser(err) ?? fromClientError(err) ?? translate(err);
+}
+
 export function sendProblem(
   res: Parameters<RequestHandler>[1],
   problem: HttpProblem,
@@ -157,12 +170,7 @@ export function problemHandler(
       next(err);
       return;
     }
-    const problem =
-      err instanceof HttpProblem
-        ? err
-        : err instanceof ZodError
-          ? problems.validation(fieldIssues(err))
-          : (fromBodyParser(err) ?? fromClientError(err) ?? translate(err));
+    const problem = asProblem(err, translate);
     if (problem) {
       sendProblem(res, problem, req.originalUrl);
       return;

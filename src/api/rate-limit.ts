@@ -4,7 +4,10 @@ import { type BucketSpec, TokenBuckets } from './token-bucket';
 
 /** The limits an API process applies (CASEFLOW_RATE_LIMIT_*, CASEFLOW_CALLBACK_RATE_LIMIT_*). */
 export interface RateLimits {
-  /** State-changing requests (POST, PUT, PATCH, DELETE) per authenticated principal. */
+  /**
+   * State-changing requests (POST, PUT, PATCH, DELETE) per authenticated principal, counted
+   * together whether they come through /v1 or as portal forms.
+   */
   principal: BucketSpec;
   /** Unauthenticated callbacks, per client address, counted before the signature is checked. */
   callback: BucketSpec;
@@ -42,9 +45,18 @@ export function rateLimit(
   };
 }
 
-/** The per-principal key of a state-changing request; runs after authentication. */
-export const principalOfChange = (req: Request): string | undefined =>
-  STATE_CHANGING.has(req.method) && req.principal ? `principal:${req.principal.principal}` : undefined;
+/**
+ * The key of a state-changing request: its principal once authenticated (by API key or portal
+ * session), else the caller's address (the portal's sign-in and language forms, which no one is
+ * signed in for yet). Reads are exempt. One key for both surfaces, so a principal's API calls and
+ * portal forms draw on one bucket.
+ */
+export const changeBy = (req: Request): string | undefined => {
+  if (!STATE_CHANGING.has(req.method)) return undefined;
+  return req.principal
+    ? `principal:${req.principal.principal}`
+    : `address:${req.socket.remoteAddress ?? 'unknown'}`;
+};
 
 /** Callbacks carry no principal until their signature is checked: the caller's address stands in. */
 export const callbackCaller = (req: Request): string => `callback:${req.socket.remoteAddress ?? 'unknown'}`;

@@ -35,6 +35,49 @@ export const limitRequestTarget: RequestHandler = (req, _res, next) => {
   next();
 };
 
+const decoded = (text: string): string | undefined => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Why a request target cannot be read, or undefined when it can: percent-encoding that is broken
+ * (`%ZZ`, a cut-off `%E0%A4%A`) or decodes to bytes that are not UTF-8 (overlong forms such as
+ * `%C0%AE` included); dot segments (`.`, `..`, written out or encoded), which make a path mean
+ * another one to whatever normalises it; and path segments that decode to a slash or backslash or
+ * to a character no text field accepts (see domain/text). No id of this service contains any of
+ * them, so a target carrying one is refused before routing instead of failing inside it.
+ */
+export function unreadableTarget(target: string): string | undefined {
+  const queryAt = target.indexOf('?');
+  const path = queryAt === -1 ? target : target.slice(0, queryAt);
+  for (const raw of path.split('/')) {
+    const segment = decoded(raw);
+    if (segment === undefined) return 'A path segment is not valid percent-encoded UTF-8.';
+    if (segment === '.' || segment === '..') return 'The path has a dot segment ("." or "..").';
+    if (/[/\\]/.test(segment)) return 'A path segment contains an encoded slash or backslash.';
+    const why = unsafeCharacter(segment);
+    if (why) return `A path segment contains ${why}.`;
+  }
+  if (queryAt !== -1) {
+    for (const part of target.slice(queryAt + 1).split(/[&=]/)) {
+      if (decoded(part.replace(/\+/g, ' ')) === undefined)
+        return 'The query string is not valid percent-encoded UTF-8.';
+    }
+  }
+  return undefined;
+}
+
+/** 400 for a request target unreadableTarget refuses. */
+export const refuseUnreadableTarget: RequestHandler = (req, _res, next) => {
+  const why = unreadableTarget(req.originalUrl);
+  if (why) throw problems.badRequest(why);
+  next();
+};
+
 /**
  * Why a parsed JSON value (or query object) is refused: nested deeper than the limit, or a
  * string or key carrying a character no text field accepts (see domain/text). Iterative, so

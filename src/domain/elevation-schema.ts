@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { singleLineText } from './case-schema';
 import { ELEVATION_ACTION_IDS, ELEVATION_STATUSES } from './elevation';
 import { recordLogEntrySchema } from './record-log-schema';
 
@@ -32,18 +33,13 @@ export const elevationPolicySchema = z.object({
 
 export const elevationRequestSchema = z
   .object({
-    ticketId: z
-      .string()
-      .trim()
-      .min(1)
-      .max(128)
-      .describe("The support ticket id in the provider's own system"),
+    ticketId: singleLineText(1, 128).describe("The support ticket id in the provider's own system"),
     deviceSerial: z
       .string()
       .trim()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a device serial number'),
-    category: z.string().trim().min(1).max(80),
-    title: z.string().trim().min(3).max(200),
+    category: singleLineText(1, 80),
+    title: singleLineText(3, 200),
     planOfAction: z.string().trim().min(10).max(5_000),
     actions: z
       .array(z.enum(ELEVATION_ACTION_IDS))

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { singleLineText } from './case-schema';
 import { severitySchema } from './categories-schema';
 import { ESCALATION_AREAS, ESCALATION_STATUSES, REQUEST_TYPES } from './escalation';
 import { recordLogEntrySchema } from './record-log-schema';
@@ -12,10 +13,10 @@ export const escalationRequestSchema = z
     severity: severitySchema.optional().describe("Defaults to the case's severity"),
     requestType: z.enum(REQUEST_TYPES),
     category: z.enum(ESCALATION_AREAS).describe('The admin area: app packaging, devices, security or other'),
-    subCategory: z.string().trim().min(1).max(120),
-    title: z.string().trim().min(3).max(200),
+    subCategory: singleLineText(1, 120),
+    title: singleLineText(3, 200),
     description: z.string().trim().min(10).max(10_000),
-    contact: z.string().trim().min(3).max(320).describe('Primary contact for the receiving team'),
+    contact: singleLineText(3, 320).describe('Primary contact for the receiving team'),
     twentyFourSeven: z
       .boolean()
       .default(false)

@@ -35,16 +35,22 @@ button { background:var(--accent); color:#fff; border-color:var(--accent); curso
 .sla-paused { color:var(--paused); } .sla-none { color:var(--muted); }
 .level-allowed { color:var(--ok); } .level-not-recommended { color:var(--warn); } .level-unsupported { color:var(--bad); }
 .problem { border:2px solid var(--bad); padding:.5rem .75rem; margin:.5rem 0; }
+.field-error { color:var(--bad); font-weight:600; } [aria-invalid=true] { border:2px solid var(--bad); }
 .done { border:2px solid var(--ok); padding:.5rem .75rem; }
 .grid { display:grid; grid-template-columns:repeat(auto-fit, minmax(20rem, 1fr)); gap:0 1.5rem; }
 dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:.2rem 1rem; } dl.facts dt { font-weight:600; }
 .secret { font-family:ui-monospace, monospace; font-size:1.2em; padding:.2rem .4rem; border:1px dashed var(--line); }
 `;
 
-/** Copy-to-clipboard for revealed passwords; everything else works without script. */
+/** Copy-to-clipboard for revealed passwords and clearing the alert slot; everything else works without script. */
 export const SCRIPT = `
 document.addEventListener('DOMContentLoaded', function () { enableCopy(document); });
 document.addEventListener('htmx:afterSwap', function (e) { enableCopy(e.target); });
+// A refusal's message stays in the alert slot until a later request goes through.
+document.addEventListener('htmx:afterRequest', function (e) {
+  var alert = document.getElementById('portal-alert');
+  if (alert && e.detail.successful) alert.textContent = '';
+});
 function enableCopy(root) {
   root.querySelectorAll('[data-copy]').forEach(function (b) { b.hidden = false; });
 }

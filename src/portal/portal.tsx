@@ -12,7 +12,8 @@ import { findPrincipal, type KeyEntry } from '../api/auth';
 import type { CaseGateway } from '../api/case-gateway';
 import type { ElevationGateway } from '../api/elevation-gateway';
 import type { EscalationRoutesOptions } from '../api/escalations';
-import { HttpProblem, problems } from '../api/problem';
+import { asProblem, HttpProblem, problems } from '../api/problem';
+import { assertSafeJson } from '../api/request-limits';
 import type { SupportModel } from '../domain/case';
 import type { CasePolicy } from '../domain/case-policy';
 import { isAllowed, type Permission, type Principal, type Role } from '../domain/roles';
@@ -20,11 +21,11 @@ import type { Logger } from '../logger';
 import type { CredentialVault } from '../vault/credential-vault';
 import { htmxScript, SCRIPT, STYLESHEET } from './assets';
 import { formatter } from './format';
-import { type Lang, negotiateLang, translator } from './i18n';
+import { type Lang, type MessageKey, negotiateLang, translator } from './i18n';
 import { h, type Html, renderDocument } from './jsx';
 import type { OidcSignIn, OidcTransaction } from './oidc';
 import { LANG_COOKIE, readCookies, sameToken, type Session, type Sessions, setCookie } from './session';
-import { type FormOutcome, Layout, type View } from './view';
+import { ALERT_SLOT, type FormOutcome, Layout, type View } from './view';
 import { signInPage } from './pages/sign-in';
 import { casePages } from './pages/cases';
 import { elevationPages } from './pages/elevations';
@@ -52,7 +53,11 @@ export interface PortalOptions {
   supportModel: SupportModel;
   providerName: string;
   maxBodyBytes: number;
+  /** The limiter of state-changing requests /v1 uses: portal forms draw on the same buckets. */
+  limitChanges: RequestHandler;
   log: Logger;
+  /** For lines anyone can cause without signing in (refused sign-ins): the API's budget of them. */
+  anonymousLog: Logger;
   /** Temporal's errors mean the same to the portal as to the API. */
   translateError: (err: unknown) => HttpProblem | undefined;
 }
@@ -103,8 +108,13 @@ export function need(req: Request, permission: Permission): Principal {
   return principal;
 }
 
-/** Runs a form's command; a refusal (bad input, forbidden, conflicting state) is shown on the form's page. */
+/**
+ * Runs a form's command; a refusal (bad input, forbidden, conflicting state) is shown on the form's
+ * page. Before anything runs, every field passes the API's check of text (no NUL, control
+ * characters, bidi overrides or unpaired surrogates, in any field, the portal's own included).
+ */
 export async function act(
+  req: Request,
   res: Response,
   form: string,
   run: () => Promise<string>,
@@ -112,6 +122,7 @@ export async function act(
 ): Promise<void> {
   let location: string;
   try {
+    assertSafeJson(req.body, 'body');
     location = await run();
   } catch (err) {
     if (!(err instanceof HttpProblem) || err.status === 401 || err.status >= 500) throw err;
@@ -133,12 +144,14 @@ const CSP = [
   "base-uri 'none'",
 ].join('; ');
 
+const PORTAL_HEADERS = {
+  'Content-Security-Policy': CSP,
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+};
+
 const portalHeaders: RequestHandler = (_req, res, next) => {
-  res.set({
-    'Content-Security-Policy': CSP,
-    'X-Frame-Options': 'DENY',
-    'Cross-Origin-Opener-Policy': 'same-origin',
-  });
+  res.set(PORTAL_HEADERS);
   next();
 };
 
@@ -166,17 +179,14 @@ export function portalRouter(o: PortalOptions): Router {
 
   // Session, language and principal for every portal request.
   router.use('/portal', (req, res, next) => {
-    let session = o.sessions.read(req);
-    let expired = false;
-    if (!session) session = o.sessions.anonymous(req, res);
-    else if (session.expiresAt <= Date.now()) {
-      expired = session.principal !== undefined;
-      session = o.sessions.anonymous(req, res);
-    }
-    const lang = negotiateLang(readCookies(req)[LANG_COOKIE], req.get('accept-language'));
-    req.portal = { session, lang, expired };
-    if (session.principal && session.roles)
-      req.principal = { principal: session.principal, roles: session.roles };
+    establish(req, res, o);
+    next();
+  });
+  // Forms change state: the API's limit per principal (per address before sign-in) applies.
+  router.use('/portal', o.limitChanges);
+  // Queries (list filters, return paths) get the API's check of text, as /v1 queries do.
+  router.use('/portal', (req, _res, next) => {
+    assertSafeJson(req.query, 'query');
     next();
   });
 
@@ -245,8 +255,22 @@ export function portalRouter(o: PortalOptions): Router {
   auditPages(router, o);
 
   router.use('/portal', (req, _res, next) => next(problems.notFound(`No page at ${req.path}.`)));
-  router.use('/portal', portalErrors(o));
   return router;
+}
+
+/** The session, language and principal of a portal request (an anonymous session when it has none). */
+function establish(req: Request, res: Response, o: Pick<PortalOptions, 'sessions'>): void {
+  let session = o.sessions.read(req);
+  let expired = false;
+  if (!session) session = o.sessions.anonymous(req, res);
+  else if (session.expiresAt <= Date.now()) {
+    expired = session.principal !== undefined;
+    session = o.sessions.anonymous(req, res);
+  }
+  const lang = negotiateLang(readCookies(req)[LANG_COOKIE], req.get('accept-language'));
+  req.portal = { session, lang, expired };
+  if (session.principal && session.roles)
+    req.principal = { principal: session.principal, roles: session.roles };
 }
 
 function signInRoutes(router: Router, o: PortalOptions): void {
@@ -270,7 +294,7 @@ function signInRoutes(router: Router, o: PortalOptions): void {
       throw problems.notFound('Token sign-in is off: this deployment signs in with OpenID Connect.');
     const principal = typeof body.token === 'string' ? findPrincipal(o.keys, body.token.trim()) : undefined;
     if (!principal) {
-      o.log.warn('portal sign-in refused', { via: 'token' });
+      o.anonymousLog.warn('portal sign-in refused', { via: 'token' });
       sendPage(res, signInPage(v, { next, refused: true }), 401);
       return;
     }
@@ -299,12 +323,16 @@ function signInRoutes(router: Router, o: PortalOptions): void {
     try {
       who = await o.oidc.finish(query, transaction);
     } catch (err) {
-      o.log.warn('portal sign-in refused', { via: 'oidc', why: (err as Error).message });
+      o.anonymousLog.warn('portal sign-in refused', { via: 'oidc', why: (err as Error).message });
       sendPage(res, signInPage(v, { next: transaction.returnTo, refused: true }), 401);
       return;
     }
     if (who.roles.length === 0) {
-      o.log.warn('portal sign-in refused', { via: 'oidc', principal: who.principal, why: 'no mapped group' });
+      o.anonymousLog.warn('portal sign-in refused', {
+        via: 'oidc',
+        principal: who.principal,
+        why: 'no mapped group',
+      });
       sendPage(res, signInPage(v, { next: transaction.returnTo, noRoles: true }), 403);
       return;
     }
@@ -341,35 +369,60 @@ function signInRoutes(router: Router, o: PortalOptions): void {
   });
 }
 
-function portalErrors(o: PortalOptions) {
+const ERROR_TITLES: Partial<Record<number, MessageKey>> = {
+  400: 'error.badRequest',
+  403: 'error.forbidden',
+  404: 'error.notFound',
+  429: 'error.tooMany',
+};
+
+/**
+ * Errors on portal paths, raised by a page or before the portal saw the request (a request target
+ * that is too long or cannot be read), answered as a page in the reader's language; to an htmx
+ * request, as a message swapped into the page's alert slot. Mounted by the app after the portal.
+ */
+export function portalErrorPages(
+  o: Pick<PortalOptions, 'sessions' | 'timeZone' | 'oidc' | 'log' | 'translateError'>,
+) {
   return (err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
-    if (!req.portal) return next(err);
-    const translated = err instanceof HttpProblem ? err : o.translateError(err);
+    const translated = asProblem(err, o.translateError);
     if (!translated) {
       o.log.error('portal error', {
-        path: req.path,
+        path: req.originalUrl.split('?')[0],
         error: err instanceof Error ? err.message : String(err),
       });
     }
     const problem =
       translated ?? new HttpProblem(500, 'Internal error', 'Something went wrong; it was logged.');
+    if (!req.portal) establish(req, res, o);
     const v = viewOf(req, o);
     const status = problem.status;
-    res.set(problem.headers);
+    const retryAfter = Number(problem.headers['Retry-After']);
+    const message =
+      status === 429 && retryAfter > 0
+        ? v.t('error.retryAfter', { seconds: retryAfter })
+        : (problem.detail ?? problem.title);
+    const issues = (problem.extra.errors ?? []).map((e) => (
+      <li>
+        <code>{e.path}</code>: {e.message}
+      </li>
+    ));
+    res.set({ ...PORTAL_HEADERS, ...problem.headers });
     if (req.get('hx-request') === 'true') {
-      sendFragment(res, <p class="problem">{problem.detail ?? problem.title}</p>, status);
+      // htmx puts this into the page's alert slot, whatever the request's own target and selection.
+      res.set({ 'HX-Retarget': `#${ALERT_SLOT}`, 'HX-Reswap': 'innerHTML', 'HX-Reselect': '.alert-message' });
+      sendFragment(res, <p class="problem alert-message">{message}</p>, status);
       return;
     }
     sendPage(
       res,
-      <Layout
-        v={v}
-        title={`${status} ${v.t(status === 403 ? 'error.forbidden' : status === 404 ? 'error.notFound' : 'error.title')}`}
-      >
-        <p class="problem" role="alert">
-          {problem.detail ?? problem.title}
-        </p>
+      <Layout v={v} title={`${status} ${v.t(ERROR_TITLES[status] ?? 'error.title')}`}>
+        <div class="problem" role="alert">
+          <p>{message}</p>
+          {issues.length > 0 ? <ul>{issues}</ul> : null}
+        </div>
+        {status === 429 && req.method === 'POST' ? <p>{v.t('error.retryForm')}</p> : null}
         <p>
           <a href="/portal">{v.t('error.home')}</a>
         </p>

@@ -4,6 +4,7 @@ import { isAllowed, type Permission, type Principal } from '../domain/roles';
 import type { Formatter } from './format';
 import type { Lang, MessageKey, Translate } from './i18n';
 import { type Child, Fragment, h, type Html } from './jsx';
+import { fieldText } from './forms';
 import type { SlaBadge } from './sla-badge';
 
 void Fragment;
@@ -66,6 +67,25 @@ function LanguageSwitch({ v }: { v: View }): Html {
   );
 }
 
+/** The slot every page keeps for a message answering an htmx request that was refused. */
+export const ALERT_SLOT = 'portal-alert';
+
+/**
+ * htmx's settings. Refusals (4xx, 5xx) are swapped too, unlike htmx's default: the portal answers
+ * them with a message aimed at the alert slot, so a refused htmx request is never silent.
+ */
+const HTMX_CONFIG = JSON.stringify({
+  includeIndicatorStyles: false,
+  allowEval: false,
+  allowScriptTags: false,
+  selfRequestsOnly: true,
+  responseHandling: [
+    { code: '204', swap: false },
+    { code: '[23]..', swap: true },
+    { code: '[45]..', swap: true, error: true },
+  ],
+});
+
 export function Layout({ v, title, children }: { v: View; title: string; children?: Child }): Html {
   const current = v.path.split('?')[0] ?? '';
   return (
@@ -73,10 +93,7 @@ export function Layout({ v, title, children }: { v: View; title: string; childre
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta
-          name="htmx-config"
-          content='{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true}'
-        />
+        <meta name="htmx-config" content={HTMX_CONFIG} />
         <title>{`${title} · caseflow`}</title>
         <link rel="stylesheet" href="/portal/assets/portal.css" />
         <script src="/portal/assets/htmx.min.js" defer></script>
@@ -119,6 +136,7 @@ export function Layout({ v, title, children }: { v: View; title: string; childre
         </header>
         <main id="main">
           <h1>{title}</h1>
+          <div id={ALERT_SLOT} aria-live="assertive"></div>
           {children}
         </main>
       </body>
@@ -156,6 +174,100 @@ export function Done({ v, done }: { v: View; done: string | undefined }): Html {
   );
 }
 
+/**
+ * A form's fields bound to what a refused submission of it sent: `bind(name)` gives a Field its
+ * name, the value sent (else `fallback`) and what was wrong with it, so the form comes back as it
+ * was left, each refused field saying why. Only the form the outcome belongs to is filled in.
+ */
+export function binder(form: string, outcome?: FormOutcome, sent?: Record<string, unknown>) {
+  const mine = outcome?.form === form;
+  return (name: string, fallback?: string) => {
+    const messages = mine
+      ? outcome.errors.filter((e) => e.path === `body.${name}`).map((e) => e.message)
+      : [];
+    return {
+      name,
+      value: (mine ? fieldText(sent, name) : undefined) ?? fallback,
+      error: messages.length > 0 ? messages.join('; ') : undefined,
+    };
+  };
+}
+
+/** What binder gives a form: the props of one of its fields. */
+export type Bind = ReturnType<typeof binder>;
+
+/** The title and description every new case, escalation and incident starts with. */
+export function TitleAndDescription({
+  v,
+  prefix,
+  bind,
+  title,
+}: {
+  v: View;
+  /** Of the field ids: `<prefix>-title`, `<prefix>-description`. */
+  prefix: string;
+  bind: Bind;
+  /** The title offered before anything was sent. */
+  title?: string;
+}): Html {
+  return (
+    <>
+      <Field id={`${prefix}-title`} {...bind('title', title)} label={v.t('field.title')} required />
+      <Field
+        id={`${prefix}-description`}
+        {...bind('description')}
+        type="textarea"
+        label={v.t('field.description')}
+        required
+      />
+    </>
+  );
+}
+
+/** Choices whose values read as they are (severities, tiers, enums). */
+export const choices = (values: readonly string[]) => values.map((x) => [x, x] as const);
+
+/**
+ * A form that posts one command: a fieldset with its legend, the outcome of its last refusal,
+ * the CSRF token, the fields and a button (saying the legend again unless `submit` says more).
+ */
+export function PostForm({
+  v,
+  action,
+  legend,
+  submit,
+  form,
+  outcome,
+  id,
+  back,
+  children,
+}: {
+  v: View;
+  action: string;
+  legend: string;
+  submit?: string;
+  /** Which form of the page this is, for its outcome. */
+  form: string;
+  outcome?: FormOutcome;
+  id?: string;
+  /** Where to go after the command, when not to the page it changed. */
+  back?: string;
+  children?: Child;
+}): Html {
+  return (
+    <form method="post" action={action} id={id}>
+      <fieldset>
+        <legend>{legend}</legend>
+        <Outcome v={v} outcome={outcome} form={form} />
+        <Csrf v={v} />
+        {back ? <input type="hidden" name="_back" value={back} /> : null}
+        {children}
+        <button type="submit">{submit ?? legend}</button>
+      </fieldset>
+    </form>
+  );
+}
+
 /** A labelled field; `name` is the request field it fills, so the API's error paths point at it. */
 export function Field({
   id,
@@ -163,6 +275,7 @@ export function Field({
   name,
   type = 'text',
   value,
+  error,
   required,
   hint,
   options,
@@ -175,6 +288,8 @@ export function Field({
   name: string;
   type?: 'text' | 'textarea' | 'select' | 'number' | 'email';
   value?: string;
+  /** Why the value sent was refused, shown with the field. */
+  error?: string;
   required?: boolean;
   hint?: string;
   options?: readonly (readonly [string, string])[];
@@ -183,16 +298,26 @@ export function Field({
   max?: number;
 }): Html {
   const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = error ? `${id}-error` : undefined;
+  const describedBy = [errorId, hintId].filter(Boolean).join(' ') || undefined;
+  const invalid = error ? 'true' : undefined;
   let control: Html;
   if (type === 'textarea') {
     control = (
-      <textarea id={id} name={name} rows={rows ?? 3} required={required} aria-describedby={hintId}>
+      <textarea
+        id={id}
+        name={name}
+        rows={rows ?? 3}
+        required={required}
+        aria-describedby={describedBy}
+        aria-invalid={invalid}
+      >
         {value ?? ''}
       </textarea>
     );
   } else if (type === 'select') {
     control = (
-      <select id={id} name={name} required={required} aria-describedby={hintId}>
+      <select id={id} name={name} required={required} aria-describedby={describedBy} aria-invalid={invalid}>
         {(options ?? []).map(([optionValue, text]) => (
           <option value={optionValue} selected={optionValue === value}>
             {text}
@@ -208,7 +333,8 @@ export function Field({
         type={type}
         value={value}
         required={required}
-        aria-describedby={hintId}
+        aria-describedby={describedBy}
+        aria-invalid={invalid}
         min={min}
         max={max}
       />
@@ -218,6 +344,11 @@ export function Field({
     <div class="field">
       <label for={id}>{label}</label>
       {control}
+      {error ? (
+        <small id={errorId} class="field-error">
+          {error}
+        </small>
+      ) : null}
       {hint ? (
         <small id={hintId} class="hint">
           {hint}

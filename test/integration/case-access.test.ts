@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseView } from '../../src/domain/case';
-import { type RunningApi, intake, postOk, startApi, type TestPrincipal } from '../support/harness';
+import { type RunningApi, intake, postOk, startApi } from '../support/harness';
+import { portalSession } from '../support/portal-session';
 
 /*
  * One access rule for every per-case route and the portal's case page: an agent sees a case they
@@ -19,21 +20,6 @@ afterAll(async () => {
 const READS = ['', '/log', '/timeline', '/audit-bundle'];
 const status = async (id: string, path: string, token: string) =>
   (await api.request(`/v1/cases/${id}${path}`, { token })).status;
-
-/** A portal session for a principal, through the token sign-in form. */
-async function portalCookie(who: TestPrincipal): Promise<string> {
-  const page = await fetch(`${api.url}/portal/sign-in`);
-  const anonymous = (page.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
-  const signedIn = await fetch(`${api.url}/portal/sign-in`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: anonymous },
-    body: new URLSearchParams({ _csrf: csrf, token: who.token, next: '/portal' }).toString(),
-  });
-  expect(signedIn.status).toBe(303);
-  return (signedIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-}
 
 describe('who may see a case', () => {
   it('shows an agent the cases they created or are assigned, and answers 404 for any other', async () => {
@@ -76,7 +62,7 @@ describe('who may see a case', () => {
     ).toBe(200);
 
     // The portal's case page decides the same way.
-    const cookie = await portalCookie(agent);
+    const { cookie } = await portalSession(api.url, agent);
     const portal = async (id: string) =>
       (await fetch(`${api.url}/portal/cases/${id}`, { headers: { cookie } })).status;
     expect(await portal(created.id)).toBe(200);

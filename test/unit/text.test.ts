@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { incidentRequestSchema } from '../../src/api/escalations';
 import { singleLineText } from '../../src/domain/case-schema';
+import { elevationRequestSchema } from '../../src/domain/elevation-schema';
+import { escalationRequestSchema } from '../../src/domain/escalation-schema';
 import { unsafeCharacter, unsafeInLine } from '../../src/domain/text';
 
 const swedish = 'Skrivaren på plan 3 skriver inte ut – Åsa Öberg, Ängelholm';
@@ -59,5 +62,52 @@ describe('text fields', () => {
     expect(refused.success).toBe(false);
     expect(refused.error?.issues[0]?.message).toMatch(/one line without a bidirectional/);
     expect(schema.safeParse('ab').success).toBe(false);
+  });
+
+  it('titles, categories, ticket ids and contacts of elevations, escalations and incidents are single-line', () => {
+    const elevation = {
+      ticketId: 'HD-1',
+      deviceSerial: 'PF3ABC12',
+      category: 'Skrivare',
+      title: 'Skrivardrivrutin på plan 3',
+      planOfAction: 'Uppdatera drivrutinen i Enhetshanteraren.',
+      actions: ['device-manager'],
+    };
+    expect(elevationRequestSchema.safeParse(elevation).success).toBe(true);
+    const issueOf = (schema: typeof elevationRequestSchema | typeof escalationRequestSchema, body: unknown) =>
+      schema.safeParse(body).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(issueOf(elevationRequestSchema, { ...elevation, title: 'Skrivar\u200bdrivrutin' })).toEqual([
+      expect.stringMatching(/^title: must be one line without an invisible character/),
+    ]);
+    expect(issueOf(elevationRequestSchema, { ...elevation, ticketId: 'HD-1\nHD-2' })).toEqual([
+      expect.stringMatching(/^ticketId: must be one line without a line break/),
+    ]);
+    expect(issueOf(elevationRequestSchema, { ...elevation, category: 'Skriv\u202eare' })).toEqual([
+      expect.stringMatching(/^category: .*bidirectional/),
+    ]);
+    const escalation = {
+      requestType: 'incident',
+      category: 'devices',
+      subCategory: 'Skrivare',
+      title: 'Skrivaren skriver inte',
+      description: 'Skrivaren på plan 3 skriver inte ut sedan i måndags.',
+      contact: 'asa.oberg@example.se',
+    };
+    expect(escalationRequestSchema.safeParse(escalation).success).toBe(true);
+    expect(issueOf(escalationRequestSchema, { ...escalation, subCategory: 'Skrivare\r\n' + 'x' })).toEqual([
+      expect.stringMatching(/^subCategory: must be one line without a line break/),
+    ]);
+    expect(issueOf(escalationRequestSchema, { ...escalation, contact: 'asa\u2060@example.se' })).toEqual([
+      expect.stringMatching(/^contact: must be one line without an invisible character/),
+    ]);
+    // Descriptions are free text: several lines are fine there.
+    expect(
+      escalationRequestSchema.safeParse({ ...escalation, description: 'Rad ett.\nRad två.' }).success,
+    ).toBe(true);
+    const incident = { title: 'Skrivare\tplan 3', description: 'Flera användare berörs.', severity: 'B' };
+    const refused = incidentRequestSchema.safeParse({ ...incident, caseIds: [crypto.randomUUID()] });
+    expect(refused.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      expect.stringMatching(/^title: must be one line without a line break or tab/),
+    ]);
   });
 });

@@ -12,14 +12,16 @@ import { caseIntakeSchema } from '../../domain/case-schema';
 import { CATEGORIES, SEVERITIES } from '../../domain/categories';
 import { caseListScope } from '../../domain/case-access';
 import { caseListFiltersSchema } from '../../temporal/case-list-query';
-import { type FormShape, fieldText, formToJson } from '../forms';
-import { statusText } from '../i18n';
-import { Fragment, h, type Html } from '../jsx';
+import { type FormShape, formToJson } from '../forms';
+import { type MessageKey, statusText } from '../i18n';
+import { type Child, Fragment, h, type Html } from '../jsx';
 import { act, need, type PortalOptions, sendFragment, sendPage, viewOf } from '../portal';
 import { slaBadge } from '../sla-badge';
 import {
+  binder,
   can,
   Checkbox,
+  choices,
   Csrf,
   DataTable,
   Done,
@@ -28,7 +30,9 @@ import {
   Layout,
   LogTable,
   Outcome,
+  PostForm,
   SlaBadgeView,
+  TitleAndDescription,
   until,
   type View,
 } from '../view';
@@ -48,10 +52,9 @@ const INTAKE_SHAPE: FormShape = { checkboxes: ['twentyFourSeven'] };
 /** How long opening a case in the portal waits for its classification before showing the case. */
 const PORTAL_CLASSIFY_WAIT_SECONDS = 5;
 
-const options = (values: readonly string[]) => values.map((x) => [x, x] as const);
 const withAny = (v: View, values: readonly string[]) => [
   ['', v.t('filter.any')] as const,
-  ...options(values),
+  ...choices(values),
 ];
 
 function ActionForm({
@@ -67,18 +70,19 @@ function ActionForm({
   path: string;
   legend: string;
   outcome?: FormOutcome;
-  children?: unknown;
+  children?: Child;
 }): Html {
   return (
-    <form method="post" action={`/portal/cases/${c.id}/a/${path}`} id={`form-${path}`}>
-      <fieldset>
-        <legend>{legend}</legend>
-        <Outcome v={v} outcome={outcome} form={path} />
-        <Csrf v={v} />
-        {children as Html}
-        <button type="submit">{legend}</button>
-      </fieldset>
-    </form>
+    <PostForm
+      v={v}
+      action={`/portal/cases/${c.id}/a/${path}`}
+      id={`form-${path}`}
+      legend={legend}
+      form={path}
+      outcome={outcome}
+    >
+      {children}
+    </PostForm>
   );
 }
 
@@ -94,7 +98,14 @@ function CaseActions({
   form?: Record<string, unknown>;
 }): Html {
   if (!can(v, 'case:work') || isClosed(c.status)) return <></>;
-  const f = (name: string) => (outcome ? fieldText(form, name) : undefined);
+  /** A field of the action form `path`, filled in again after that form was refused. */
+  const bind = (path: string, name: string, fallback?: string) => binder(path, outcome, form)(name, fallback);
+  const Reason = ({ path }: { path: string }) => (
+    <Field id={`${path}-reason`} {...bind(path, 'reason')} label={v.t('field.reason')} required />
+  );
+  const Text = ({ path, id, name, label }: { path: string; id: string; name: string; label: MessageKey }) => (
+    <Field id={id} {...bind(path, name)} type="textarea" label={v.t(label)} required />
+  );
   const resolved = c.status === 'resolved';
   return (
     <section aria-labelledby="actions-h">
@@ -105,10 +116,9 @@ function CaseActions({
             <ActionForm v={v} c={c} path="confirm" legend={v.t('action.confirm')} outcome={outcome}>
               <Field
                 id="confirm-accepted"
-                name="accepted"
+                {...bind('confirm', 'accepted', 'true')}
                 type="select"
                 label={v.t('field.accepted')}
-                value={f('accepted') ?? 'true'}
                 options={[
                   ['true', v.t('confirm.accepted')],
                   ['false', v.t('confirm.rejected')],
@@ -116,20 +126,13 @@ function CaseActions({
               />
               <Field
                 id="confirm-comment"
-                name="comment"
+                {...bind('confirm', 'comment')}
                 type="textarea"
                 label={v.t('field.comment')}
-                value={f('comment')}
               />
             </ActionForm>
             <ActionForm v={v} c={c} path="reopen" legend={v.t('action.reopen')} outcome={outcome}>
-              <Field
-                id="reopen-reason"
-                name="reason"
-                label={v.t('field.reason')}
-                value={f('reason')}
-                required
-              />
+              <Reason path="reopen" />
             </ActionForm>
           </>
         ) : (
@@ -137,76 +140,46 @@ function CaseActions({
             <ActionForm v={v} c={c} path="assign" legend={v.t('action.assign')} outcome={outcome}>
               <Field
                 id="assign-tier"
-                name="tier"
+                {...bind('assign', 'tier', c.tier)}
                 type="select"
                 label={v.t('field.tier')}
-                value={f('tier') ?? c.tier}
-                options={options(TIERS)}
+                options={choices(TIERS)}
               />
               <Field
                 id="assign-assignee"
-                name="assignee"
+                {...bind('assign', 'assignee', v.principal?.principal)}
                 label={v.t('field.assignee')}
-                value={f('assignee') ?? v.principal?.principal}
                 required
               />
-              <Field
-                id="assign-reason"
-                name="reason"
-                label={v.t('field.reason')}
-                value={f('reason')}
-                required
-              />
+              <Reason path="assign" />
             </ActionForm>
             <ActionForm v={v} c={c} path="severity" legend={v.t('action.severity')} outcome={outcome}>
               <Field
                 id="severity-severity"
-                name="severity"
+                {...bind('severity', 'severity', c.severity)}
                 type="select"
                 label={v.t('field.severity')}
-                value={f('severity') ?? c.severity}
-                options={options(SEVERITIES)}
+                options={choices(SEVERITIES)}
               />
-              <Field
-                id="severity-reason"
-                name="reason"
-                label={v.t('field.reason')}
-                value={f('reason')}
-                required
-              />
+              <Reason path="severity" />
             </ActionForm>
             <ActionForm v={v} c={c} path="category" legend={v.t('action.category')} outcome={outcome}>
               <Field
                 id="category-category"
-                name="category"
+                {...bind('category', 'category', c.category)}
                 type="select"
                 label={v.t('field.category')}
-                value={f('category') ?? c.category}
-                options={options(CATEGORIES)}
+                options={choices(CATEGORIES)}
               />
               <Field
                 id="category-sub"
-                name="subCategory"
+                {...bind('category', 'subCategory', c.subCategory ?? '')}
                 label={v.t('field.subCategory')}
-                value={f('subCategory') ?? c.subCategory ?? ''}
               />
-              <Field
-                id="category-reason"
-                name="reason"
-                label={v.t('field.reason')}
-                value={f('reason')}
-                required
-              />
+              <Reason path="category" />
             </ActionForm>
             <ActionForm v={v} c={c} path="request-info" legend={v.t('action.requestInfo')} outcome={outcome}>
-              <Field
-                id="ri-question"
-                name="question"
-                type="textarea"
-                label={v.t('field.question')}
-                value={f('question')}
-                required
-              />
+              <Text path="request-info" id="ri-question" name="question" label="field.question" />
             </ActionForm>
             <ActionForm
               v={v}
@@ -215,36 +188,15 @@ function CaseActions({
               legend={v.t('action.requesterReply')}
               outcome={outcome}
             >
-              <Field
-                id="rr-message"
-                name="message"
-                type="textarea"
-                label={v.t('field.message')}
-                value={f('message')}
-                required
-              />
+              <Text path="requester-reply" id="rr-message" name="message" label="field.message" />
             </ActionForm>
             <ActionForm v={v} c={c} path="resolve" legend={v.t('action.resolve')} outcome={outcome}>
-              <Field
-                id="resolve-resolution"
-                name="resolution"
-                type="textarea"
-                label={v.t('field.resolution')}
-                value={f('resolution')}
-                required
-              />
+              <Text path="resolve" id="resolve-resolution" name="resolution" label="field.resolution" />
             </ActionForm>
           </>
         )}
         <ActionForm v={v} c={c} path="notes" legend={v.t('action.note')} outcome={outcome}>
-          <Field
-            id="note-text"
-            name="text"
-            type="textarea"
-            label={v.t('field.note')}
-            value={f('text')}
-            required
-          />
+          <Text path="notes" id="note-text" name="text" label="field.note" />
           <Checkbox id="note-visible" name="visibleToRequester" label={v.t('field.visibleToRequester')} />
         </ActionForm>
       </div>
@@ -414,70 +366,31 @@ function casePage(
 }
 
 function newCasePage(v: View, key: string, outcome?: FormOutcome, form?: Record<string, unknown>): Html {
-  const f = (name: string) => fieldText(form, name);
+  const bind = binder('open', outcome, form);
   return (
     <Layout v={v} title={v.t('case.new')}>
       <form method="post" action="/portal/cases">
         <Outcome v={v} outcome={outcome} form="open" />
         <Csrf v={v} />
         <input type="hidden" name="_key" value={key} />
-        <Field id="c-title" name="title" label={v.t('field.title')} value={f('title')} required />
-        <Field
-          id="c-description"
-          name="description"
-          type="textarea"
-          label={v.t('field.description')}
-          value={f('description')}
-          required
-        />
+        <TitleAndDescription v={v} prefix="c" bind={bind} />
         <fieldset>
           <legend>{v.t('case.requester')}</legend>
-          <Field
-            id="c-req-id"
-            name="requester.id"
-            label={v.t('field.requesterId')}
-            value={f('requester.id')}
-            required
-          />
-          <Field
-            id="c-req-name"
-            name="requester.name"
-            label={v.t('field.name')}
-            value={f('requester.name')}
-            required
-          />
-          <Field
-            id="c-req-contact"
-            name="requester.contact"
-            label={v.t('field.contact')}
-            value={f('requester.contact')}
-            required
-          />
+          <Field id="c-req-id" {...bind('requester.id')} label={v.t('field.requesterId')} required />
+          <Field id="c-req-name" {...bind('requester.name')} label={v.t('field.name')} required />
+          <Field id="c-req-contact" {...bind('requester.contact')} label={v.t('field.contact')} required />
         </fieldset>
         <fieldset>
           <legend>{v.t('case.device')}</legend>
-          <Field
-            id="c-dev-serial"
-            name="device.serial"
-            label={v.t('field.serial')}
-            value={f('device.serial')}
-            required
-          />
-          <Field
-            id="c-dev-group"
-            name="device.group"
-            label={v.t('field.group')}
-            value={f('device.group') ?? 'broad'}
-            required
-          />
+          <Field id="c-dev-serial" {...bind('device.serial')} label={v.t('field.serial')} required />
+          <Field id="c-dev-group" {...bind('device.group', 'broad')} label={v.t('field.group')} required />
         </fieldset>
         <Field
           id="c-severity"
-          name="severity"
+          {...bind('severity', 'C')}
           type="select"
           label={v.t('field.severity')}
-          value={f('severity') ?? 'C'}
-          options={options(SEVERITIES)}
+          options={choices(SEVERITIES)}
         />
         <Checkbox
           id="c-247"
@@ -487,18 +400,12 @@ function newCasePage(v: View, key: string, outcome?: FormOutcome, form?: Record<
         />
         <Field
           id="c-channel"
-          name="channel"
+          {...bind('channel', 'phone')}
           type="select"
           label={v.t('field.channel')}
-          value={f('channel') ?? 'phone'}
-          options={options(CHANNELS)}
+          options={choices(CHANNELS)}
         />
-        <Field
-          id="c-ticket"
-          name="externalTicketId"
-          label={v.t('case.ticket')}
-          value={f('externalTicketId')}
-        />
+        <Field id="c-ticket" {...bind('externalTicketId')} label={v.t('case.ticket')} />
         <button type="submit">{v.t('case.open')}</button>
       </form>
     </Layout>
@@ -625,6 +532,7 @@ export function casePages(router: Router, o: PortalOptions): void {
     const form = req.body as Record<string, unknown>;
     const key = typeof form._key === 'string' && /^[0-9a-f-]{36}$/.test(form._key) ? form._key : randomUUID();
     await act(
+      req,
       res,
       'open',
       async () => {
@@ -670,6 +578,7 @@ export function casePages(router: Router, o: PortalOptions): void {
     const v = viewOf(req, o);
     await requireCaseAction(o.cases, id, actor, action.permission);
     await act(
+      req,
       res,
       action.path,
       async () => {

@@ -6,11 +6,12 @@ import { problems } from '../../api/problem';
 import { parseRequestPart } from '../../api/validation';
 import { ELEVATION_ACTION_IDS, ELEVATION_ACTIONS, type ElevationView } from '../../domain/elevation';
 import { elevationRequestSchema } from '../../domain/elevation-schema';
-import { type FormShape, fieldText, formToJson } from '../forms';
+import { type FormShape, formToJson } from '../forms';
 import { statusText } from '../i18n';
-import { Fragment, h, type Html } from '../jsx';
+import { type Child, Fragment, h, type Html } from '../jsx';
 import { act, need, type PortalOptions, sendFragment, sendPage, viewOf } from '../portal';
 import {
+  binder,
   can,
   Checkbox,
   Csrf,
@@ -21,6 +22,7 @@ import {
   Layout,
   LogTable,
   Outcome,
+  PostForm,
   until,
   type View,
 } from '../view';
@@ -71,7 +73,7 @@ function requestPage(
   outcome?: FormOutcome,
   form?: Record<string, unknown>,
 ): Html {
-  const f = (name: string) => fieldText(form, name);
+  const bind = binder('request', outcome, form);
   const chosen = form ? [form.actions].flat().filter((x): x is string => typeof x === 'string') : [];
   return (
     <Layout v={v} title={v.t('elevation.new')}>
@@ -85,25 +87,12 @@ function requestPage(
       >
         <Outcome v={v} outcome={outcome} form="request" />
         <Csrf v={v} />
-        <Field id="e-case" name="_case" label={v.t('elevation.case')} value={f('_case') ?? caseId} required />
-        <Field id="e-ticket" name="ticketId" label={v.t('field.ticketId')} value={f('ticketId')} required />
-        <Field
-          id="e-serial"
-          name="deviceSerial"
-          label={v.t('field.serial')}
-          value={f('deviceSerial') ?? serial}
-          required
-        />
-        <Field id="e-category" name="category" label={v.t('field.category')} value={f('category')} required />
-        <Field id="e-title" name="title" label={v.t('field.title')} value={f('title')} required />
-        <Field
-          id="e-plan"
-          name="planOfAction"
-          type="textarea"
-          label={v.t('field.plan')}
-          value={f('planOfAction')}
-          required
-        />
+        <Field id="e-case" {...bind('_case', caseId)} label={v.t('elevation.case')} required />
+        <Field id="e-ticket" {...bind('ticketId')} label={v.t('field.ticketId')} required />
+        <Field id="e-serial" {...bind('deviceSerial', serial)} label={v.t('field.serial')} required />
+        <Field id="e-category" {...bind('category')} label={v.t('field.category')} required />
+        <Field id="e-title" {...bind('title')} label={v.t('field.title')} required />
+        <Field id="e-plan" {...bind('planOfAction')} type="textarea" label={v.t('field.plan')} required />
         <fieldset>
           <legend>{v.t('field.actions')}</legend>
           {ELEVATION_ACTION_IDS.map((a) => (
@@ -126,19 +115,17 @@ function requestPage(
         <ActionLevels v={v} chosen={chosen} />
         <Field
           id="e-duration"
-          name="durationMinutes"
+          {...bind('durationMinutes')}
           type="number"
           label={v.t('field.durationMinutes')}
-          value={f('durationMinutes')}
           min={1}
           max={1440}
         />
         <Field
           id="e-bg"
-          name="breakGlass.reason"
+          {...bind('breakGlass.reason')}
           type="textarea"
           label={v.t('field.breakGlassReason')}
-          value={f('breakGlass.reason')}
           hint={v.t('elevation.breakGlassHint')}
         />
         <button type="submit">{v.t('elevation.submit')}</button>
@@ -185,46 +172,60 @@ export function LeasePanel({ v, e }: { v: View; e: ElevationView }): Html {
   );
 }
 
+/** What a command form shows after a refusal: the outcome and, to fill it in again, what was sent. */
+interface Refused {
+  outcome?: FormOutcome;
+  sent?: Record<string, unknown>;
+}
+
+/**
+ * A form posting one command on an elevation. Most commands take a reason: `reasonId` gives the
+ * form its reason field, before any other.
+ */
 function CommandForm({
   v,
   e,
   path,
   legend,
-  outcome,
+  refused = {},
   back,
+  reasonId,
   children,
 }: {
   v: View;
   e: ElevationView;
   path: string;
   legend: string;
-  outcome?: FormOutcome;
+  refused?: Refused;
   back?: string;
-  children?: Html | Html[];
+  reasonId?: string;
+  children?: Child;
 }): Html {
+  const bind = binder(path, refused.outcome, refused.sent);
   return (
-    <form method="post" action={`/portal/elevations/${e.id}/c/${commandSlug(path)}`}>
-      <fieldset>
-        <legend>{legend}</legend>
-        <Outcome v={v} outcome={outcome} form={path} />
-        <Csrf v={v} />
-        {back ? <input type="hidden" name="_back" value={back} /> : null}
-        {children}
-        <button type="submit">{legend}</button>
-      </fieldset>
-    </form>
+    <PostForm
+      v={v}
+      action={`/portal/elevations/${e.id}/c/${commandSlug(path)}`}
+      legend={legend}
+      form={path}
+      outcome={refused.outcome}
+      back={back}
+    >
+      {reasonId ? <Field id={reasonId} {...bind('reason')} label={v.t('field.reason')} required /> : null}
+      {children}
+    </PostForm>
   );
 }
 
 export function DecisionForms({
   v,
   e,
-  outcome,
+  refused,
   back,
 }: {
   v: View;
   e: ElevationView;
-  outcome?: FormOutcome;
+  refused?: Refused;
   back?: string;
 }): Html {
   const own = v.principal?.principal === e.requestedBy;
@@ -237,21 +238,25 @@ export function DecisionForms({
     );
   return (
     <div class="grid">
-      <CommandForm v={v} e={e} path="approve" legend={v.t('decision.approve')} outcome={outcome} back={back}>
-        <Field id={`approve-reason-${e.id}`} name="reason" label={v.t('field.reason')} required />
-        {e.notRecommended.length > 0 ? (
-          <Checkbox
-            id={`approve-ack-${e.id}`}
-            name="acknowledgeNotRecommended"
-            label={`${v.t('elevation.acknowledge')} ${e.notRecommended.join(', ')}`}
-          />
-        ) : (
-          <></>
-        )}
-      </CommandForm>
-      <CommandForm v={v} e={e} path="deny" legend={v.t('decision.deny')} outcome={outcome} back={back}>
-        <Field id={`deny-reason-${e.id}`} name="reason" label={v.t('field.reason')} required />
-      </CommandForm>
+      {(['approve', 'deny'] as const).map((decision) => (
+        <CommandForm
+          v={v}
+          e={e}
+          path={decision}
+          legend={v.t(`decision.${decision}`)}
+          refused={refused}
+          back={back}
+          reasonId={`${decision}-reason-${e.id}`}
+        >
+          {decision === 'approve' && e.notRecommended.length > 0 ? (
+            <Checkbox
+              id={`approve-ack-${e.id}`}
+              name="acknowledgeNotRecommended"
+              label={`${v.t('elevation.acknowledge')} ${e.notRecommended.join(', ')}`}
+            />
+          ) : null}
+        </CommandForm>
+      ))}
     </div>
   );
 }
@@ -259,12 +264,12 @@ export function DecisionForms({
 function elevationPage(
   v: View,
   e: ElevationView,
-  o: {
-    outcome?: FormOutcome;
+  o: Refused & {
     password?: { value: string; endsAtMs: number; rotatesAtMs: number };
     done?: string;
   },
 ): Html {
+  const refused: Refused = o;
   const own = v.principal?.principal === e.requestedBy;
   const active = e.status === 'active';
   return (
@@ -305,12 +310,12 @@ function elevationPage(
         </section>
         <LeasePanel v={v} e={e} />
       </div>
-      <DecisionForms v={v} e={e} outcome={o.outcome} />
+      <DecisionForms v={v} e={e} refused={refused} />
       {own && active && can(v, 'elevation:checkout') ? (
         <section aria-labelledby="pw-h">
           <h2 id="pw-h">{v.t('elevation.password')}</h2>
-          <Outcome v={v} outcome={o.outcome} form="checkout" />
           <div id="password-slot">
+            <Outcome v={v} outcome={o.outcome} form="checkout" />
             {o.password ? (
               <p>
                 <span id="password" class="secret">
@@ -340,22 +345,32 @@ function elevationPage(
       ) : null}
       {active && (own || can(v, 'elevation:decide')) ? (
         <div class="grid">
-          <CommandForm v={v} e={e} path="release" legend={v.t('elevation.release')} outcome={o.outcome}>
-            <Field id="release-reason" name="reason" label={v.t('field.reason')} required />
-          </CommandForm>
+          <CommandForm
+            v={v}
+            e={e}
+            path="release"
+            legend={v.t('elevation.release')}
+            refused={refused}
+            reasonId="release-reason"
+          />
           {own && !e.pendingExtension ? (
-            <CommandForm v={v} e={e} path="extensions" legend={v.t('elevation.extend')} outcome={o.outcome}>
+            <CommandForm
+              v={v}
+              e={e}
+              path="extensions"
+              legend={v.t('elevation.extend')}
+              refused={refused}
+              reasonId="ext-reason"
+            >
               <Field
                 id="ext-minutes"
-                name="minutes"
+                {...binder('extensions', refused.outcome, refused.sent)('minutes', '30')}
                 type="number"
                 label={v.t('field.minutes')}
-                value="30"
                 min={5}
                 max={1440}
                 required
               />
-              <Field id="ext-reason" name="reason" label={v.t('field.reason')} required />
             </CommandForm>
           ) : (
             <></>
@@ -370,33 +385,25 @@ function elevationPage(
           </p>
           {can(v, 'elevation:decide') && !own ? (
             <div class="grid">
-              <CommandForm
-                v={v}
-                e={e}
-                path="extensions/approve"
-                legend={v.t('decision.approve')}
-                outcome={o.outcome}
-              >
-                <Field id="exta-reason" name="reason" label={v.t('field.reason')} required />
-              </CommandForm>
-              <CommandForm
-                v={v}
-                e={e}
-                path="extensions/deny"
-                legend={v.t('decision.deny')}
-                outcome={o.outcome}
-              >
-                <Field id="extd-reason" name="reason" label={v.t('field.reason')} required />
-              </CommandForm>
+              {(['approve', 'deny'] as const).map((decision) => (
+                <CommandForm
+                  v={v}
+                  e={e}
+                  path={`extensions/${decision}`}
+                  legend={v.t(`decision.${decision}`)}
+                  refused={refused}
+                  reasonId={`ext${decision[0]}-reason`}
+                />
+              ))}
             </div>
           ) : null}
         </section>
       ) : null}
       {e.breakGlass && can(v, 'elevation:review') && !own ? (
-        <CommandForm v={v} e={e} path="review" legend={v.t('elevation.review')} outcome={o.outcome}>
+        <CommandForm v={v} e={e} path="review" legend={v.t('elevation.review')} refused={refused}>
           <Field
             id="review-findings"
-            name="findings"
+            {...binder('review', refused.outcome, refused.sent)('findings')}
             type="textarea"
             label={v.t('field.findings')}
             required
@@ -471,6 +478,7 @@ export function elevationPages(router: Router, o: PortalOptions): void {
     const v = viewOf(req, o);
     const form = req.body as Record<string, unknown>;
     await act(
+      req,
       res,
       'request',
       async () => {
@@ -541,6 +549,7 @@ export function elevationPages(router: Router, o: PortalOptions): void {
     const back =
       typeof form._back === 'string' && form._back === 'approvals' ? '/portal/approvals' : undefined;
     await act(
+      req,
       res,
       command.path,
       async () => {
@@ -552,7 +561,7 @@ export function elevationPages(router: Router, o: PortalOptions): void {
         await command.run(o.elevations, id, body, req);
         return back ?? `/portal/elevations/${id}?done=${commandSlug(command.path)}`;
       },
-      async (outcome) => elevationPage(v, await o.elevations.get(id), { outcome }),
+      async (outcome) => elevationPage(v, await o.elevations.get(id), { outcome, sent: form }),
     );
   });
 }

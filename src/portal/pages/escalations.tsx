@@ -22,13 +22,15 @@ import { ESCALATION_TARGETS } from '../../domain/routing';
 import { getEscalation } from '../../workflows/escalation.messages';
 import * as im from '../../workflows/incident.messages';
 import { listEscalations } from '../escalation-list';
-import { type FormShape, fieldText, formToJson } from '../forms';
+import { type FormShape, formToJson } from '../forms';
 import { statusText } from '../i18n';
 import { Fragment, h, type Html } from '../jsx';
 import { act, need, type PortalOptions, sendPage, viewOf } from '../portal';
 import {
+  binder,
   can,
   Checkbox,
+  choices,
   Csrf,
   DataTable,
   Done,
@@ -37,6 +39,8 @@ import {
   Layout,
   LogTable,
   Outcome,
+  PostForm,
+  TitleAndDescription,
   until,
   type View,
 } from '../view';
@@ -54,8 +58,6 @@ const caseIdSchema = z.object({ id: z.uuid({ message: 'a case id is a UUID' }) }
 const REQUEST_SHAPE: FormShape = { checkboxes: ['twentyFourSeven'] };
 const reasonSchema = z.object({ reason: z.string().trim().min(3).max(2_000) }).strict();
 const messageSchema = z.object({ message: z.string().trim().min(3).max(2_000) }).strict();
-
-const options = (values: readonly string[]) => values.map((x) => [x, x] as const);
 
 /** Response clocks as text: what is due next and how long is left. */
 export function clocks(v: View, e: EscalationView): string {
@@ -152,76 +154,40 @@ function filePage(
   outcome?: FormOutcome,
   form?: Record<string, unknown>,
 ): Html {
-  const f = (name: string) => fieldText(form, name);
+  const bind = binder('file', outcome, form);
   return (
     <Layout v={v} title={v.t('escalation.new')}>
       <GateExplained v={v} c={c} contacts={o.policy.escalation.adminContacts} />
       <form method="post" action="/portal/escalations">
         <Outcome v={v} outcome={outcome} form="file" />
         <Csrf v={v} />
-        <Field id="x-case" name="_case" label={v.t('elevation.case')} value={f('_case') ?? caseId} required />
-        <Field
-          id="x-target"
-          name="target"
-          type="select"
-          label={v.t('escalation.target')}
-          value={f('target') ?? ''}
-          options={[['', v.t('escalation.recommendedTarget')], ...options(ESCALATION_TARGETS)]}
-        />
-        <Field
-          id="x-severity"
-          name="severity"
-          type="select"
-          label={v.t('field.severity')}
-          value={f('severity') ?? ''}
-          options={[['', v.t('escalation.caseSeverity')], ...options(SEVERITIES)]}
-        />
-        <Field
-          id="x-type"
-          name="requestType"
-          type="select"
-          label={v.t('field.requestType')}
-          value={f('requestType')}
-          options={options(REQUEST_TYPES)}
-        />
-        <Field
-          id="x-area"
-          name="category"
-          type="select"
-          label={v.t('field.area')}
-          value={f('category')}
-          options={options(ESCALATION_AREAS)}
-        />
-        <Field
-          id="x-sub"
-          name="subCategory"
-          label={v.t('field.subCategory')}
-          value={f('subCategory')}
-          required
-        />
-        <Field id="x-title" name="title" label={v.t('field.title')} value={f('title') ?? c?.title} required />
-        <Field
-          id="x-description"
-          name="description"
-          type="textarea"
-          label={v.t('field.description')}
-          value={f('description')}
-          required
-        />
-        <Field
-          id="x-contact"
-          name="contact"
-          label={v.t('field.primaryContact')}
-          value={f('contact')}
-          required
-        />
+        <Field id="x-case" {...bind('_case', caseId)} label={v.t('elevation.case')} required />
+        {(
+          [
+            ['x-target', 'target', 'escalation.target', ESCALATION_TARGETS, 'escalation.recommendedTarget'],
+            ['x-severity', 'severity', 'field.severity', SEVERITIES, 'escalation.caseSeverity'],
+            ['x-type', 'requestType', 'field.requestType', REQUEST_TYPES, undefined],
+            ['x-area', 'category', 'field.area', ESCALATION_AREAS, undefined],
+          ] as const
+        ).map(([id, name, label, values, empty]) => (
+          <Field
+            id={id}
+            {...bind(name)}
+            type="select"
+            label={v.t(label)}
+            options={empty ? [['', v.t(empty)], ...choices(values)] : choices(values)}
+          />
+        ))}
+        <Field id="x-sub" {...bind('subCategory')} label={v.t('field.subCategory')} required />
+        <TitleAndDescription v={v} prefix="x" bind={bind} title={c?.title} />
+        <Field id="x-contact" {...bind('contact')} label={v.t('field.primaryContact')} required />
         <Checkbox
           id="x-247"
           name="twentyFourSeven"
           label={v.t('field.twentyFourSeven')}
           checked={form?.twentyFourSeven !== undefined}
         />
-        <Field id="x-reason" name="reason" label={v.t('field.reasonOtherTarget')} value={f('reason')} />
+        <Field id="x-reason" {...bind('reason')} label={v.t('field.reasonOtherTarget')} />
         <button type="submit">{v.t('escalation.submit')}</button>
       </form>
     </Layout>
@@ -232,33 +198,46 @@ export function HeldDecision({
   v,
   e,
   outcome,
+  sent,
   back,
 }: {
   v: View;
   e: EscalationView;
   outcome?: FormOutcome;
+  sent?: Record<string, unknown>;
   back?: string;
 }): Html {
   if (!can(v, 'escalation:decide') || e.status !== 'awaiting-approval') return <></>;
   return (
     <div class="grid">
       {(['approve', 'decline'] as const).map((decision) => (
-        <form method="post" action={`/portal/escalations/${e.id}/decide/${decision}`}>
-          <fieldset>
-            <legend>{v.t(`decision.${decision}`)}</legend>
-            <Outcome v={v} outcome={outcome} form={decision} />
-            <Csrf v={v} />
-            {back ? <input type="hidden" name="_back" value={back} /> : null}
-            <Field id={`${decision}-reason-${e.id}`} name="reason" label={v.t('field.reason')} required />
-            <button type="submit">{v.t(`decision.${decision}`)}</button>
-          </fieldset>
-        </form>
+        <PostForm
+          v={v}
+          action={`/portal/escalations/${e.id}/decide/${decision}`}
+          legend={v.t(`decision.${decision}`)}
+          form={decision}
+          outcome={outcome}
+          back={back}
+        >
+          <Field
+            id={`${decision}-reason-${e.id}`}
+            {...binder(decision, outcome, sent)('reason')}
+            label={v.t('field.reason')}
+            required
+          />
+        </PostForm>
       ))}
     </div>
   );
 }
 
-function escalationPage(v: View, e: EscalationView, outcome?: FormOutcome, done?: string): Html {
+function escalationPage(
+  v: View,
+  e: EscalationView,
+  outcome?: FormOutcome,
+  done?: string,
+  sent?: Record<string, unknown>,
+): Html {
   return (
     <Layout v={v} title={`${v.t('escalation.title')}: ${e.title}`}>
       <Done v={v} done={done} />
@@ -310,18 +289,24 @@ function escalationPage(v: View, e: EscalationView, outcome?: FormOutcome, done?
         <dt>{v.t('case.resolution')}</dt>
         <dd>{e.resolution?.message ?? '—'}</dd>
       </dl>
-      <HeldDecision v={v} e={e} outcome={outcome} />
+      <HeldDecision v={v} e={e} outcome={outcome} sent={sent} />
       {e.needsInfo && can(v, 'escalation:answer') ? (
-        <form method="post" action={`/portal/escalations/${e.id}/answer`}>
-          <fieldset>
-            <legend>{v.t('escalation.answer')}</legend>
-            <p>{e.needsInfo.message}</p>
-            <Outcome v={v} outcome={outcome} form="answer" />
-            <Csrf v={v} />
-            <Field id="answer-message" name="message" type="textarea" label={v.t('field.message')} required />
-            <button type="submit">{v.t('escalation.answer')}</button>
-          </fieldset>
-        </form>
+        <PostForm
+          v={v}
+          action={`/portal/escalations/${e.id}/answer`}
+          legend={v.t('escalation.answer')}
+          form="answer"
+          outcome={outcome}
+        >
+          <p>{e.needsInfo.message}</p>
+          <Field
+            id="answer-message"
+            {...binder('answer', outcome, sent)('message')}
+            type="textarea"
+            label={v.t('field.message')}
+            required
+          />
+        </PostForm>
       ) : null}
       <LogTable v={v} entries={[...e.log].reverse()} caption={v.t('case.timeline')} />
     </Layout>
@@ -329,42 +314,34 @@ function escalationPage(v: View, e: EscalationView, outcome?: FormOutcome, done?
 }
 
 function incidentForm(v: View, outcome?: FormOutcome, form?: Record<string, unknown>): Html {
-  const f = (name: string) => fieldText(form, name);
+  const bind = binder('incident', outcome, form);
   return (
-    <form method="post" action="/portal/incidents" id="incident-form">
-      <fieldset>
-        <legend>{v.t('incident.new')}</legend>
-        <Outcome v={v} outcome={outcome} form="incident" />
-        <Csrf v={v} />
-        <Field id="i-title" name="title" label={v.t('field.title')} value={f('title')} required />
-        <Field
-          id="i-description"
-          name="description"
-          type="textarea"
-          label={v.t('field.description')}
-          value={f('description')}
-          required
-        />
-        <Field
-          id="i-severity"
-          name="severity"
-          type="select"
-          label={v.t('field.severity')}
-          value={f('severity') ?? 'B'}
-          options={options(SEVERITIES)}
-        />
-        <Field
-          id="i-cases"
-          name="_caseIds"
-          type="textarea"
-          label={v.t('incident.caseIds')}
-          value={f('_caseIds')}
-          required
-          hint={v.t('incident.caseIdsHint')}
-        />
-        <button type="submit">{v.t('incident.open')}</button>
-      </fieldset>
-    </form>
+    <PostForm
+      v={v}
+      action="/portal/incidents"
+      id="incident-form"
+      legend={v.t('incident.new')}
+      submit={v.t('incident.open')}
+      form="incident"
+      outcome={outcome}
+    >
+      <TitleAndDescription v={v} prefix="i" bind={bind} />
+      <Field
+        id="i-severity"
+        {...bind('severity', 'B')}
+        type="select"
+        label={v.t('field.severity')}
+        options={choices(SEVERITIES)}
+      />
+      <Field
+        id="i-cases"
+        {...bind('_caseIds')}
+        type="textarea"
+        label={v.t('incident.caseIds')}
+        required
+        hint={v.t('incident.caseIdsHint')}
+      />
+    </PostForm>
   );
 }
 
@@ -388,6 +365,16 @@ export function escalationPages(router: Router, o: PortalOptions): void {
     );
   };
 
+  /** The escalation's page again, with a refused form's outcome and what it sent. */
+  const refusedOn = (v: View, id: string, form: Record<string, unknown>) => async (outcome: FormOutcome) =>
+    escalationPage(
+      v,
+      await escalationHandle(o.escalations, id).query(getEscalation),
+      outcome,
+      undefined,
+      form,
+    );
+
   router.get('/portal/escalations', async (req, res) => {
     need(req, 'escalation:read');
     sendPage(res, await listPage(req));
@@ -406,6 +393,7 @@ export function escalationPages(router: Router, o: PortalOptions): void {
     const v = viewOf(req, o);
     const form = req.body as Record<string, unknown>;
     await act(
+      req,
       res,
       'file',
       async () => {
@@ -414,10 +402,10 @@ export function escalationPages(router: Router, o: PortalOptions): void {
         const view = await fileCaseEscalation(o.escalations, id, actor, request);
         return `/portal/escalations/${view.id}`;
       },
-      async () => {
+      async (outcome) => {
         const id = typeof form._case === 'string' ? form._case : '';
         const c = z.uuid().safeParse(id).success ? await o.cases.get(id).catch(() => undefined) : undefined;
-        return filePage(v, o, c, id);
+        return filePage(v, o, c, id, outcome, form);
       },
     );
   });
@@ -438,6 +426,7 @@ export function escalationPages(router: Router, o: PortalOptions): void {
     const form = req.body as Record<string, unknown>;
     const v = viewOf(req, o);
     await act(
+      req,
       res,
       decision,
       async () => {
@@ -447,8 +436,7 @@ export function escalationPages(router: Router, o: PortalOptions): void {
           ? '/portal/approvals'
           : `/portal/escalations/${id}?done=${decision}`;
       },
-      async (outcome) =>
-        escalationPage(v, await escalationHandle(o.escalations, id).query(getEscalation), outcome),
+      refusedOn(v, id, form),
     );
   });
 
@@ -458,6 +446,7 @@ export function escalationPages(router: Router, o: PortalOptions): void {
     const form = req.body as Record<string, unknown>;
     const v = viewOf(req, o);
     await act(
+      req,
       res,
       'answer',
       async () => {
@@ -465,8 +454,7 @@ export function escalationPages(router: Router, o: PortalOptions): void {
         await answerEscalation(o.escalations, id, actor, message);
         return `/portal/escalations/${id}?done=answer`;
       },
-      async (outcome) =>
-        escalationPage(v, await escalationHandle(o.escalations, id).query(getEscalation), outcome),
+      refusedOn(v, id, form),
     );
   });
 
@@ -474,6 +462,7 @@ export function escalationPages(router: Router, o: PortalOptions): void {
     const actor = need(req, 'incident:manage');
     const form = req.body as Record<string, unknown>;
     await act(
+      req,
       res,
       'incident',
       async () => {

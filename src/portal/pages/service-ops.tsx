@@ -15,7 +15,7 @@ import { fieldText } from '../forms';
 import { statusText } from '../i18n';
 import { Fragment, h, type Html } from '../jsx';
 import { act, type PortalOptions, sendFragment, sendPage, viewOf } from '../portal';
-import { Csrf, Done, Field, type FormOutcome, Layout, Outcome, type View } from '../view';
+import { binder, Csrf, Done, Field, type FormOutcome, Layout, Outcome, type View } from '../view';
 import { clocks, escalationIdOf } from './escalations';
 
 void Fragment;
@@ -43,7 +43,9 @@ function Respond({
   form?: Record<string, unknown>;
 }): Html {
   if (!inApp(e)) return <p class="hint">{v.t('inbox.external')}</p>;
+  // Every inbox item has a form named respond: the outcome is this one's only if it was for it.
   const mine = outcome && fieldText(form, '_for') === e.id;
+  const bind = binder('respond', mine ? outcome : undefined, form);
   return (
     <form method="post" action={`/portal/service-ops/${e.id}`}>
       <Outcome v={v} outcome={mine ? outcome : undefined} form="respond" />
@@ -51,20 +53,16 @@ function Respond({
       <input type="hidden" name="_for" value={e.id} />
       <Field
         id={`kind-${e.id}`}
-        name="kind"
+        {...bind('kind', e.status === 'filed' ? 'acknowledged' : 'update')}
         type="select"
         label={v.t('inbox.kind')}
-        value={
-          (mine ? fieldText(form, 'kind') : undefined) ?? (e.status === 'filed' ? 'acknowledged' : 'update')
-        }
         options={CALLBACK_KINDS.map((k) => [k, v.t(`inbox.${k}`)] as const)}
       />
       <Field
         id={`message-${e.id}`}
-        name="message"
+        {...bind('message')}
         type="textarea"
         label={v.t('field.message')}
-        value={mine ? fieldText(form, 'message') : undefined}
         required
       />
       <button type="submit">{v.t('inbox.send')}</button>
@@ -156,6 +154,7 @@ export function serviceOpsPages(router: Router, o: PortalOptions): void {
     const id = escalationIdOf(req);
     const form = req.body as Record<string, unknown>;
     await act(
+      req,
       res,
       'respond',
       async () => {
