@@ -30,6 +30,7 @@ import { ADDED_HELDOUT } from '../../test/fixtures/classification/source/heldout
 import { SCOPE_TRAINING } from '../../test/fixtures/classification/source/templates-i';
 import { SCOPE_TRAINING_MORE } from '../../test/fixtures/classification/source/templates-j';
 import { BROAD_TRAINING } from '../../test/fixtures/classification/source/templates-k';
+import { STYLE_TRAINING } from '../../test/fixtures/classification/source/templates-l';
 import { SHORT_AND_MIXED_TRAINING } from '../../test/fixtures/classification/source/templates-h';
 import {
   GREETINGS,
@@ -137,6 +138,7 @@ function templatesOf(part: Part, group: TemplateGroup, groupName: string): reado
     ...(SCOPE_TRAINING[groupName] ?? []),
     ...(SCOPE_TRAINING_MORE[groupName] ?? []),
     ...(BROAD_TRAINING[groupName] ?? []),
+    ...(STYLE_TRAINING[groupName] ?? []),
   ];
 }
 
