@@ -31,6 +31,7 @@ import { SCOPE_TRAINING } from '../../test/fixtures/classification/source/templa
 import { SCOPE_TRAINING_MORE } from '../../test/fixtures/classification/source/templates-j';
 import { BROAD_TRAINING } from '../../test/fixtures/classification/source/templates-k';
 import { STYLE_TRAINING } from '../../test/fixtures/classification/source/templates-l';
+import { CONTRAST_TRAINING } from '../../test/fixtures/classification/source/templates-m';
 import { SHORT_AND_MIXED_TRAINING } from '../../test/fixtures/classification/source/templates-h';
 import {
   GREETINGS,
@@ -139,6 +140,7 @@ function templatesOf(part: Part, group: TemplateGroup, groupName: string): reado
     ...(SCOPE_TRAINING_MORE[groupName] ?? []),
     ...(BROAD_TRAINING[groupName] ?? []),
     ...(STYLE_TRAINING[groupName] ?? []),
+    ...(CONTRAST_TRAINING[groupName] ?? []),
   ];
 }
 
