@@ -28,6 +28,7 @@ import {
   calibrateThresholdWithMargin,
   crossValidatedPredictions,
   prepare,
+  TRAINING,
   trainCategoryLayer,
   trainSubCategoryLayer,
 } from './training';
@@ -58,17 +59,28 @@ const CANDIDATE_SETTINGS: readonly TrainingSettings[] = [
 ];
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { version: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      version: { type: 'string' },
+      // Other settings to cross-validate, as JSON: [{"ruleFeatureValue":2,"charFeatureValue":0.5,"l2":0.0001}]
+      candidates: { type: 'string' },
+      // Print the cross-validated figures of each candidate and write no model.
+      'cv-only': { type: 'boolean', default: false },
+    },
+  });
   const version = values.version ?? `${new Date().toISOString().slice(0, 10)}.1`;
   if (!/^\d{4}-\d{2}-\d{2}\.\d+$/.test(version)) throw new Error('--version must look like 2026-12-02.1');
 
   const entries = readCorpus('train').map(prepare);
   let best: {
     settings: TrainingSettings;
+    predictions: ReturnType<typeof crossValidatedPredictions>;
     calibration: ReturnType<typeof calibrateThresholdWithMargin>;
     perCategory: ReturnType<typeof calibrateCategoryThresholdsOutOfFold>;
   } | null = null;
-  for (const settings of CANDIDATE_SETTINGS) {
+  const candidates: readonly TrainingSettings[] =
+    values.candidates === undefined ? CANDIDATE_SETTINGS : parseCandidates(values.candidates);
+  for (const settings of candidates) {
     const predictions = crossValidatedPredictions(entries, settings, FOLDS);
     const calibration = calibrateThresholdWithMargin(predictions, MAX_CALIBRATION_WRONG_SHARE);
     const perCategory = calibrateCategoryThresholdsOutOfFold(
@@ -79,17 +91,19 @@ async function main(): Promise<void> {
       FOLDS,
     );
     console.log(
-      `rules ×${settings.ruleFeatureValue} n-grams ×${settings.charFeatureValue} l2 ${settings.l2}: threshold ${calibration.threshold.toFixed(2)}, ` +
+      `rules ×${settings.ruleFeatureValue} n-grams ×${settings.charFeatureValue} l2 ${settings.l2} iterations ${settings.iterations ?? TRAINING.iterations}: threshold ${calibration.threshold.toFixed(2)}, ` +
         `correct ${pct(calibration.correct)}, wrong ${pct(calibration.wrong)} ± ${pct(calibration.wrongStandardError)}, triage ${pct(calibration.triage)}; ` +
         `per category (budget ${(perCategory.budget * 100).toFixed(2)} %): correct ${pct(perCategory.correct)}, wrong ${pct(perCategory.wrong)}, ` +
         `out of fold correct ${pct(perCategory.outOfFold.correct)}, wrong ${pct(perCategory.outOfFold.wrong)}`,
     );
     if (best === null || shippedCorrect({ calibration, perCategory }) > shippedCorrect(best))
-      best = { settings, calibration, perCategory };
+      best = { settings, predictions, calibration, perCategory };
   }
-  const { settings, calibration, perCategory } = best!;
+  const { settings, predictions, calibration, perCategory } = best!;
+  console.log(crossValidationReport(predictions, calibration.threshold));
+  if (values['cv-only']) return;
   console.log(
-    `chosen: rules ×${settings.ruleFeatureValue}, n-grams ×${settings.charFeatureValue}, l2 ${settings.l2}, threshold ${calibration.threshold}, per category ${JSON.stringify(perCategory.thresholds)}`,
+    `chosen: rules ×${settings.ruleFeatureValue}, n-grams ×${settings.charFeatureValue}, l2 ${settings.l2}, iterations ${settings.iterations ?? TRAINING.iterations}, threshold ${calibration.threshold}, per category ${JSON.stringify(perCategory.thresholds)}`,
   );
 
   const model: LinearModel = {
@@ -128,6 +142,51 @@ async function main(): Promise<void> {
     `wrote ${MODEL_PATH}: ${Object.keys(model.category.weights).length} category features, ` +
       `${Object.keys(model.infrastructureSubCategory.weights).length} sub-category features, ${Math.round(json.length / 1024)} KiB`,
   );
+}
+
+/**
+ * Where the cross-validated answers at the chosen threshold fall short, by category and language,
+ * and the commonest confusions: what the next round of training phrasings should cover. Training
+ * split only.
+ */
+function crossValidationReport(
+  predictions: ReturnType<typeof crossValidatedPredictions>,
+  threshold: number,
+): string {
+  const lines = ['cross-validated on the training split, at the chosen threshold:'];
+  const confident = (p: (typeof predictions)[number]) => Math.round(p.probability * 100) / 100 >= threshold;
+  const share = (subset: typeof predictions) =>
+    subset.length === 0
+      ? '-'
+      : `${pct(subset.filter((p) => confident(p) && p.category === p.entry.category).length / subset.length)} correct, ` +
+        `first choice ${pct(subset.filter((p) => p.category === p.entry.category).length / subset.length)}`;
+  for (const category of CATEGORIES)
+    lines.push(`  ${category}: ${share(predictions.filter((p) => p.entry.category === category))}`);
+  for (const language of ['en', 'sv'])
+    lines.push(`  ${language}: ${share(predictions.filter((p) => p.entry.language === language))}`);
+  const confusions = new Map<string, number>();
+  for (const p of predictions) {
+    if (p.category === p.entry.category) continue;
+    const key = `${p.entry.category} → ${p.category}`;
+    confusions.set(key, (confusions.get(key) ?? 0) + 1);
+  }
+  const commonest = [...confusions].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 12);
+  lines.push(`  commonest first-choice confusions: ${commonest.map(([key, n]) => `${key} ${n}`).join(', ')}`);
+  return lines.join('\n');
+}
+
+function parseCandidates(json: string): TrainingSettings[] {
+  const parsed: unknown = JSON.parse(json);
+  const isSettings = (c: unknown): c is TrainingSettings =>
+    typeof c === 'object' &&
+    c !== null &&
+    ['ruleFeatureValue', 'charFeatureValue', 'l2'].every(
+      (key) => typeof (c as Record<string, unknown>)[key] === 'number',
+    ) &&
+    ['undefined', 'number'].includes(typeof (c as Record<string, unknown>).iterations);
+  if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every(isSettings))
+    throw new Error('--candidates must be a JSON list of {ruleFeatureValue, charFeatureValue, l2}');
+  return parsed;
 }
 
 const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
