@@ -32,6 +32,7 @@ import { SCOPE_TRAINING_MORE } from '../../test/fixtures/classification/source/t
 import { BROAD_TRAINING } from '../../test/fixtures/classification/source/templates-k';
 import { STYLE_TRAINING } from '../../test/fixtures/classification/source/templates-l';
 import { CONTRAST_TRAINING } from '../../test/fixtures/classification/source/templates-m';
+import { WEAKEST_TRAINING } from '../../test/fixtures/classification/source/templates-n';
 import { SHORT_AND_MIXED_TRAINING } from '../../test/fixtures/classification/source/templates-h';
 import {
   GREETINGS,
@@ -141,6 +142,7 @@ function templatesOf(part: Part, group: TemplateGroup, groupName: string): reado
     ...(BROAD_TRAINING[groupName] ?? []),
     ...(STYLE_TRAINING[groupName] ?? []),
     ...(CONTRAST_TRAINING[groupName] ?? []),
+    ...(WEAKEST_TRAINING[groupName] ?? []),
   ];
 }
 
