@@ -3,7 +3,7 @@
  * src/domain/classification/trained-model.json. Deterministic: the same corpus, rules and
  * settings give the same file. The held-out split is never read here.
  *
- * Settings (rule weight against text, L2 penalty) and the triage threshold are chosen from
+ * Settings (rule and n-gram weight against words, L2 penalty, passes) and the triage threshold are chosen from
  * 5-fold cross-validation on the training split (folds keep a template's tickets together): one
  * threshold for every category, the lowest at which the cross-validated share of confident wrong
  * answers stays within the 2 % the held-out target allows with 95 % confidence (the share plus
@@ -11,6 +11,7 @@
  * out of fold and leave more tickets correct. The settings that leave the most tickets correct win.
  *
  *   npm run classify:train [-- --version 2026-12-02.1]
+ *   npm run classify:train -- --cv-only --candidates '[{"ruleFeatureValue":2,"charFeatureValue":0.5,"l2":1e-6}]'
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
