@@ -29,6 +29,10 @@ import { BOUNDARY_TRAINING } from '../../test/fixtures/classification/source/tem
 import { ADDED_HELDOUT } from '../../test/fixtures/classification/source/heldout-added';
 import { SCOPE_TRAINING } from '../../test/fixtures/classification/source/templates-i';
 import { SCOPE_TRAINING_MORE } from '../../test/fixtures/classification/source/templates-j';
+import { BROAD_TRAINING } from '../../test/fixtures/classification/source/templates-k';
+import { STYLE_TRAINING } from '../../test/fixtures/classification/source/templates-l';
+import { CONTRAST_TRAINING } from '../../test/fixtures/classification/source/templates-m';
+import { WEAKEST_TRAINING } from '../../test/fixtures/classification/source/templates-n';
 import { SHORT_AND_MIXED_TRAINING } from '../../test/fixtures/classification/source/templates-h';
 import {
   GREETINGS,
@@ -135,6 +139,10 @@ function templatesOf(part: Part, group: TemplateGroup, groupName: string): reado
     ...(SHORT_AND_MIXED_TRAINING[groupName] ?? []),
     ...(SCOPE_TRAINING[groupName] ?? []),
     ...(SCOPE_TRAINING_MORE[groupName] ?? []),
+    ...(BROAD_TRAINING[groupName] ?? []),
+    ...(STYLE_TRAINING[groupName] ?? []),
+    ...(CONTRAST_TRAINING[groupName] ?? []),
+    ...(WEAKEST_TRAINING[groupName] ?? []),
   ];
 }
 

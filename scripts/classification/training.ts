@@ -20,6 +20,8 @@ import type { CorpusEntry } from './corpus';
 
 export interface TrainingSettings extends FeatureScale {
   readonly l2: number;
+  /** Passes of full-batch AdaGrad; `TRAINING.iterations` when left out. Fewer passes regularise too. */
+  readonly iterations?: number;
 }
 
 export const TRAINING = { iterations: 300, learningRate: 0.5 };
@@ -55,6 +57,7 @@ export function trainLayer(
   examples: readonly Example[],
   labels: readonly string[],
   l2: number,
+  iterations: number = TRAINING.iterations,
 ): SoftmaxLayer {
   const documentFrequency = new Map<string, number>();
   for (const { values } of examples) {
@@ -89,7 +92,7 @@ export function trainLayer(
   for (const row of rows) rowsPerLabel[row.label]!++;
   const presentLabels = rowsPerLabel.filter((count) => count > 0).length;
   const scaleOf = rowsPerLabel.map((count) => (count === 0 ? 0 : 1 / (count * presentLabels)));
-  for (let iteration = 0; iteration < TRAINING.iterations; iteration++) {
+  for (let iteration = 0; iteration < iterations; iteration++) {
     weightGradient.fill(0);
     biasGradient.fill(0);
     for (const row of rows) {
@@ -152,6 +155,7 @@ export function trainCategoryLayer(
     })),
     categoryLabels,
     settings.l2,
+    settings.iterations,
   );
 }
 
@@ -168,6 +172,7 @@ export function trainSubCategoryLayer(
       })),
     subCategoryLabels,
     settings.l2,
+    settings.iterations,
   );
 }
 

@@ -62,11 +62,12 @@ describe('training', () => {
  * What the shipped model measured on the held-out split (README, "Classification"). A change to the
  * rules, the features, the training or the corpus may not make these worse; raise them when a
  * retrained model measures better. The issue's targets (`TARGETS`) are reported by
- * `npm run classify:eval`, which exits 1 while any is missed. Model 2026-12-02.7 on both held-out
- * sets (324 tickets): 75.6 % correct, 1.9 % wrong, lowest recall 47.2 % (line-of-business-app),
- * Swedish 0.6 points behind English; the wrong share and the language gap are held to the targets.
+ * `npm run classify:eval`, which exits 1 while any is missed. Model 2026-12-02.10 on both held-out
+ * sets (324 tickets): 83.0 % correct, 1.2 % wrong, lowest recall 72.2 % (windows-os and
+ * microsoft-apps), Swedish 0.6 points behind English; the wrong share and the language gap are held
+ * to the targets.
  */
-const SHIPPED_FLOOR = { minCorrect: 0.756, maxWrong: 0.02, minRecall: 0.47, maxLanguageGap: 0.03 };
+const SHIPPED_FLOOR = { minCorrect: 0.83, maxWrong: 0.02, minRecall: 0.722, maxLanguageGap: 0.03 };
 
 describe('held-out evaluation of the shipped model', () => {
   const evaluation = evaluate(heldout, (entry) => classifyTicket(entry, DEFAULT_MODEL));

@@ -31,6 +31,18 @@ describe('symptom concepts', () => {
     expect(conceptsOf('Datorn går inte att starta')).toContain('dead');
   });
 
+  it('reads the managed service, Windows itself and business systems in either language', () => {
+    expect(conceptsOf('Cannot enroll the new Surface')).toContain('management');
+    expect(conceptsOf('Flytta mig till första uppdateringsringen')).toContain('management');
+    expect(conceptsOf('Villkorsstyrd åtkomst stoppar mig')).toContain('management');
+    expect(conceptsOf('Blåskärm när datorn vaknar')).toContain('windows');
+    expect(conceptsOf('Windows says my profile is corrupt')).toContain('windows');
+    expect(conceptsOf('Lönespecen visar fel belopp')).toContain('business');
+    expect(conceptsOf('Supplier invoices are missing')).toContain('business');
+    expect(conceptsOf('The laptop beeps and shows nothing')).toContain('dead');
+    expect(conceptsOf('Datorn blev blöt i regnet')).toContain('damage');
+  });
+
   it('is a feature of the model, next to words and n-grams', () => {
     expect(extractTextFeatures('Inget ljud', 'i Teams-mötet')).toEqual(
       expect.arrayContaining(['s:audio', 's:meeting']),
