@@ -86,6 +86,7 @@ export const SETTINGS = {
   webUiClientId: 'CASEFLOW_WEB_UI_CLIENT_ID',
   webUiClientSecret: 'CASEFLOW_WEB_UI_CLIENT_SECRET',
   webUiRedirectUrl: 'CASEFLOW_WEB_UI_REDIRECT_URL',
+  webUiPortalOrigin: 'CASEFLOW_WEB_UI_PORTAL_ORIGIN',
 } as const;
 type SettingKey = keyof typeof SETTINGS;
 
@@ -280,6 +281,12 @@ export const configSchema = z
       .optional(),
     webUiClientSecret: z.string().min(24, 'at least 24 characters of a random secret').optional(),
     webUiRedirectUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** Where browsers reach the portal when the UI server reaches the API at another address. */
+    webUiPortalOrigin: z
+      .url({ protocol: /^https?$/ })
+      .refine((v) => new URL(v).origin === v.replace(/\/$/, ''), 'an origin only: scheme, host and port')
+      .transform((v) => new URL(v).origin)
+      .optional(),
   })
   .strict()
   .refine(
@@ -294,6 +301,10 @@ export const configSchema = z
       path: ['webUiIssuer'],
     },
   )
+  .refine((c) => !c.webUiPortalOrigin || c.webUiIssuer, {
+    message: 'CASEFLOW_WEB_UI_PORTAL_ORIGIN goes with CASEFLOW_WEB_UI_ISSUER and the rest',
+    path: ['webUiPortalOrigin'],
+  })
   .refine((c) => !c.oidcIssuer || (c.oidcClientId && c.oidcRedirectUrl), {
     message: 'CASEFLOW_OIDC_CLIENT_ID and CASEFLOW_OIDC_REDIRECT_URL are required with an issuer',
     path: ['oidcIssuer'],
@@ -414,13 +425,14 @@ export function portalSettingsFrom(config: Config) {
 
 /** The Web UI's sign-in against caseflow, when configured. */
 export function webUiSettingsFrom(config: Config) {
-  const { webUiIssuer, webUiClientId, webUiClientSecret, webUiRedirectUrl } = config;
+  const { webUiIssuer, webUiClientId, webUiClientSecret, webUiRedirectUrl, webUiPortalOrigin } = config;
   return webUiIssuer && webUiClientId && webUiClientSecret && webUiRedirectUrl
     ? {
         issuer: webUiIssuer,
         clientId: webUiClientId,
         clientSecret: webUiClientSecret,
         redirectUrl: webUiRedirectUrl,
+        ...(webUiPortalOrigin ? { portalOrigin: webUiPortalOrigin } : {}),
       }
     : undefined;
 }

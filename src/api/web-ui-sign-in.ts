@@ -48,6 +48,11 @@ export interface WebUiSignInSettings {
   clientSecret: string;
   /** The UI server's callback, e.g. http://127.0.0.1:8233/auth/sso/callback. */
   redirectUrl: string;
+  /**
+   * Where browsers reach the portal, when not at the issuer's origin: the UI server may reach the
+   * API on an internal address (a container network) that browsers cannot.
+   */
+  portalOrigin?: string;
 }
 
 const codeSchema = z.object({
@@ -102,8 +107,8 @@ export class WebUiSignIn {
 
   router(): Router {
     const router = Router();
-    const { issuer } = this.settings;
-    const origin = new URL(issuer).origin;
+    const { issuer, portalOrigin } = this.settings;
+    const origin = portalOrigin ?? new URL(issuer).origin;
     router.get(`${WEB_UI_AUTH_PATH}/.well-known/openid-configuration`, (_req, res) => {
       res.json({
         issuer,

@@ -81,6 +81,18 @@ describe('docker-compose.yml (production topology; no engine runs here, so it is
     expect(services['caseflow-api']?.environment?.CASEFLOW_CODEC_CORS_ORIGINS).toBe('http://127.0.0.1:8233');
   });
 
+  it('signs the Web UI in with caseflow, reached on the backend network, browsers sent to the portal', () => {
+    const ui = services['temporal-ui']?.environment ?? {};
+    const api = services['caseflow-api']?.environment ?? {};
+    expect(ui.TEMPORAL_AUTH_PROVIDER_URL).toBe(api.CASEFLOW_WEB_UI_ISSUER);
+    expect(new URL(api.CASEFLOW_WEB_UI_ISSUER ?? '').host).toBe('caseflow-api:3000');
+    expect(ui.TEMPORAL_AUTH_CLIENT_ID).toBe(api.CASEFLOW_WEB_UI_CLIENT_ID);
+    expect(ui.TEMPORAL_AUTH_CLIENT_SECRET).toBe(api.CASEFLOW_WEB_UI_CLIENT_SECRET);
+    expect(ui.TEMPORAL_AUTH_CALLBACK_URL).toBe(api.CASEFLOW_WEB_UI_REDIRECT_URL);
+    expect(api.CASEFLOW_WEB_UI_PORTAL_ORIGIN).toBe('http://127.0.0.1:3000');
+    expect(services['caseflow-api']?.ports).toContain('3000:3000');
+  });
+
   it('seals payloads and shares the PostgreSQL vault across every caseflow process', () => {
     for (const name of ['caseflow-api', 'caseflow-worker']) {
       const env = services[name]?.environment ?? {};

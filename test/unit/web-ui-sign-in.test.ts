@@ -4,7 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import express from 'express';
 import { createApp } from '../../src/api/app';
+import { WebUiSignIn } from '../../src/api/web-ui-sign-in';
+import { loadConfig, webUiSettingsFrom } from '../../src/config';
+import { Sealer, Sessions } from '../../src/portal/session';
 import { generateKey } from '../../src/api/auth';
 import { casePolicySchema } from '../../src/domain/case-policy-schema';
 import { createLogger } from '../../src/logger';
@@ -237,6 +241,57 @@ describe('the Web UI signs in with caseflow and opens payloads with its token', 
     const implicit = await get(`/portal/web-ui/authorize?${query({ response_type: 'token' })}`);
     expect(new URL(implicit.headers.get('location') ?? '').searchParams.get('error')).toBe(
       'unsupported_response_type',
+    );
+  });
+});
+
+describe('the Web UI reaching the API on an internal address', () => {
+  it('sends browsers to the portal’s own origin while the issuer stays the internal one', async () => {
+    const internalIssuer = 'http://caseflow-api:3000/web-ui-auth';
+    const signIn = new WebUiSignIn(
+      {
+        issuer: internalIssuer,
+        clientId: CLIENT_ID,
+        clientSecret: CLIENT_SECRET,
+        redirectUrl: CALLBACK,
+        portalOrigin: 'http://127.0.0.1:3000',
+      },
+      new Sealer(randomBytes(32)),
+      new Sessions(new Sealer(randomBytes(32)), 60_000),
+      createLogger('api', 'silent'),
+    );
+    const app = express().use(signIn.router());
+    const local = createServer(app).listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => local.once('listening', resolve));
+    try {
+      const port = (local.address() as AddressInfo).port;
+      const res = await fetch(`http://127.0.0.1:${port}/web-ui-auth/.well-known/openid-configuration`);
+      const discovery = (await res.json()) as Record<string, string>;
+      expect(discovery.issuer).toBe(internalIssuer);
+      expect(discovery.token_endpoint).toBe(`${internalIssuer}/token`);
+      expect(discovery.authorization_endpoint).toBe('http://127.0.0.1:3000/portal/web-ui/authorize');
+    } finally {
+      await new Promise<void>((resolve) => local.close(() => resolve()));
+    }
+  });
+
+  it('takes the portal origin from configuration, and only as an origin', () => {
+    const env = {
+      CASEFLOW_WEB_UI_ISSUER: 'http://caseflow-api:3000/web-ui-auth',
+      CASEFLOW_WEB_UI_CLIENT_ID: CLIENT_ID,
+      CASEFLOW_WEB_UI_CLIENT_SECRET: CLIENT_SECRET,
+      CASEFLOW_WEB_UI_REDIRECT_URL: CALLBACK,
+    };
+    const settings = webUiSettingsFrom(
+      loadConfig({ ...env, CASEFLOW_WEB_UI_PORTAL_ORIGIN: 'https://desk.example.org' }),
+    );
+    expect(settings?.portalOrigin).toBe('https://desk.example.org');
+    expect(webUiSettingsFrom(loadConfig(env))?.portalOrigin).toBeUndefined();
+    expect(() =>
+      loadConfig({ ...env, CASEFLOW_WEB_UI_PORTAL_ORIGIN: 'https://desk.example.org/portal' }),
+    ).toThrow(/origin only/);
+    expect(() => loadConfig({ CASEFLOW_WEB_UI_PORTAL_ORIGIN: 'https://desk.example.org' })).toThrow(
+      /CASEFLOW_WEB_UI_ISSUER/,
     );
   });
 });
