@@ -93,6 +93,7 @@ export class CaseGateway {
       requestFingerprint: fingerprint(intake),
       policy,
       indexedAtStart: true,
+      indexesParticipants: true,
     };
     const now = Date.now();
     const opening = openCase(input, now);

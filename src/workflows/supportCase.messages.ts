@@ -20,6 +20,13 @@ export interface SupportCaseInput extends NewCase {
    * while they still match. Absent on cases opened before, whose histories upsert at once.
    */
   indexedAtStart?: boolean;
+  /**
+   * The case indexes its participants (CaseParticipants) from its first run. Cases opened since
+   * say so here, so their runs need no `patched()` call to tell: a patch marker costs every new
+   * case two history events and a visibility write. Absent on cases opened before, whose runs
+   * ask `patched('case-participants')` as they always did.
+   */
+  indexesParticipants?: boolean;
 }
 
 export interface SupportCaseResult {

@@ -156,8 +156,10 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   };
 
   const publish = () => {
-    // Runs from before cases indexed their participants replay the upserts they made then.
-    const attributes = caseSearchAttributes(record, { participants: patched('case-participants') });
+    // Runs from before cases indexed their participants replay the upserts they made then; cases
+    // whose input says they index them skip the patch marker (checked first: no marker is made).
+    const participants = input.indexesParticipants === true || patched('case-participants');
+    const attributes = caseSearchAttributes(record, { participants });
     const fingerprint = JSON.stringify(attributes);
     if (fingerprint === published) return;
     const first = published === '';
