@@ -439,16 +439,25 @@ async function probeGets(b: Bench, caseId: string, untilMs: number): Promise<Get
 async function caseflowTimers(b: Bench, n: number): Promise<{ timers: TimerResult; underLoad: GetProbe }> {
   const { results: ids } = await pool(n, 64, () => startOne(b, 'caseflow', { severity: 'A' }));
   const caseIds = ids.map((w) => w.replace(/^case:/, ''));
-  const read = async (id: string) => {
-    const res = await fetch(`${b.apiUrl}/v1/cases/${id}`, {
-      headers: { authorization: `Bearer ${b.token}` },
-    });
-    return (await res.json()) as {
-      sla: {
-        firstResponseDue: string | null;
-        breaches: { target: string; dueAt: string; breachedAt: string }[];
-      };
+  type View = {
+    sla: {
+      firstResponseDue: string | null;
+      breaches: { target: string; dueAt: string; breachedAt: string }[];
     };
+  };
+  // A read refused while the worker is busy (a 503 past the API's deadline) is tried again.
+  const read = async (id: string): Promise<View> => {
+    for (let attempt = 1; ; attempt++) {
+      const res = await fetch(`${b.apiUrl}/v1/cases/${id}`, {
+        headers: { authorization: `Bearer ${b.token}` },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      const body = (await res.json()) as View;
+      if (res.status === 200) return body;
+      if (attempt >= 10)
+        throw new Error(`GET /v1/cases/${id} answered ${res.status}: ${JSON.stringify(body)}`);
+      await sleep(1_000);
+    }
   };
   const firstDue = Date.parse((await read(caseIds[0]!)).sla.firstResponseDue ?? '');
   const lastDue = Date.parse((await read(caseIds[caseIds.length - 1]!)).sla.firstResponseDue ?? '');
