@@ -23,6 +23,7 @@ import { repoRoot } from './tools';
  *   npm run bench -- --quick                 a short profile (minutes)
  *   npm run bench                            the full profile (10,000 open cases per side: long)
  *   options: --intake=1:50,16:400,64:800 --blocks=N --rss=0,1000,5000,10000 --timers=1000 --timer-minutes=2 --cache=N --out=DIR
+ *            --bare-open-max=N   open at most N bare cases in the memory phase (bare RSS beyond it is not read)
  */
 
 interface Profile {
@@ -87,7 +88,15 @@ function parseArgs(argv: string[]) {
   if (opts.has('rss')) profile.rssLevels = opts.get('rss')!.split(',').map(Number);
   if (opts.has('timers')) profile.timerCases = Number(opts.get('timers'));
   if (opts.has('timer-minutes')) TIMER_SLA_MINUTES = Number(opts.get('timer-minutes'));
-  return { profile, cache: opts.get('cache'), out: opts.get('out') ?? join(repoRoot, 'bench-results') };
+  const bareOpenMax = opts.has('bare-open-max')
+    ? Number(opts.get('bare-open-max'))
+    : Number.POSITIVE_INFINITY;
+  return {
+    profile,
+    cache: opts.get('cache'),
+    bareOpenMax,
+    out: opts.get('out') ?? join(repoRoot, 'bench-results'),
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -316,24 +325,30 @@ async function intakeBlock(b: Bench, side: Side, concurrency: number, cases: num
 
 interface RssPoint {
   openCases: number;
+  /** Bare RSS is NaN at levels above --bare-open-max, where the bare side was not opened that far. */
   rssMiB: Record<Side, number>;
 }
 
-async function rssLevel(b: Bench, level: number): Promise<RssPoint> {
+async function rssLevel(b: Bench, level: number, bareOpenMax: number): Promise<RssPoint> {
   for (const side of ['bare', 'caseflow'] as const) {
-    const missing = level - b.open[side].length;
+    const missing = (side === 'bare' ? Math.min(level, bareOpenMax) : level) - b.open[side].length;
     if (missing <= 0) continue;
     log(`opening ${missing} ${side} cases (to ${level} open)`);
     const { results } = await pool(missing, 32, () => startOne(b, side));
-    if (results.length) await untilClassified(b, results[results.length - 1]!, 600_000);
+    // Starts outrun classification, so the worker works through a backlog: allow at least 4 cases a second.
+    if (results.length)
+      await untilClassified(b, results[results.length - 1]!, Math.max(600_000, missing * 250));
     b.open[side].push(...results);
   }
   await sleep(5_000);
   const rssMiB = {
-    bare: rssBytes(b.workerPid.bare) / MiB,
+    bare: level > bareOpenMax ? Number.NaN : rssBytes(b.workerPid.bare) / MiB,
     caseflow: rssBytes(b.workerPid.caseflow) / MiB,
   };
-  log(`RSS at ${level} open: bare ${rssMiB.bare.toFixed(0)} MiB, caseflow ${rssMiB.caseflow.toFixed(0)} MiB`);
+  log(
+    `RSS at ${level} open: bare ${rssMiB.bare.toFixed(0)} MiB, caseflow ${rssMiB.caseflow.toFixed(0)} MiB` +
+      ` (open: bare ${b.open.bare.length}, caseflow ${b.open.caseflow.length})`,
+  );
   return { openCases: level, rssMiB };
 }
 
@@ -424,16 +439,25 @@ async function probeGets(b: Bench, caseId: string, untilMs: number): Promise<Get
 async function caseflowTimers(b: Bench, n: number): Promise<{ timers: TimerResult; underLoad: GetProbe }> {
   const { results: ids } = await pool(n, 64, () => startOne(b, 'caseflow', { severity: 'A' }));
   const caseIds = ids.map((w) => w.replace(/^case:/, ''));
-  const read = async (id: string) => {
-    const res = await fetch(`${b.apiUrl}/v1/cases/${id}`, {
-      headers: { authorization: `Bearer ${b.token}` },
-    });
-    return (await res.json()) as {
-      sla: {
-        firstResponseDue: string | null;
-        breaches: { target: string; dueAt: string; breachedAt: string }[];
-      };
+  type View = {
+    sla: {
+      firstResponseDue: string | null;
+      breaches: { target: string; dueAt: string; breachedAt: string }[];
     };
+  };
+  // A read refused while the worker is busy (a 503 past the API's deadline) is tried again.
+  const read = async (id: string): Promise<View> => {
+    for (let attempt = 1; ; attempt++) {
+      const res = await fetch(`${b.apiUrl}/v1/cases/${id}`, {
+        headers: { authorization: `Bearer ${b.token}` },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      const body = (await res.json()) as View;
+      if (res.status === 200) return body;
+      if (attempt >= 10)
+        throw new Error(`GET /v1/cases/${id} answered ${res.status}: ${JSON.stringify(body)}`);
+      await sleep(1_000);
+    }
   };
   const firstDue = Date.parse((await read(caseIds[0]!)).sla.firstResponseDue ?? '');
   const lastDue = Date.parse((await read(caseIds[caseIds.length - 1]!)).sla.firstResponseDue ?? '');
@@ -473,7 +497,7 @@ async function caseflowTimers(b: Bench, n: number): Promise<{ timers: TimerResul
 // ------------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  const { profile, cache, out } = parseArgs(process.argv.slice(2));
+  const { profile, cache, bareOpenMax, out } = parseArgs(process.argv.slice(2));
   const work = mkdtempSync(join(tmpdir(), 'caseflow-bench-'));
   const children: ChildProcess[] = [];
   const cleanup = async () => {
@@ -530,6 +554,10 @@ async function main(): Promise<void> {
       // The timer phase's Sev A cases fall due this long after they open; intake cases are Sev C.
       CASEFLOW_SLA: JSON.stringify({ A: { firstResponseMinutes: TIMER_SLA_MINUTES } }),
       BENCH_BARE_TASK_QUEUE: bareQueue,
+      // One principal opens every case: the per-principal limiter is not what is measured (it still
+      // runs on every request, with limits the run cannot reach).
+      CASEFLOW_RATE_LIMIT_PER_MINUTE: '1000000',
+      CASEFLOW_RATE_LIMIT_BURST: '100000',
       ...(cache ? { CASEFLOW_WORKER_CACHED_WORKFLOWS: cache } : {}),
     };
     const worker = spawnTsx('worker', 'src/worker.ts', env);
@@ -589,7 +617,7 @@ async function main(): Promise<void> {
         log(
           `RSS at start: bare ${rss[0]!.rssMiB.bare.toFixed(0)} MiB, caseflow ${rss[0]!.rssMiB.caseflow.toFixed(0)} MiB`,
         );
-      } else rss.push(await rssLevel(b, level));
+      } else rss.push(await rssLevel(b, level, bareOpenMax));
     }
     const eviction = await afterEviction(b);
     log(
@@ -735,6 +763,7 @@ async function main(): Promise<void> {
       },
       temporal: process.env.TEMPORAL_ADDRESS ? 'external' : 'dev server (SQLite) started by the bench',
       workerCachedWorkflows: cache ?? 'configured default',
+      bareOpenMax: Number.isFinite(bareOpenMax) ? bareOpenMax : null,
       rows,
       limits,
       rss,

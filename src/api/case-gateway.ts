@@ -109,6 +109,7 @@ export class CaseGateway {
       policy,
       indexedAtStart: true,
       personalIndex,
+      indexesParticipants: true,
     };
     const now = Date.now();
     const opening = openCase(input, now);

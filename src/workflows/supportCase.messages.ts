@@ -26,6 +26,13 @@ export interface SupportCaseInput extends NewCase {
    * opened before, which indexed the values themselves.
    */
   personalIndex?: { requesterId: string; deviceSerial: string };
+  /**
+   * The case indexes its participants (CaseParticipants) from its first run. Cases opened since
+   * say so here, so their runs need no `patched()` call to tell: a patch marker costs every new
+   * case two history events and a visibility write. Absent on cases opened before, whose runs
+   * ask `patched('case-participants')` as they always did.
+   */
+  indexesParticipants?: boolean;
 }
 
 /** Memo field with the requester's id and the device serial, sealed with the payloads, for lists. */

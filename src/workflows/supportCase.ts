@@ -163,11 +163,10 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
     input.personalIndex ?? (patched('personal-search-attributes-removed') ? null : undefined);
 
   const publish = () => {
-    // Runs from before cases indexed their participants replay the upserts they made then.
-    const attributes = caseSearchAttributes(record, {
-      participants: patched('case-participants'),
-      personal: personalIndex(),
-    });
+    // Runs from before cases indexed their participants replay the upserts they made then; cases
+    // whose input says they index them skip the patch marker (checked first: no marker is made).
+    const participants = input.indexesParticipants === true || patched('case-participants');
+    const attributes = caseSearchAttributes(record, { participants, personal: personalIndex() });
     const fingerprint = JSON.stringify(attributes);
     if (fingerprint === published) return;
     const first = published === '';

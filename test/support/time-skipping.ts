@@ -5,7 +5,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { testServerPath } from '../../scripts/tools';
 import { type ActivityDeps, createActivities } from '../../src/activities';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
-import { LIVE_SINKS, WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
+import { LIVE_SINKS, WORKFLOW_BUNDLER_OPTIONS, WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
 
 let runtimeInstalled = false;
 
@@ -57,6 +57,8 @@ export async function testWorker(
     connection: env.nativeConnection,
     taskQueue,
     workflowsPath: WORKFLOWS_PATH,
+    // As the worker bundles them: the domain modules shared by every workflow of the thread.
+    bundlerOptions: WORKFLOW_BUNDLER_OPTIONS,
     sinks: LIVE_SINKS,
     // The test server's own client: children a case handed over are read through it.
     activities: { ...createActivities({ client: env.client, ...deps }), ...activities },

@@ -1,5 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bundleWorkflows } from '../../src/temporal/workflow-bundle';
+import { bundleWorkflows, SHARED_DOMAIN_MODULES, WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
 
 /*
  * Every workflow in a worker's cache gets its own copy of the modules its bundle loads, so what
@@ -32,5 +34,21 @@ describe('the workflow bundle', () => {
     // Nor caseflow's edge modules: schemas, API, activities.
     const sources = [...code.matchAll(/"\.\/(src\/[^"]+)"/g)].map((m) => m[1]!);
     expect(sources.filter((s) => /-schema\.ts$|^src\/(api|activities|portal|vault)\//.test(s))).toEqual([]);
+  }, 120_000);
+
+  it('shares every domain module the workflow code imports, and only those, between the workflows of a thread', async () => {
+    // Value imports (not `import type`) of ../domain/<name> in the workflow files.
+    const imported = new Set<string>();
+    for (const file of readdirSync(WORKFLOWS_PATH).filter((f) => f.endsWith('.ts'))) {
+      const source = readFileSync(join(WORKFLOWS_PATH, file), 'utf8');
+      for (const m of source.matchAll(/^import (?!type )[^;]*? from '\.\.\/domain\/([\w-]+)';/gms))
+        imported.add(m[1]!);
+    }
+    expect(imported.size).toBeGreaterThan(0);
+    expect(SHARED_DOMAIN_MODULES.map((p) => basename(p)).sort()).toEqual([...imported].sort());
+    // The bundle loads them before any workflow: the SDK's preload, which shares its modules.
+    const { code } = await bundleWorkflows();
+    const preload = /preloadModules = function preloadModules\(\) \{([^}]*)\}/.exec(code)?.[1] ?? '';
+    for (const name of imported) expect(preload).toContain(`domain/${name}`);
   }, 120_000);
 });

@@ -1,15 +1,17 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCase } from '../../src/domain/case-lifecycle';
 import {
+  CaseParticipants,
   CaseStatus,
   caseSearchAttributes,
   DeviceSerial,
   RequesterId,
 } from '../../src/temporal/search-attributes';
+import { LIVE_SINKS, WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
 import { supportCase } from '../../src/workflows';
 import * as m from '../../src/workflows/supportCase.messages';
 import { caseInput, elevationRequest, recordingNotifier } from '../support/case-fixtures';
@@ -99,6 +101,49 @@ describe('search attribute upserts', () => {
     });
     await classified(handle);
     expect(upserts(await eventsToClassified(handle))).toBe(1);
+  });
+
+  it('records no patch marker for a case whose input says it indexes participants, and still indexes them', async () => {
+    // As the API opens a case now: personal attributes hashed by the starter, participants indexed.
+    const input = {
+      ...caseInput(),
+      indexedAtStart: true,
+      indexesParticipants: true,
+      personalIndex: clearIndex,
+    };
+    const handle = await env.client.workflow.start(supportCase, {
+      workflowId: m.caseWorkflowId(input.id),
+      taskQueue,
+      args: [input],
+      typedSearchAttributes: caseSearchAttributes(openCase(input, Date.now()), { personal: clearIndex }),
+    });
+    await classified(handle);
+    const names = await eventNames(handle);
+    expect(names.filter((t) => /MARKER_RECORDED|PATCH_MARKER_UPSERT/.test(t))).toEqual([]);
+    expect(upserts(names)).toBe(1);
+    expect((await handle.describe()).typedSearchAttributes.get(CaseParticipants)).toContain('agent-1');
+    // The history replays against the same code (the marker is not asked for, not only absent).
+    await Worker.runReplayHistory(
+      { workflowsPath: WORKFLOWS_PATH, sinks: LIVE_SINKS },
+      await handle.fetchHistory(),
+      m.caseWorkflowId(input.id),
+    );
+  });
+
+  it('asks patched() for a case opened before its input said so (the marker its history holds)', async () => {
+    const input = { ...caseInput(), indexedAtStart: true, personalIndex: clearIndex };
+    const handle = await env.client.workflow.start(supportCase, {
+      workflowId: m.caseWorkflowId(input.id),
+      taskQueue,
+      args: [input],
+      typedSearchAttributes: caseSearchAttributes(openCase(input, Date.now()), { personal: clearIndex }),
+    });
+    await classified(handle);
+    const names = await eventsToClassified(handle);
+    expect(names.filter((t) => /MARKER_RECORDED|PATCH_MARKER_UPSERT/.test(t))).toEqual([
+      'EVENT_TYPE_MARKER_RECORDED',
+      'PATCH_MARKER_UPSERT',
+    ]);
   });
 
   it('upserts at once for a case opened before the input said the start set them (its history replays)', async () => {
