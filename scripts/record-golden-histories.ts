@@ -25,6 +25,9 @@ import type { EscalationTarget } from '../src/domain/routing';
 import { createFileVault, type CredentialVault } from '../src/vault/credential-vault';
 import { createRecordingDeviceAdapter } from '../src/vault/device-adapters';
 import { generateVaultKey, parseVaultKeys } from '../src/vault/keyring';
+import { openCase as openingCase } from '../src/domain/case-lifecycle';
+import { personalIndexFromEnv } from '../src/temporal/personal-index';
+import { caseSearchAttributes } from '../src/temporal/search-attributes';
 import { supportCase } from '../src/workflows';
 import * as em from '../src/workflows/elevation.messages';
 import * as xm from '../src/workflows/escalation.messages';
@@ -42,6 +45,10 @@ import { startTimeSkipping, testWorker } from '../test/support/time-skipping';
 
 const FIXTURES_DIR = join(__dirname, '..', 'test', 'fixtures', 'histories');
 const CONTACTS = { devices: 'it-devices@example.org', other: 'it@example.org' };
+/** A fixed recording key, so the hashed attributes in the histories are the same at every recording. */
+const PERSONAL_INDEX = personalIndexFromEnv({
+  CASEFLOW_SEARCH_ATTRIBUTE_KEYS: `g1:${Buffer.alloc(32, 7).toString('base64')}`,
+});
 
 /** Per workflow type, a text of its input that only a decoded payload can show. */
 const PAYLOAD_MARKERS: Record<string, string> = {
@@ -173,14 +180,22 @@ async function openCase(
   intake: Parameters<typeof caseInput>[0] = {},
   policy: Parameters<typeof caseInput>[1] = {},
 ): Promise<{ handle: CaseHandle; serial: string }> {
-  const input = caseInput(intake, {
+  const base = caseInput(intake, {
     escalation: { ...DEFAULT_CASE_POLICY.escalation, adminContacts: CONTACTS },
     ...policy,
   });
+  // As the API opens a case: the start sets every attribute, the requester and the device indexed
+  // by keyed hash, participants indexed from the first run.
+  const personalIndex = {
+    requesterId: PERSONAL_INDEX.indexed('RequesterId', base.intake.requester.id),
+    deviceSerial: PERSONAL_INDEX.indexed('DeviceSerial', base.intake.device.serial),
+  };
+  const input = { ...base, indexedAtStart: true, indexesParticipants: true, personalIndex };
   const handle = await env.client.workflow.start(supportCase, {
     workflowId: m.caseWorkflowId(input.id),
     taskQueue,
     args: [input],
+    typedSearchAttributes: caseSearchAttributes(openingCase(input, Date.now()), { personal: personalIndex }),
   });
   await untilCase(handle, (c) => c.classification !== null);
   return { handle, serial: input.intake.device.serial };
@@ -699,8 +714,10 @@ function checkSecretsAndWrite(): void {
       '',
       'Histories marked "running" were fetched mid-life, as a worker would find an open case.',
       '`recorded-2026-11/` keeps the histories recorded before the escalation gate followed the case,',
-      'children became durable state and histories were bounded: they stand for cases opened then and',
-      'replay through the `patched()` branches that keep the old behaviour. The recorder never rewrites them.',
+      'children became durable state and histories were bounded; `recorded-2026-12-02/` those recorded',
+      'before cases were opened with hashed personal attributes and without the participants patch',
+      'marker. They stand for cases opened then and replay through the `patched()` branches that keep',
+      'the old behaviour. The recorder never rewrites them.',
       'The recorder checked every decoded payload for the vault passwords it checked out: none is here.',
       '',
       '| file | workflow | state | path it covers |',

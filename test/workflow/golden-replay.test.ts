@@ -61,6 +61,8 @@ describe('golden histories', () => {
       'case-hands-over-escalation',
       'recorded-2026-11/case-continued-as-new',
       'recorded-2026-11/escalation-sev-b-approved-case',
+      'recorded-2026-12-02/case-triaged-open',
+      'recorded-2026-12-02/elevation-window-ended-rotated',
     ]) {
       expect(files).toContain(`${name}.json`);
     }
