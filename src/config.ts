@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { type CasePolicy } from './domain/case-policy';
-import { casePolicySchema } from './domain/case-policy-schema';
+import { casePolicySchema } from './schemas/case-policy-schema';
 import { SEVERITIES } from './domain/categories';
 import { DEFAULT_MICROSOFT_CHANNEL_RESPONSE, DEFAULT_VENDOR_RESPONSE } from './domain/escalation';
-import { roleSchema } from './domain/roles-schema';
+import { roleSchema } from './schemas/roles-schema';
 import { DEFAULT_SLA_POLICY, type SlaPolicy } from './domain/sla';
-import { severityTargetsOverrideSchema } from './domain/sla-schema';
+import { severityTargetsOverrideSchema } from './schemas/sla-schema';
 
 /**
  * caseflow's own settings. Each comes from an environment variable or, under its key, from the

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { INFRASTRUCTURE_SUBCATEGORIES } from '../../src/domain/categories';
-import { categorySchema } from '../../src/domain/categories-schema';
+import { categorySchema } from '../../src/schemas/categories-schema';
 
 /** Where the labelled corpus lives: train.jsonl, heldout.jsonl, candidates/ and the README. */
 export const CORPUS_DIR = join(__dirname, '..', '..', 'test', 'fixtures', 'classification');

@@ -1,5 +1,5 @@
 import { decodePayloads, eventKind, type JsonHistory } from '../../src/audit/history-json';
-import { categorySchema } from '../../src/domain/categories-schema';
+import { categorySchema } from '../../src/schemas/categories-schema';
 import { guessLanguage, tokenise } from '../../src/domain/classification/text-features';
 import type { CorpusEntry } from './corpus';
 

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { countCaseEvent, countDelivery } from './metrics';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { severitySchema } from '../domain/categories-schema';
+import { severitySchema } from '../schemas/categories-schema';
 import { NOTIFICATION_TYPES } from '../domain/notifications';
 import {
   createSignedWebhookClient,

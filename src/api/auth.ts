@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { isSystemActorName, type Permission, PERMISSIONS, type Principal } from '../domain/roles';
-import { roleSchema } from '../domain/roles-schema';
+import { roleSchema } from '../schemas/roles-schema';
 import { problems } from './problem';
 import { gateAnswer } from './route-access';
 

@@ -4,7 +4,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { caseStateAsOf } from '../audit/as-of';
 import { collectCaseHistories } from '../audit/collect';
-import { caseSchema } from '../domain/case-schema';
+import { caseSchema } from '../schemas/case-schema';
 import { caseWorkflowId } from '../workflows/supportCase.messages';
 import type { Principal } from '../domain/roles';
 import { actorOf, requirePermission } from './auth';

@@ -9,8 +9,8 @@ import {
   caseSchema,
   caseUpdateSchema,
   tierSchema,
-} from '../domain/case-schema';
-import { categorySchema, severitySchema, subCategorySchema } from '../domain/categories-schema';
+} from '../schemas/case-schema';
+import { categorySchema, severitySchema, subCategorySchema } from '../schemas/categories-schema';
 import { caseListScope } from '../domain/case-access';
 import type { Permission, Role } from '../domain/roles';
 import { caseListFiltersSchema } from '../temporal/case-list-query';

@@ -1,7 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
-import { elevationRequestSchema, elevationViewSchema } from '../domain/elevation-schema';
+import { elevationRequestSchema, elevationViewSchema } from '../schemas/elevation-schema';
 import type { Permission } from '../domain/roles';
 import type { CredentialVault } from '../vault/credential-vault';
 import { VaultError } from '../vault/credential-vault';

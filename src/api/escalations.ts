@@ -11,20 +11,20 @@ import express, { type Request, Router } from 'express';
 import { z } from 'zod';
 import { hasDestination, type TargetEndpoints } from '../activities/escalation-delivery';
 import { type Callback, verifyCallback } from '../domain/callbacks';
-import { callbackSchema } from '../domain/callbacks-schema';
+import { callbackSchema } from '../schemas/callbacks-schema';
 import { budgetedLogger, UNAUTHENTICATED_LOG_LINES_PER_MINUTE } from './log-budget';
 import { assertSafeJson } from './request-limits';
 import { canSeeEscalation, caseFactsOf } from '../domain/case-access';
 import type { CasePolicy } from '../domain/case-policy';
-import { singleLineText } from '../domain/case-schema';
-import { severitySchema } from '../domain/categories-schema';
+import { singleLineText } from '../schemas/case-schema';
+import { severitySchema } from '../schemas/categories-schema';
 import {
   ESCALATION_STATUSES,
   type EscalationRequest,
   type EscalationView,
   type IncomingCallback,
 } from '../domain/escalation';
-import { escalationRequestSchema, escalationViewSchema } from '../domain/escalation-schema';
+import { escalationRequestSchema, escalationViewSchema } from '../schemas/escalation-schema';
 import type { Principal } from '../domain/roles';
 import { ESCALATION_TARGETS, type EscalationTarget } from '../domain/routing';
 import type { Logger } from '../logger';

@@ -9,7 +9,7 @@ import {
 import express, { type Request, type RequestHandler, type Response, Router } from 'express';
 import { z } from 'zod';
 import { isAllowed, type Principal } from '../domain/roles';
-import { roleSchema } from '../domain/roles-schema';
+import { roleSchema } from '../schemas/roles-schema';
 import type { Logger } from '../logger';
 import type { Sealer, Sessions } from '../portal/session';
 import { problems } from './problem';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { businessCalendarSchema, clockModeSchema } from './calendar-schema';
+import type { businessCalendarSchema, clockModeSchema } from '../schemas/calendar-schema';
 
 /*
  * Business-hours calendar arithmetic.

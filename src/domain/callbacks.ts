@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { callbackSchema } from './callbacks-schema';
+import type { callbackSchema } from '../schemas/callbacks-schema';
 import {
   DEFAULT_TOLERANCE_SECONDS,
   type SignatureFailure,

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { DEFAULT_BUSINESS_CALENDAR } from './calendar';
-import type { casePolicySchema } from './case-policy-schema';
+import type { casePolicySchema } from '../schemas/case-policy-schema';
 import { DEFAULT_ELEVATION_POLICY } from './elevation';
 import {
   DEFAULT_MICROSOFT_CHANNEL_RESPONSE,

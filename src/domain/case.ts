@@ -10,7 +10,7 @@ import type {
   classificationSchema,
   slaViewSchema,
   tierSchema,
-} from './case-schema';
+} from '../schemas/case-schema';
 
 export const CASE_STATUSES = [
   'new',

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { caseCategorySchema, categorySchema, severitySchema } from './categories-schema';
+import type { caseCategorySchema, categorySchema, severitySchema } from '../schemas/categories-schema';
 
 /** Where a support case belongs, per the managed-desktop service's scope of support. */
 export const CATEGORIES = [

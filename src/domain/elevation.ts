@@ -1,6 +1,10 @@
 import type { z } from 'zod';
 import type { Severity } from './categories';
-import type { elevationPolicySchema, elevationRequestSchema, elevationViewSchema } from './elevation-schema';
+import type {
+  elevationPolicySchema,
+  elevationRequestSchema,
+  elevationViewSchema,
+} from '../schemas/elevation-schema';
 import { type Notice, noticeFrom } from './notifications';
 
 /*

@@ -1,7 +1,7 @@
 import { retriesNote } from './delivery-attempts';
 import type { z } from 'zod';
 import type { Severity } from './categories';
-import type { escalationRequestSchema, escalationViewSchema } from './escalation-schema';
+import type { escalationRequestSchema, escalationViewSchema } from '../schemas/escalation-schema';
 import { type Notice, noticeFrom } from './notifications';
 import type { EscalationTarget } from './routing';
 import {

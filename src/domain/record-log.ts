@@ -1,4 +1,4 @@
 import type { z } from 'zod';
-import type { recordLogEntrySchema } from './record-log-schema';
+import type { recordLogEntrySchema } from '../schemas/record-log-schema';
 
 export type RecordLogEntry = z.infer<typeof recordLogEntrySchema>;

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { roleSchema } from './roles-schema';
+import type { roleSchema } from '../schemas/roles-schema';
 
 export const ROLES = ['agent', 'escalation-team', 'it-admin', 'service-ops', 'auditor'] as const;
 export type Role = z.infer<typeof roleSchema>;

@@ -6,7 +6,7 @@ import type {
   severityTargetsSchema,
   slaClockStateSchema,
   slaPolicySchema,
-} from './sla-schema';
+} from '../schemas/sla-schema';
 
 /*
  * SLA targets and the per-case SLA clock.

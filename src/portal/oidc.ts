@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import { z } from 'zod';
 import { isSystemActorName, type Role } from '../domain/roles';
-import { roleSchema } from '../domain/roles-schema';
+import { roleSchema } from '../schemas/roles-schema';
 
 /**
  * OpenID Connect sign-in (authorization code with PKCE, state and nonce) through openid-client,

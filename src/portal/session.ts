@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { roleSchema } from '../domain/roles-schema';
+import { roleSchema } from '../schemas/roles-schema';
 
 /**
  * Portal sessions live in a sealed cookie (AES-256-GCM), so any API process holding the session

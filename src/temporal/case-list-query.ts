@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CASE_STATUSES, TIERS } from '../domain/case';
 import type { CaseListScope } from '../domain/case-access';
-import { caseCategorySchema, severitySchema } from '../domain/categories-schema';
+import { caseCategorySchema, severitySchema } from '../schemas/categories-schema';
 import type { PersonalAttribute } from './personal-index';
 
 /**

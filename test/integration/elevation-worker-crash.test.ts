@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { CaseView } from '../../src/domain/case';
-import { casePolicySchema } from '../../src/domain/case-policy-schema';
+import { casePolicySchema } from '../../src/schemas/case-policy-schema';
 import type { ElevationView } from '../../src/domain/elevation';
 import { generateVaultKey } from '../../src/vault/keyring';
 import { deleteWorkflowsOnTaskQueue } from '../support/own-task-queue';

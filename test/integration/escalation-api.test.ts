@@ -3,7 +3,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TargetEndpoints } from '../../src/activities/escalation-delivery';
 import type { CaseView } from '../../src/domain/case';
-import { casePolicySchema } from '../../src/domain/case-policy-schema';
+import { casePolicySchema } from '../../src/schemas/case-policy-schema';
 import type { EscalationView } from '../../src/domain/escalation';
 import type { EscalationTarget } from '../../src/domain/routing';
 import { createCaseflowWorker } from '../../src/worker';

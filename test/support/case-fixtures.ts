@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type CaseIntake } from '../../src/domain/case';
-import { caseIntakeSchema } from '../../src/domain/case-schema';
+import { caseIntakeSchema } from '../../src/schemas/case-schema';
 import type { CaseNotice } from '../../src/domain/case-lifecycle';
 import { type CasePolicy, DEFAULT_CASE_POLICY } from '../../src/domain/case-policy';
 import type { ElevationRequest } from '../../src/domain/elevation';

@@ -13,7 +13,7 @@ import { requestIdInterceptor } from '../../src/temporal/request-id';
 import { generateKey, type KeyEntry } from '../../src/api/auth';
 import type { RateLimits } from '../../src/api/rate-limit';
 import { type CasePolicy } from '../../src/domain/case-policy';
-import { casePolicySchema } from '../../src/domain/case-policy-schema';
+import { casePolicySchema } from '../../src/schemas/case-policy-schema';
 import type { Role } from '../../src/domain/roles';
 import { createLogger } from '../../src/logger';
 import { decodeJsonPayloads } from '../../src/temporal/codec';

@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app';
 import { generateKey } from '../../src/api/auth';
-import { casePolicySchema } from '../../src/domain/case-policy-schema';
+import { casePolicySchema } from '../../src/schemas/case-policy-schema';
 import { createLogger } from '../../src/logger';
 
 /*

@@ -10,7 +10,7 @@ import {
   nextBusinessOpening,
   type BusinessCalendar,
 } from '../../src/domain/calendar';
-import { businessCalendarSchema } from '../../src/domain/calendar-schema';
+import { businessCalendarSchema } from '../../src/schemas/calendar-schema';
 
 // Every expected instant below is written by hand as local time with its UTC offset
 // (Pacific: -08:00 PST / -07:00 PDT; Stockholm: +01:00 CET / +02:00 CEST).

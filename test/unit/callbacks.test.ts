@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CALLBACK_KINDS, signCallback, verifyCallback } from '../../src/domain/callbacks';
-import { callbackSchema } from '../../src/domain/callbacks-schema';
+import { callbackSchema } from '../../src/schemas/callbacks-schema';
 import { signPayload } from '../../src/domain/webhook-signature';
 
 const secret = 'vendor-callback-secret-7a3b9c';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { caseIntakeSchema } from '../../src/domain/case-schema';
+import { caseIntakeSchema } from '../../src/schemas/case-schema';
 import { canSee, caseFactsOf, caseListScope } from '../../src/domain/case-access';
 import {
   applyCommand,

@@ -5,7 +5,7 @@ import {
   type ClassificationRecord,
   type NewCase,
 } from '../../src/domain/case';
-import { caseIntakeSchema, caseSchema } from '../../src/domain/case-schema';
+import { caseIntakeSchema, caseSchema } from '../../src/schemas/case-schema';
 import {
   advance,
   applyClassification,
@@ -27,7 +27,7 @@ import {
   SYSTEM_ACTOR,
 } from '../../src/domain/case-lifecycle';
 import { DEFAULT_CASE_POLICY } from '../../src/domain/case-policy';
-import { casePolicySchema } from '../../src/domain/case-policy-schema';
+import { casePolicySchema } from '../../src/schemas/case-policy-schema';
 
 // Monday 2 November 2026, 17:00 UTC = 09:00 Pacific (PST, the day after DST ended). Timer tests use
 // 24x7 cases (Sev A, or Sev B filed as 24x7), so every deadline is plain wall-clock arithmetic.

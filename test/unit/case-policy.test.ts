@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { casePolicyFrom, ConfigError, loadConfig } from '../../src/config';
 import { DEFAULT_CASE_POLICY } from '../../src/domain/case-policy';
-import { casePolicySchema } from '../../src/domain/case-policy-schema';
+import { casePolicySchema } from '../../src/schemas/case-policy-schema';
 import { DEFAULT_ELEVATION_POLICY } from '../../src/domain/elevation';
-import { elevationPolicySchema } from '../../src/domain/elevation-schema';
+import { elevationPolicySchema } from '../../src/schemas/elevation-schema';
 
 /** The service's severity table (DOMAIN.md) with our resolution defaults, written out by hand. */
 const SERVICE_SLA = {

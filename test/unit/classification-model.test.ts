@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createClassificationActivities } from '../../src/activities/classification';
-import { classificationSchema } from '../../src/domain/case-schema';
+import { classificationSchema } from '../../src/schemas/case-schema';
 import { CATEGORIES, INFRASTRUCTURE_SUBCATEGORIES } from '../../src/domain/categories';
 import {
   CLASSIFICATION_RULES_VERSION,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type CaseIntake, type NewCase } from '../../src/domain/case';
-import { caseIntakeSchema } from '../../src/domain/case-schema';
+import { caseIntakeSchema } from '../../src/schemas/case-schema';
 import {
   activeElevations,
   applyCommand,
@@ -57,7 +57,7 @@ import {
   elevationPolicySchema,
   elevationRequestSchema,
   elevationViewSchema,
-} from '../../src/domain/elevation-schema';
+} from '../../src/schemas/elevation-schema';
 
 // Monday 2 November 2026, 17:00 UTC. Every time below is worked out from it by hand.
 const T0 = Date.UTC(2026, 10, 2, 17, 0);

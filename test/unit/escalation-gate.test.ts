@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SEVERITIES, type Severity } from '../../src/domain/categories';
 import { applyCommand, decide, decideEscalationFiling, openCase } from '../../src/domain/case-lifecycle';
 import { DEFAULT_CASE_POLICY, escalationPolicyOf } from '../../src/domain/case-policy';
-import { caseIntakeSchema } from '../../src/domain/case-schema';
+import { caseIntakeSchema } from '../../src/schemas/case-schema';
 import {
   DEFAULT_MICROSOFT_CHANNEL_RESPONSE,
   DEFAULT_VENDOR_RESPONSE,
@@ -13,7 +13,7 @@ import {
   REQUEST_TYPES,
   responseSlaOf,
 } from '../../src/domain/escalation';
-import { escalationRequestSchema } from '../../src/domain/escalation-schema';
+import { escalationRequestSchema } from '../../src/schemas/escalation-schema';
 import {
   type FilerRole,
   type GateAnswer,

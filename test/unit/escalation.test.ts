@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BUSINESS_CALENDAR } from '../../src/domain/calendar';
 import type { Category, Severity } from '../../src/domain/categories';
-import { caseIntakeSchema } from '../../src/domain/case-schema';
+import { caseIntakeSchema } from '../../src/schemas/case-schema';
 import {
   advance,
   applyCommand,
@@ -19,7 +19,7 @@ import {
   SYSTEM_ACTOR,
 } from '../../src/domain/case-lifecycle';
 import { DEFAULT_CASE_POLICY, escalationPolicyOf } from '../../src/domain/case-policy';
-import { casePolicySchema } from '../../src/domain/case-policy-schema';
+import { casePolicySchema } from '../../src/schemas/case-policy-schema';
 import {
   advanceEscalation,
   answered,
@@ -46,7 +46,7 @@ import {
   SYSTEM,
   undeliverable,
 } from '../../src/domain/escalation';
-import { escalationRequestSchema, escalationViewSchema } from '../../src/domain/escalation-schema';
+import { escalationRequestSchema, escalationViewSchema } from '../../src/schemas/escalation-schema';
 import type { Notice } from '../../src/domain/notifications';
 import type { EscalationTarget } from '../../src/domain/routing';
 import { DEFAULT_SLA_POLICY, pausedSeconds } from '../../src/domain/sla';

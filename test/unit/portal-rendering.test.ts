@@ -6,7 +6,7 @@ import { rolesFromGroups, principalFrom } from '../../src/portal/oidc';
 import type { Request } from 'express';
 import { onLoopback, Sealer } from '../../src/portal/session';
 import { slaBadge } from '../../src/portal/sla-badge';
-import { caseIntakeSchema } from '../../src/domain/case-schema';
+import { caseIntakeSchema } from '../../src/schemas/case-schema';
 import type { Role } from '../../src/domain/roles';
 
 describe('the JSX runtime', () => {

@@ -18,7 +18,7 @@ import {
   standingOf,
   startClock,
 } from '../../src/domain/sla';
-import { slaClockStateSchema, slaPolicySchema } from '../../src/domain/sla-schema';
+import { slaClockStateSchema, slaPolicySchema } from '../../src/schemas/sla-schema';
 
 // Expected instants are written by hand as Pacific local time with offset (PDT -07:00, PST -08:00).
 // June 2025: Friday the 13th, Saturday the 14th, Monday the 16th … Friday the 20th.

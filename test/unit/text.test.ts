@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { incidentRequestSchema } from '../../src/api/escalations';
-import { singleLineText } from '../../src/domain/case-schema';
-import { elevationRequestSchema } from '../../src/domain/elevation-schema';
-import { escalationRequestSchema } from '../../src/domain/escalation-schema';
+import { singleLineText } from '../../src/schemas/case-schema';
+import { elevationRequestSchema } from '../../src/schemas/elevation-schema';
+import { escalationRequestSchema } from '../../src/schemas/escalation-schema';
 import { unsafeCharacter, unsafeInLine } from '../../src/domain/text';
 
 const swedish = 'Skrivaren på plan 3 skriver inte ut – Åsa Öberg, Ängelholm';

@@ -10,7 +10,7 @@ import { WebUiSignIn } from '../../src/api/web-ui-sign-in';
 import { loadConfig, webUiSettingsFrom } from '../../src/config';
 import { Sealer, Sessions } from '../../src/portal/session';
 import { generateKey } from '../../src/api/auth';
-import { casePolicySchema } from '../../src/domain/case-policy-schema';
+import { casePolicySchema } from '../../src/schemas/case-policy-schema';
 import { createLogger } from '../../src/logger';
 import { EncryptionCodec, parseCodecKeys, payloadFromJson, payloadToJson } from '../../src/temporal/codec';
 import { generateVaultKey } from '../../src/vault/keyring';

@@ -14,6 +14,7 @@ import {
 import { LIVE_SINKS, WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
 import { supportCase } from '../../src/workflows';
 import * as m from '../../src/workflows/supportCase.messages';
+import type { SupportCaseInput } from '../../src/workflows/supportCase.messages';
 import { caseInput, elevationRequest, recordingNotifier } from '../support/case-fixtures';
 import { startTimeSkipping, testWorker } from '../support/time-skipping';
 
@@ -25,7 +26,20 @@ import { startTimeSkipping, testWorker } from '../support/time-skipping';
 let env: TestWorkflowEnvironment;
 let worker: Worker;
 let taskQueue: string;
+type PersonalIndex = { requesterId: string; deviceSerial: string };
 let running: Promise<void>;
+
+/** Starts a case as a starter does, with the attributes its start sets (`null`: none at all). */
+function startCase(input: SupportCaseInput, attributes: { personal?: PersonalIndex } | null = {}) {
+  return env.client.workflow.start(supportCase, {
+    workflowId: m.caseWorkflowId(input.id),
+    taskQueue,
+    args: [input],
+    ...(attributes
+      ? { typedSearchAttributes: caseSearchAttributes(openCase(input, Date.now()), attributes) }
+      : {}),
+  });
+}
 
 beforeAll(async () => {
   env = await startTimeSkipping();
@@ -79,12 +93,7 @@ const upserts = (types: string[]) => types.filter((t) => /UPSERT_WORKFLOW_SEARCH
 describe('search attribute upserts', () => {
   it('sends nothing before classification when the start set the attributes, then the change', async () => {
     const input = { ...caseInput(), indexedAtStart: true, personalIndex: clearIndex };
-    const handle = await env.client.workflow.start(supportCase, {
-      workflowId: m.caseWorkflowId(input.id),
-      taskQueue,
-      args: [input],
-      typedSearchAttributes: caseSearchAttributes(openCase(input, Date.now()), { personal: clearIndex }),
-    });
+    const handle = await startCase(input, { personal: clearIndex });
     await classified(handle);
     expect(upserts(await eventsToClassified(handle))).toBe(0);
     // Classification triages the case: that change is upserted.
@@ -94,11 +103,7 @@ describe('search attribute upserts', () => {
 
   it('upserts at once when the run did not start with the case attributes', async () => {
     const input = { ...caseInput(), indexedAtStart: true, personalIndex: clearIndex };
-    const handle = await env.client.workflow.start(supportCase, {
-      workflowId: m.caseWorkflowId(input.id),
-      taskQueue,
-      args: [input],
-    });
+    const handle = await startCase(input, null);
     await classified(handle);
     expect(upserts(await eventsToClassified(handle))).toBe(1);
   });
@@ -111,12 +116,7 @@ describe('search attribute upserts', () => {
       indexesParticipants: true,
       personalIndex: clearIndex,
     };
-    const handle = await env.client.workflow.start(supportCase, {
-      workflowId: m.caseWorkflowId(input.id),
-      taskQueue,
-      args: [input],
-      typedSearchAttributes: caseSearchAttributes(openCase(input, Date.now()), { personal: clearIndex }),
-    });
+    const handle = await startCase(input, { personal: clearIndex });
     await classified(handle);
     const names = await eventNames(handle);
     expect(names.filter((t) => /MARKER_RECORDED|PATCH_MARKER_UPSERT/.test(t))).toEqual([]);
@@ -132,12 +132,7 @@ describe('search attribute upserts', () => {
 
   it('asks patched() for a case opened before its input said so (the marker its history holds)', async () => {
     const input = { ...caseInput(), indexedAtStart: true, personalIndex: clearIndex };
-    const handle = await env.client.workflow.start(supportCase, {
-      workflowId: m.caseWorkflowId(input.id),
-      taskQueue,
-      args: [input],
-      typedSearchAttributes: caseSearchAttributes(openCase(input, Date.now()), { personal: clearIndex }),
-    });
+    const handle = await startCase(input, { personal: clearIndex });
     await classified(handle);
     const names = await eventsToClassified(handle);
     expect(names.filter((t) => /MARKER_RECORDED|PATCH_MARKER_UPSERT/.test(t))).toEqual([
@@ -148,12 +143,7 @@ describe('search attribute upserts', () => {
 
   it('upserts at once for a case opened before the input said the start set them (its history replays)', async () => {
     const input = caseInput();
-    const handle = await env.client.workflow.start(supportCase, {
-      workflowId: m.caseWorkflowId(input.id),
-      taskQueue,
-      args: [input],
-      typedSearchAttributes: caseSearchAttributes(openCase(input, Date.now())),
-    });
+    const handle = await startCase(input);
     await classified(handle);
     expect(upserts(await eventsToClassified(handle))).toBe(1);
   });
@@ -167,12 +157,7 @@ describe('personal search attributes', () => {
 
   it('index the values the start input gives (keyed hashes), on the case and on its elevations', async () => {
     const input = { ...caseInput(), indexedAtStart: true, personalIndex: hashed };
-    const handle = await env.client.workflow.start(supportCase, {
-      workflowId: m.caseWorkflowId(input.id),
-      taskQueue,
-      args: [input],
-      typedSearchAttributes: caseSearchAttributes(openCase(input, Date.now()), { personal: hashed }),
-    });
+    const handle = await startCase(input, { personal: hashed });
     await classified(handle);
     const attributes = (await handle.describe()).typedSearchAttributes;
     expect(attributes.get(CaseStatus)).toBe('triaged');
@@ -193,12 +178,7 @@ describe('personal search attributes', () => {
 
   it('are removed from a case opened before starters hashed them, once it runs on this code', async () => {
     const input = caseInput();
-    const handle = await env.client.workflow.start(supportCase, {
-      workflowId: m.caseWorkflowId(input.id),
-      taskQueue,
-      args: [input],
-      typedSearchAttributes: caseSearchAttributes(openCase(input, Date.now())),
-    });
+    const handle = await startCase(input);
     expect((await handle.describe()).typedSearchAttributes.get(RequesterId)).toBe('u-1001');
     await classified(handle);
     const attributes = (await handle.describe()).typedSearchAttributes;

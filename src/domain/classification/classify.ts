@@ -5,7 +5,7 @@ import {
   type CaseCategory,
   type Category,
 } from '../categories';
-import { categorySchema, subCategorySchema } from '../categories-schema';
+import { categorySchema, subCategorySchema } from '../../schemas/categories-schema';
 import { DEFAULT_RULE_SET, type ClassificationRule, type RuleSet } from './rules';
 
 export interface ClassificationInput {

@@ -1,5 +1,5 @@
 import { UNCLASSIFIED, type Category } from '../categories';
-import { categorySchema } from '../categories-schema';
+import { categorySchema } from '../../schemas/categories-schema';
 import {
   type Classification,
   type ClassificationEvidence,

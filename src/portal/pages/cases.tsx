@@ -8,7 +8,7 @@ import { fingerprint } from '../../api/case-gateway';
 import { problems } from '../../api/problem';
 import { parseRequestPart } from '../../api/validation';
 import { CASE_STATUSES, CHANNELS, type CaseView, isClosed, TIERS } from '../../domain/case';
-import { caseIntakeSchema } from '../../domain/case-schema';
+import { caseIntakeSchema } from '../../schemas/case-schema';
 import { CATEGORIES, SEVERITIES } from '../../domain/categories';
 import { caseListScope } from '../../domain/case-access';
 import { caseListFiltersSchema } from '../../temporal/case-list-query';

@@ -5,7 +5,7 @@ import { checkoutPassword, ELEVATION_COMMANDS, type ElevationAction } from '../.
 import { problems } from '../../api/problem';
 import { parseRequestPart } from '../../api/validation';
 import { ELEVATION_ACTION_IDS, ELEVATION_ACTIONS, type ElevationView } from '../../domain/elevation';
-import { elevationRequestSchema } from '../../domain/elevation-schema';
+import { elevationRequestSchema } from '../../schemas/elevation-schema';
 import { type FormShape, formToJson } from '../forms';
 import { statusText } from '../i18n';
 import { type Child, Fragment, h, type Html } from '../jsx';

@@ -16,7 +16,7 @@ import { parseRequestPart } from '../../api/validation';
 import type { CaseView } from '../../domain/case';
 import { SEVERITIES } from '../../domain/categories';
 import { ESCALATION_AREAS, type EscalationView, REQUEST_TYPES } from '../../domain/escalation';
-import { escalationRequestSchema } from '../../domain/escalation-schema';
+import { escalationRequestSchema } from '../../schemas/escalation-schema';
 import { gateOf } from '../../domain/escalation-gate';
 import { ESCALATION_TARGETS } from '../../domain/routing';
 import { getEscalation } from '../../workflows/escalation.messages';

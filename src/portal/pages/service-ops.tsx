@@ -6,7 +6,7 @@ import { deliverCallback, escalationHandle } from '../../api/escalations';
 import { problems } from '../../api/problem';
 import { parseRequestPart } from '../../api/validation';
 import { CALLBACK_KINDS } from '../../domain/callbacks';
-import { callbackSchema } from '../../domain/callbacks-schema';
+import { callbackSchema } from '../../schemas/callbacks-schema';
 import type { EscalationView } from '../../domain/escalation';
 import type { Principal } from '../../domain/roles';
 import { getEscalation } from '../../workflows/escalation.messages';

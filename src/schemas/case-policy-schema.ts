@@ -1,10 +1,14 @@
 import { z } from 'zod';
-import { DEFAULT_BUSINESS_CALENDAR } from './calendar';
+import { DEFAULT_BUSINESS_CALENDAR } from '../domain/calendar';
 import { businessCalendarSchema } from './calendar-schema';
-import { DEFAULT_ELEVATION_POLICY } from './elevation';
+import { DEFAULT_ELEVATION_POLICY } from '../domain/elevation';
 import { elevationPolicySchema } from './elevation-schema';
-import { DEFAULT_MICROSOFT_CHANNEL_RESPONSE, DEFAULT_VENDOR_RESPONSE, ESCALATION_AREAS } from './escalation';
-import { DEFAULT_SLA_POLICY } from './sla';
+import {
+  DEFAULT_MICROSOFT_CHANNEL_RESPONSE,
+  DEFAULT_VENDOR_RESPONSE,
+  ESCALATION_AREAS,
+} from '../domain/escalation';
+import { DEFAULT_SLA_POLICY } from '../domain/sla';
 import { slaPolicySchema } from './sla-schema';
 
 /**

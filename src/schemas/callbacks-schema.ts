@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CALLBACK_KINDS } from './callbacks';
+import { CALLBACK_KINDS } from '../domain/callbacks';
 
 export const callbackSchema = z
   .object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CATEGORIES, SEVERITIES, UNCLASSIFIED } from './categories';
+import { CATEGORIES, SEVERITIES, UNCLASSIFIED } from '../domain/categories';
 
 /** Validation of categories and severities, for the edges; workflow code imports the types only. */
 

@@ -1,4 +1,4 @@
 import { z } from 'zod';
-import { ROLES } from './roles';
+import { ROLES } from '../domain/roles';
 
 export const roleSchema = z.enum(ROLES);

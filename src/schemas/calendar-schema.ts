@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { CLOCK_MODES, CLOSING_TIME, isKnownTimeZone, MONDAY_TO_FRIDAY, TIME_OF_DAY } from './calendar';
+import {
+  CLOCK_MODES,
+  CLOSING_TIME,
+  isKnownTimeZone,
+  MONDAY_TO_FRIDAY,
+  TIME_OF_DAY,
+} from '../domain/calendar';
 
 /*
  * Validation of calendars and clock modes, for the edges (configuration, API). Workflow code

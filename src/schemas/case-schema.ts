@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { CASE_STATUSES, CHANNELS, LOG_TYPES, SUPPORT_MODELS, TIERS } from './case';
+import { CASE_STATUSES, CHANNELS, LOG_TYPES, SUPPORT_MODELS, TIERS } from '../domain/case';
 import { caseCategorySchema, categorySchema, severitySchema } from './categories-schema';
-import { ESCALATION_TARGETS } from './routing';
-import { SLA_TARGETS } from './sla';
-import { unsafeInLine } from './text';
+import { ESCALATION_TARGETS } from '../domain/routing';
+import { SLA_TARGETS } from '../domain/sla';
+import { unsafeInLine } from '../domain/text';
 
 /*
  * The case's request and response shapes, for the API and the OpenAPI document. Workflow code

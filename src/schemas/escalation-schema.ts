@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { singleLineText } from './case-schema';
 import { severitySchema } from './categories-schema';
-import { ESCALATION_AREAS, ESCALATION_STATUSES, REQUEST_TYPES } from './escalation';
+import { ESCALATION_AREAS, ESCALATION_STATUSES, REQUEST_TYPES } from '../domain/escalation';
 import { recordLogEntrySchema } from './record-log-schema';
-import { ESCALATION_TARGETS } from './routing';
+import { ESCALATION_TARGETS } from '../domain/routing';
 
 /** Validation of escalation requests and the escalation view, for the API; workflows import types only. */
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { singleLineText } from './case-schema';
-import { ELEVATION_ACTION_IDS, ELEVATION_STATUSES } from './elevation';
+import { ELEVATION_ACTION_IDS, ELEVATION_STATUSES } from '../domain/elevation';
 import { recordLogEntrySchema } from './record-log-schema';
 
 /*
