@@ -13,7 +13,7 @@ import { archiveDirOf, type Config, ConfigError, loadConfig } from './config';
 import { createLogger, createPino, loggerOf, sdkLoggerOf } from './logger';
 import { elevationActivityDeps } from './vault-setup';
 import { connectClient, connectWorkerConnection, loadTemporalTarget } from './temporal/connection';
-import { LIVE_SINKS, WORKFLOW_BUNDLER_OPTIONS, WORKFLOWS_PATH } from './temporal/workflow-bundle';
+import { LIVE_SINKS, WORKFLOW_SOURCE } from './temporal/workflow-bundle';
 
 export { bundleWorkflows, LIVE_SINKS, WORKFLOWS_PATH } from './temporal/workflow-bundle';
 
@@ -41,7 +41,7 @@ export async function createCaseflowWorker(options: CaseflowWorkerOptions): Prom
     ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS }),
+      : WORKFLOW_SOURCE),
   });
 }
 

@@ -1,4 +1,5 @@
 import { isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import { isStaleClockRefusal } from '../temporal/query-retry';
 import { NO_SUCH_CASE } from './case-access';
 import { DEFAULT_RETRY_AFTER_SECONDS, type HttpProblem, problems } from './problem';
 
@@ -33,6 +34,8 @@ export const OUTAGE_RETRY_AFTER_SECONDS = DEFAULT_RETRY_AFTER_SECONDS;
 export function isTemporalOutage(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
     if (isGrpcServiceError(e)) return OUTAGE_CODES.has(e.code) || isNoWorker(e);
+    // A read the workers kept refusing while a workflow task was pending: not now, not not so.
+    if (isStaleClockRefusal(e)) return true;
     if (e instanceof Error) {
       if (e.name === 'WorkflowUpdateRPCTimeoutOrCancelledError') return true;
       // Connection.connect and ensureConnected before the server ever answered.

@@ -3,6 +3,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { codecFromEnv } from './codec';
+import { staleClockQueryRetry } from './query-retry';
 import { requestIdInterceptor } from './request-id';
 
 /** Where and how to reach Temporal: the embedded dev server, a self-hosted cluster or Temporal Cloud. */
@@ -62,10 +63,15 @@ export async function connectClient(
     connection,
     namespace: target.namespace,
     dataConverter: { payloadCodecs: target.payloadCodecs },
-    // Starts, signals and updates carry the HTTP request's id in their headers (into the history).
-    interceptors: { workflow: [requestIdInterceptor] },
+    interceptors: CLIENT_INTERCEPTORS,
   });
 }
+
+/**
+ * Every caseflow client's: starts, signals and updates carry the HTTP request's id in their
+ * headers (into the history); queries the workers' stale-clock guard refused are asked again.
+ */
+export const CLIENT_INTERCEPTORS = { workflow: [requestIdInterceptor, staleClockQueryRetry()] };
 
 export async function connectWorkerConnection(target: TemporalTarget): Promise<NativeConnection> {
   return NativeConnection.connect(target.options);

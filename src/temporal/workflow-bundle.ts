@@ -29,6 +29,19 @@ export const SHARED_DOMAIN_MODULES = [
 /** Bundler options of every caseflow worker and replayer. */
 export const WORKFLOW_BUNDLER_OPTIONS = { preloadModules: SHARED_DOMAIN_MODULES };
 
+/**
+ * Workflow interceptors every caseflow worker and replayer runs: the guard that refuses workflow
+ * code a stale clock (src/workflows/stale-clock-guard.ts says when and why).
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES = [join(WORKFLOWS_PATH, 'stale-clock-guard')];
+
+/** What a worker or replayer needs to bundle caseflow's workflows itself, from source. */
+export const WORKFLOW_SOURCE = {
+  workflowsPath: WORKFLOWS_PATH,
+  bundlerOptions: WORKFLOW_BUNDLER_OPTIONS,
+  interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+};
+
 /** State reports matter only when an auditor replays a history (src/audit/as-of.ts). */
 export const LIVE_SINKS = { caseAudit: { state: { fn: () => undefined, callDuringReplay: false } } };
 
@@ -36,6 +49,7 @@ export async function bundleWorkflows(): Promise<{ code: string }> {
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     logger: new DefaultLogger('WARN'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     ...WORKFLOW_BUNDLER_OPTIONS,
   });
 }

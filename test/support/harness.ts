@@ -9,7 +9,6 @@ import { inject } from 'vitest';
 import type { TargetEndpoints } from '../../src/activities/escalation-delivery';
 import { createApp, type PortalSettings } from '../../src/api/app';
 import type { ApiMetrics } from '../../src/api/metrics';
-import { requestIdInterceptor } from '../../src/temporal/request-id';
 import { generateKey, type KeyEntry } from '../../src/api/auth';
 import type { RateLimits } from '../../src/api/rate-limit';
 import { type CasePolicy } from '../../src/domain/case-policy';
@@ -17,7 +16,7 @@ import { casePolicySchema } from '../../src/schemas/case-policy-schema';
 import type { Role } from '../../src/domain/roles';
 import { createLogger } from '../../src/logger';
 import { decodeJsonPayloads } from '../../src/temporal/codec';
-import { connectClient, loadTemporalTarget } from '../../src/temporal/connection';
+import { CLIENT_INTERCEPTORS, connectClient, loadTemporalTarget } from '../../src/temporal/connection';
 import { createFileVault } from '../../src/vault/credential-vault';
 import { parseVaultKeys } from '../../src/vault/keyring';
 
@@ -132,7 +131,7 @@ export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
   const client = new Client({
     connection,
     namespace: inject('temporalNamespace'),
-    interceptors: { workflow: [requestIdInterceptor] },
+    interceptors: CLIENT_INTERCEPTORS,
   });
   const logs: string[] = [];
   const app = createApp({

@@ -5,7 +5,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { testServerPath } from '../../scripts/tools';
 import { type ActivityDeps, createActivities } from '../../src/activities';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
-import { LIVE_SINKS, WORKFLOW_BUNDLER_OPTIONS, WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
+import { LIVE_SINKS, WORKFLOW_SOURCE } from '../../src/temporal/workflow-bundle';
 
 let runtimeInstalled = false;
 
@@ -56,9 +56,8 @@ export async function testWorker(
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    workflowsPath: WORKFLOWS_PATH,
-    // As the worker bundles them: the domain modules shared by every workflow of the thread.
-    bundlerOptions: WORKFLOW_BUNDLER_OPTIONS,
+    // As the worker bundles them: shared domain modules, the stale-clock guard.
+    ...WORKFLOW_SOURCE,
     sinks: LIVE_SINKS,
     // The test server's own client: children a case handed over are read through it.
     activities: { ...createActivities({ client: env.client, ...deps }), ...activities },
