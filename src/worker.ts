@@ -13,6 +13,7 @@ import { archiveDirOf, type Config, ConfigError, loadConfig } from './config';
 import { createLogger, createPino, loggerOf, sdkLoggerOf } from './logger';
 import { elevationActivityDeps } from './vault-setup';
 import { connectClient, connectWorkerConnection, loadTemporalTarget } from './temporal/connection';
+import { startTracing, type Tracing, tracingSettingsFrom } from './temporal/tracing';
 import { LIVE_SINKS, WORKFLOW_BUNDLER_OPTIONS, WORKFLOWS_PATH } from './temporal/workflow-bundle';
 
 export { bundleWorkflows, LIVE_SINKS, WORKFLOWS_PATH } from './temporal/workflow-bundle';
@@ -28,6 +29,12 @@ export interface CaseflowWorkerOptions {
   payloadCodecs?: PayloadCodec[];
   /** Open workflows kept in memory; the SDK's default (sized from the heap) when absent. */
   maxCachedWorkflows?: number;
+  /**
+   * Tracing (off when absent): activity spans, and the workflow interceptors, which are bundled
+   * with the workflows; a pre-built `workflowBundle` must have been bundled with them
+   * (`bundleWorkflows({ workflowInterceptorModules: tracing.workerInterceptors.workflowModules })`).
+   */
+  tracing?: Pick<Tracing, 'workerInterceptors' | 'sinks'>;
 }
 
 export async function createCaseflowWorker(options: CaseflowWorkerOptions): Promise<Worker> {
@@ -36,7 +43,18 @@ export async function createCaseflowWorker(options: CaseflowWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.activityDeps),
-    sinks: LIVE_SINKS,
+    sinks: { ...LIVE_SINKS, ...options.tracing?.sinks },
+    ...(options.tracing
+      ? {
+          interceptors: {
+            activity: options.tracing.workerInterceptors.activity,
+            // A pre-built bundle has them already (the SDK ignores them then, with a warning).
+            ...(options.workflowBundle
+              ? {}
+              : { workflowModules: options.tracing.workerInterceptors.workflowModules }),
+          },
+        }
+      : {}),
     dataConverter: { payloadCodecs: options.payloadCodecs ?? [] },
     ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
     ...(options.workflowBundle
@@ -70,15 +88,18 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = installRuntime(config);
   const target = loadTemporalTarget();
+  const tracingSettings = tracingSettingsFrom(config, 'worker');
+  const tracing = tracingSettings && (await startTracing({ ...tracingSettings, log }));
   const connection = await connectWorkerConnection(target);
   // The archive activity reads histories back through the client API.
-  const client = await connectClient(target);
+  const client = await connectClient(target, { interceptors: tracing?.clientInterceptors });
   const worker = await createCaseflowWorker({
     connection,
     namespace: target.namespace,
     taskQueue: config.taskQueue,
     payloadCodecs: target.payloadCodecs,
     maxCachedWorkflows: config.workerCachedWorkflows,
+    tracing,
     activityDeps: {
       notifications: { webhooks: parseWebhookUrls(config.notifyUrls), secret: config.notifySecret },
       elevation: elevationActivityDeps(config, client),
@@ -94,11 +115,13 @@ async function main(): Promise<void> {
       ? { metrics: `http://${config.metricsHost}:${config.workerMetricsPort}/metrics` }
       : {}),
     cachedWorkflows: config.workerCachedWorkflows,
+    ...(tracingSettings ? { tracing: tracingSettings } : {}),
   });
   // The SDK stops the worker gracefully on SIGINT/SIGTERM; run() resolves once it has drained.
   await worker.run();
   await connection.close();
   await client.connection.close();
+  await tracing?.shutdown();
   log.info('worker stopped');
 }
 
