@@ -25,6 +25,16 @@ export interface TracingSettings {
   serviceName: string;
 }
 
+/** OpenTelemetry's standard variables a deployment passes to tracing processes (besides CASEFLOW_OTEL_EXPORTER). */
+export const OTEL_SETTINGS = [
+  'OTEL_SERVICE_NAME',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_HEADERS',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+] as const;
+
 /** The workflow interceptor module a tracing worker's bundle must include (webpack resolves the extension). */
 export const TRACING_WORKFLOW_INTERCEPTORS = join(__dirname, 'tracing-workflow-interceptors');
 
