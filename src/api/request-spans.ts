@@ -7,6 +7,8 @@ import type { RequestHandler } from 'express';
  * query) are its children and carry it into the workflow and its activities.
  */
 
+const PROBES = new Set(['/healthz', '/readyz']);
+
 /** Routes whose `:id` is a case id (a random uuid): safe to put on the span, and what one searches for. */
 const CASE_ROUTE = /^\/(v1|portal)\/cases\/:id(\/|$)/;
 
@@ -17,6 +19,11 @@ const CASE_ROUTE = /^\/(v1|portal)\/cases\/:id(\/|$)/;
  */
 export function requestSpans(tracer: Tracer): RequestHandler {
   return (req, res, next) => {
+    // Probes run every few seconds and tell a trace nothing.
+    if (PROBES.has(req.path)) {
+      next();
+      return;
+    }
     // Each request starts its own trace: a caller's traceparent is not followed, so nothing the
     // caller sends reaches the spans or the trace headers stored in histories.
     const span = tracer.startSpan(

@@ -142,6 +142,8 @@ describe('a case traced from the HTTP request through the workflow into its acti
       body: { tier: 'tier-1', assignee: api.as.agent!.principal, reason: 'first line' },
     });
     expect(assigned.status).toBe(200);
+    // A probe before it is not traced at all.
+    expect((await api.request('/readyz')).status).toBe(200);
     const read = await api.request(`/v1/cases/${caseId}`, { token: api.as.agent!.token });
     expect(read.status).toBe(200);
 
@@ -159,6 +161,7 @@ describe('a case traced from the HTTP request through the workflow into its acti
     const updateTrace = inTrace(all, update.spanContext().traceId).map((s) => s.name);
     expect(updateTrace).toEqual(expect.arrayContaining([expect.stringMatching(/^StartWorkflowUpdate:/)]));
     expect(updateTrace).toEqual(expect.arrayContaining([expect.stringMatching(/^HandleUpdate:/)]));
+    expect(all.filter((s) => s.name.includes('readyz'))).toEqual([]);
     const query = named(all, 'GET /v1/cases/:id')!;
     const queryTrace = inTrace(all, query.spanContext().traceId).map((s) => s.name);
     expect(queryTrace).toEqual(expect.arrayContaining([expect.stringMatching(/^QueryWorkflow:/)]));
