@@ -5,6 +5,7 @@ import { temporal } from '@temporalio/proto';
 import { ensureDevKeys } from '../src/api/dev-keys';
 import { ConfigError, loadConfig } from '../src/config';
 import { connectClient, loadTemporalTarget } from '../src/temporal/connection';
+import { tracingSettingsFrom } from '../src/temporal/tracing';
 import { startDevServer } from './dev-server';
 import { repoRoot } from './tools';
 import { SEARCH_ATTRIBUTE_KEYS_SETTING } from '../src/temporal/personal-index';
@@ -143,6 +144,8 @@ async function workerPolling(client: Client, taskQueue: string): Promise<boolean
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Checked here too, so a bad tracing setting stops start-up instead of a restart loop.
+  tracingSettingsFrom(config, 'api');
   const env: NodeJS.ProcessEnv = { ...process.env };
   const embedded = !process.env.TEMPORAL_ADDRESS;
   let uiUrl: string | undefined;

@@ -41,6 +41,7 @@ export const SETTINGS = {
   metricsHost: 'CASEFLOW_METRICS_HOST',
   apiMetricsPort: 'CASEFLOW_API_METRICS_PORT',
   workerMetricsPort: 'CASEFLOW_WORKER_METRICS_PORT',
+  otelExporter: 'CASEFLOW_OTEL_EXPORTER',
   devTemporalPort: 'CASEFLOW_DEV_TEMPORAL_PORT',
   devUiPort: 'CASEFLOW_DEV_UI_PORT',
   workingDays: 'CASEFLOW_WORKING_DAYS',
@@ -130,6 +131,7 @@ const slaOverridesSchema = z
   .strict();
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export const OTEL_EXPORTERS = ['none', 'otlp', 'console'] as const;
 
 export const configSchema = z
   .object({
@@ -174,6 +176,8 @@ export const configSchema = z
     metricsHost: z.string().min(1).default('127.0.0.1'),
     apiMetricsPort: z.coerce.number().int().min(1).max(65535).optional(),
     workerMetricsPort: z.coerce.number().int().min(1).max(65535).optional(),
+    /** Where OpenTelemetry spans go; tracing is off (nothing of it loaded) with `none`. See src/temporal/tracing.ts. */
+    otelExporter: z.enum(OTEL_EXPORTERS).default('none'),
     /** Ports of the embedded dev server that `npm start` runs when TEMPORAL_ADDRESS is not set. */
     devTemporalPort: z.coerce.number().int().min(1).max(65535).default(7233),
     devUiPort: z.coerce.number().int().min(1).max(65535).default(8233),

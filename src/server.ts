@@ -9,6 +9,7 @@ import { ApiMetrics, metricsApp, registerCaseflowGauges } from './api/metrics';
 import { openVault } from './vault-setup';
 import { connectClient, loadTemporalTarget } from './temporal/connection';
 import { personalIndexFromEnv } from './temporal/personal-index';
+import { startTracing, tracingSettingsFrom } from './temporal/tracing';
 
 /** Attempts per Temporal call on UNAVAILABLE before the API gives up and answers 503. */
 const API_CALL_ATTEMPTS = 3;
@@ -24,8 +25,15 @@ async function main(): Promise<void> {
   }
   const keys = loadKeysFile(config.apiKeysFile);
   const target = loadTemporalTarget();
+  const tracingSettings = tracingSettingsFrom(config, 'api');
+  // Loaded only when tracing is on: without it no request pays for a span or an interceptor.
+  const tracing = tracingSettings && (await startTracing({ ...tracingSettings, log }));
+  const requestTracing = tracing && (await import('./api/request-spans')).requestSpans(tracing.tracer);
   // Few attempts per call: when Temporal is down the API says so (503) within about a second.
-  const client = await connectClient(target, { maxCallAttempts: API_CALL_ATTEMPTS });
+  const client = await connectClient(target, {
+    maxCallAttempts: API_CALL_ATTEMPTS,
+    interceptors: tracing?.clientInterceptors,
+  });
   const vault = openVault(config, 'reader');
   const metrics = new ApiMetrics({ processMetrics: true });
   registerCaseflowGauges(metrics, {
@@ -46,6 +54,7 @@ async function main(): Promise<void> {
       callback: { perMinute: config.callbackRateLimitPerMinute, burst: config.callbackRateLimitBurst },
     },
     personalIndex: personalIndexFromEnv(),
+    requestTracing,
     client,
     keys,
     log,
@@ -76,13 +85,17 @@ async function main(): Promise<void> {
     temporal: target.address,
     namespace: target.namespace,
     ...(metricsServer ? { metrics: `http://${config.metricsHost}:${config.apiMetricsPort}/metrics` } : {}),
+    ...(tracingSettings ? { tracing: tracingSettings } : {}),
   });
 
   const stop = () => {
     log.info('api stopping');
     metricsServer?.close();
     server.close(() => {
-      void client.connection.close().finally(() => process.exit(0));
+      void client.connection
+        .close()
+        .then(() => tracing?.shutdown())
+        .finally(() => process.exit(0));
     });
     server.closeAllConnections();
   };

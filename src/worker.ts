@@ -13,7 +13,13 @@ import { archiveDirOf, type Config, ConfigError, loadConfig } from './config';
 import { createLogger, createPino, loggerOf, sdkLoggerOf } from './logger';
 import { elevationActivityDeps } from './vault-setup';
 import { connectClient, connectWorkerConnection, loadTemporalTarget } from './temporal/connection';
-import { LIVE_SINKS, WORKFLOW_SOURCE } from './temporal/workflow-bundle';
+import { startTracing, type Tracing, tracingSettingsFrom } from './temporal/tracing';
+import {
+  LIVE_SINKS,
+  WORKFLOW_BUNDLER_OPTIONS,
+  WORKFLOW_INTERCEPTOR_MODULES,
+  WORKFLOWS_PATH,
+} from './temporal/workflow-bundle';
 
 export { bundleWorkflows, LIVE_SINKS, WORKFLOWS_PATH } from './temporal/workflow-bundle';
 
@@ -28,6 +34,13 @@ export interface CaseflowWorkerOptions {
   payloadCodecs?: PayloadCodec[];
   /** Open workflows kept in memory; the SDK's default (sized from the heap) when absent. */
   maxCachedWorkflows?: number;
+  /**
+   * Tracing (off when absent): activity spans, and the workflow interceptors, which are bundled
+   * with the workflows (beside the stale-clock guard every worker runs); a pre-built
+   * `workflowBundle` must have been bundled with them
+   * (`bundleWorkflows({ workflowInterceptorModules: tracing.workerInterceptors.workflowModules })`).
+   */
+  tracing?: Pick<Tracing, 'workerInterceptors' | 'sinks'>;
 }
 
 export async function createCaseflowWorker(options: CaseflowWorkerOptions): Promise<Worker> {
@@ -36,12 +49,24 @@ export async function createCaseflowWorker(options: CaseflowWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.activityDeps),
-    sinks: LIVE_SINKS,
+    sinks: { ...LIVE_SINKS, ...options.tracing?.sinks },
+    interceptors: {
+      ...(options.tracing ? { activity: options.tracing.workerInterceptors.activity } : {}),
+      // A pre-built bundle has them already (the SDK ignores them then, with a warning).
+      ...(options.workflowBundle
+        ? {}
+        : {
+            workflowModules: [
+              ...WORKFLOW_INTERCEPTOR_MODULES,
+              ...(options.tracing?.workerInterceptors.workflowModules ?? []),
+            ],
+          }),
+    },
     dataConverter: { payloadCodecs: options.payloadCodecs ?? [] },
     ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : WORKFLOW_SOURCE),
+      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS }),
   });
 }
 
@@ -70,15 +95,18 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = installRuntime(config);
   const target = loadTemporalTarget();
+  const tracingSettings = tracingSettingsFrom(config, 'worker');
+  const tracing = tracingSettings && (await startTracing({ ...tracingSettings, log }));
   const connection = await connectWorkerConnection(target);
   // The archive activity reads histories back through the client API.
-  const client = await connectClient(target);
+  const client = await connectClient(target, { interceptors: tracing?.clientInterceptors });
   const worker = await createCaseflowWorker({
     connection,
     namespace: target.namespace,
     taskQueue: config.taskQueue,
     payloadCodecs: target.payloadCodecs,
     maxCachedWorkflows: config.workerCachedWorkflows,
+    tracing,
     activityDeps: {
       notifications: { webhooks: parseWebhookUrls(config.notifyUrls), secret: config.notifySecret },
       elevation: elevationActivityDeps(config, client),
@@ -94,11 +122,13 @@ async function main(): Promise<void> {
       ? { metrics: `http://${config.metricsHost}:${config.workerMetricsPort}/metrics` }
       : {}),
     cachedWorkflows: config.workerCachedWorkflows,
+    ...(tracingSettings ? { tracing: tracingSettings } : {}),
   });
   // The SDK stops the worker gracefully on SIGINT/SIGTERM; run() resolves once it has drained.
   await worker.run();
   await connection.close();
   await client.connection.close();
+  await tracing?.shutdown();
   log.info('worker stopped');
 }
 

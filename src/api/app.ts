@@ -58,6 +58,8 @@ export interface AppOptions {
   portal?: PortalSettings;
   /** Request counts and durations; the caller serves them (CASEFLOW_API_METRICS_PORT). */
   metrics?: ApiMetrics;
+  /** A span per request (`requestSpans`, src/api/request-spans.ts) when tracing is on; nothing otherwise. */
+  requestTracing?: RequestHandler;
 }
 
 /** The web portal's own settings; it shares everything else (gateways, keys, policy) with the API. */
@@ -117,6 +119,7 @@ export function createApp(options: AppOptions): Express {
   const anonymousLog = budgetedLogger(log, UNAUTHENTICATED_LOG_LINES_PER_MINUTE);
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  if (options.requestTracing) app.use(options.requestTracing);
   app.use(
     requestIds,
     securityHeaders,

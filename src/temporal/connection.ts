@@ -1,4 +1,10 @@
-import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  defaultGrpcRetryOptions,
+  makeGrpcRetryInterceptor,
+  type WorkflowClientInterceptor,
+} from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
@@ -47,6 +53,8 @@ export interface ClientConnectOptions {
    * fewer so that an outage is answered with 503 in about a second.
    */
   maxCallAttempts?: number;
+  /** More workflow client interceptors (tracing's), after the request id's. */
+  interceptors?: WorkflowClientInterceptor[];
 }
 
 export async function connectClient(
@@ -63,7 +71,7 @@ export async function connectClient(
     connection,
     namespace: target.namespace,
     dataConverter: { payloadCodecs: target.payloadCodecs },
-    interceptors: CLIENT_INTERCEPTORS,
+    interceptors: { workflow: [...CLIENT_INTERCEPTORS.workflow, ...(options.interceptors ?? [])] },
   });
 }
 

@@ -45,12 +45,21 @@ export const WORKFLOW_SOURCE = {
 /** State reports matter only when an auditor replays a history (src/audit/as-of.ts). */
 export const LIVE_SINKS = { caseAudit: { state: { fn: () => undefined, callDuringReplay: false } } };
 
-export async function bundleWorkflows(): Promise<{ code: string }> {
+/**
+ * `workflowInterceptorModules`: a tracing worker's (TRACING_WORKFLOW_INTERCEPTORS); without them
+ * the bundle holds the workflows and the SDK's own modules only.
+ */
+export async function bundleWorkflows(
+  options: { workflowInterceptorModules?: string[] } = {},
+): Promise<{ code: string }> {
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     logger: new DefaultLogger('WARN'),
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     ...WORKFLOW_BUNDLER_OPTIONS,
+    workflowInterceptorModules: [
+      ...WORKFLOW_INTERCEPTOR_MODULES,
+      ...(options.workflowInterceptorModules ?? []),
+    ],
   });
 }
 

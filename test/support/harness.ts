@@ -9,6 +9,8 @@ import { inject } from 'vitest';
 import type { TargetEndpoints } from '../../src/activities/escalation-delivery';
 import { createApp, type PortalSettings } from '../../src/api/app';
 import type { ApiMetrics } from '../../src/api/metrics';
+import { requestSpans } from '../../src/api/request-spans';
+import type { Tracing } from '../../src/temporal/tracing';
 import { generateKey, type KeyEntry } from '../../src/api/auth';
 import type { RateLimits } from '../../src/api/rate-limit';
 import { type CasePolicy } from '../../src/domain/case-policy';
@@ -114,6 +116,8 @@ export interface ApiOptions {
   metrics?: ApiMetrics;
   /** Principals besides PRINCIPALS (name: roles), under `as` like them. */
   extraPrincipals?: Record<string, Role[]>;
+  /** Tracing as the API wires it when it is on: request spans and the client's interceptors. */
+  tracing?: Pick<Tracing, 'tracer' | 'clientInterceptors'>;
 }
 
 export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
@@ -131,7 +135,9 @@ export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
   const client = new Client({
     connection,
     namespace: inject('temporalNamespace'),
-    interceptors: CLIENT_INTERCEPTORS,
+    interceptors: {
+      workflow: [...CLIENT_INTERCEPTORS.workflow, ...(options.tracing?.clientInterceptors ?? [])],
+    },
   });
   const logs: string[] = [];
   const app = createApp({
@@ -152,6 +158,7 @@ export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
     rateLimits: options.rateLimits,
     portal: options.portal,
     metrics: options.metrics,
+    requestTracing: options.tracing ? requestSpans(options.tracing.tracer) : undefined,
     log: createLogger('api', 'debug', (line) => logs.push(line)),
   });
   const server = app.listen(options.port ?? 0, '127.0.0.1');

@@ -6,6 +6,7 @@ import { SETTINGS } from '../../src/config';
 import { CODEC_KEYS_SETTING } from '../../src/temporal/codec';
 import { SEARCH_ATTRIBUTE_KEYS_SETTING } from '../../src/temporal/personal-index';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
+import { OTEL_SETTINGS } from '../../src/temporal/tracing';
 
 interface Service {
   image?: string;
@@ -27,6 +28,7 @@ const knownEnv = new Set<string>([
   ...Object.values(SETTINGS),
   CODEC_KEYS_SETTING,
   SEARCH_ATTRIBUTE_KEYS_SETTING,
+  ...OTEL_SETTINGS,
   'TEMPORAL_ADDRESS',
   'TEMPORAL_NAMESPACE',
   'TEMPORAL_TLS',

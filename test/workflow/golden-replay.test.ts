@@ -11,6 +11,7 @@ import {
   Worker,
 } from '@temporalio/worker';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TRACING_WORKFLOW_INTERCEPTORS } from '../../src/temporal/tracing';
 import { WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
 
 /**
@@ -78,6 +79,21 @@ describe('golden histories', () => {
       .map((r) => `${r.workflowId}: ${r.error?.name ?? 'Error'}: ${r.error?.message ?? ''}`);
     expect(failures, `histories that no longer replay:\n${failures.join('\n')}`).toEqual([]);
     expect(results.map((r) => r.workflowId).sort()).toEqual(files.map(nameOf).sort());
+  });
+
+  it('all replay on a worker that traces, so tracing can be turned on with cases open', async () => {
+    // The tracing interceptors bundled as a tracing worker bundles them; spans dropped.
+    const traced: ReplayWorkerOptions = {
+      workflowsPath: WORKFLOWS_PATH,
+      interceptors: { workflowModules: [TRACING_WORKFLOW_INTERCEPTORS] },
+      sinks: { ...sinks, exporter: { export: { fn: () => undefined } } },
+    };
+    const results = await collect(Worker.runReplayHistories(traced, files.map(loadHistory)));
+    const failures = results
+      .filter((r) => r.error !== undefined)
+      .map((r) => `${r.workflowId}: ${r.error?.name ?? 'Error'}: ${r.error?.message ?? ''}`);
+    expect(failures, `histories that do not replay with tracing on:\n${failures.join('\n')}`).toEqual([]);
+    expect(results).toHaveLength(files.length);
   });
 });
 
