@@ -1,14 +1,16 @@
+import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { startTestDevServer } from '../../test/support/dev-server';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/temporal/workflow-bundle';
 import { STALE_CLOCK_REFUSED } from '../../src/workflows/stale-clock-guard';
 import { type ProbeActivities, poke, pokes } from './clock-probe.workflow';
 
 /*
  * One arm of the query-race diagnostic, on its own dev server: the clock probe gets its signals,
  * with or without a stream of queries, on a worker with a small cache (so runs go cold) and with
- * or without caseflow's stale-clock guard; then every history is checked and replayed.
+ * or without the workflow interceptors every caseflow worker runs (the stale-clock guard); then every history is checked and replayed.
  */
 
 type ProbeRecord = Parameters<ProbeActivities['record']>[0];
@@ -59,12 +61,10 @@ export async function runArm(opts: {
   const worker = await Worker.create({
     connection: native,
     taskQueue: 'clock-probe',
-    workflowsPath: require.resolve('./clock-probe.workflow'),
+    workflowsPath: join(__dirname, 'clock-probe.workflow.ts'),
     activities: { record: () => Promise.resolve() },
     maxCachedWorkflows: opts.cache,
-    ...(opts.guard
-      ? { interceptors: { workflowModules: [require.resolve('../../src/workflows/stale-clock-guard')] } }
-      : {}),
+    ...(opts.guard ? { interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } } : {}),
   });
   const running = worker.run();
   const connection = await Connection.connect({ address: server.address });
@@ -156,7 +156,7 @@ export async function runArm(opts: {
     }
     let replayFailures = 0;
     for await (const r of Worker.runReplayHistories(
-      { workflowsPath: require.resolve('./clock-probe.workflow') },
+      { workflowsPath: join(__dirname, 'clock-probe.workflow.ts') },
       histories,
     )) {
       if (r.error) replayFailures++;
