@@ -51,6 +51,18 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        test: {
+          // The chaos command's short profile: its own dev server, workers, API and receivers, and
+          // the whole machine for its few minutes, so it runs last and alone.
+          name: 'chaos',
+          sequence: { groupOrder: 4 },
+          include: ['test/chaos/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 20 * 60_000,
+        },
+      },
     ],
   },
 });
