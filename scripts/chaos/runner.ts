@@ -12,6 +12,7 @@ import { generateKey } from '../../src/api/auth';
 import { replayAll } from '../../src/audit/replay';
 import { caseEscalationIsOver } from '../../src/domain/case-lifecycle';
 import { WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
+import { STALE_CLOCK_REFUSED } from '../../src/workflows/stale-clock-guard';
 import { generateVaultKey } from '../../src/vault/keyring';
 import { searchableHistoryText } from '../../test/support/secret-scan';
 import { freePort } from '../../test/support/ports';
@@ -582,6 +583,9 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions = {}):
       ),
     ];
     const figure = (name: string, key: string) => verdicts.find((v) => v.name === name)?.figures[key] ?? 0;
+    // The stale-clock guard at work: refusals the workers logged, and real workflow tasks it
+    // failed (a refusal outside a query would be one; the task is retried with its own clock).
+    const mentions = (text: string) => text.split(STALE_CLOCK_REFUSED).length - 1;
     const summary = {
       cases: state.cases.length,
       casesPlanned: profile.cases,
@@ -604,6 +608,8 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions = {}):
       unplannedWorkerExits: unplannedExits,
       retriedSteps: state.retries,
       driverErrors: state.errors.length,
+      staleClockRefusalsLogged: workerOutputs.reduce((n, w) => n + mentions(w.output()), 0),
+      tasksFailedByStaleClockGuard: histories.reduce((n, h) => n + mentions(h.json), 0),
     };
     const passed =
       verdicts.every((v) => v.violations.length === 0) &&
