@@ -405,6 +405,9 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions = {}):
     const lanes = Array.from({ length: profile.concurrency }, async () => {
       while (next < profile.cases && Date.now() < hardDeadline) {
         const index = next++;
+        // Cases start spread over the fault window (never before their share of it), so faults
+        // keep meeting cases in flight however fast the machine works them off.
+        await sleep(driveStart + (index / profile.cases) * W - Date.now());
         const scenario = SCENARIOS[index % SCENARIOS.length]!;
         await driveCase(state, {
           index,
