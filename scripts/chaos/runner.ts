@@ -12,6 +12,7 @@ import { generateKey } from '../../src/api/auth';
 import { replayAll } from '../../src/audit/replay';
 import { caseEscalationIsOver } from '../../src/domain/case-lifecycle';
 import { WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
+import { workflowIdOfElevation } from '../../src/workflows/elevation.messages';
 import { STALE_CLOCK_REFUSED } from '../../src/workflows/stale-clock-guard';
 import { generateVaultKey } from '../../src/vault/keyring';
 import { searchableHistoryText } from '../../test/support/secret-scan';
@@ -77,6 +78,16 @@ export interface ChaosResults {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** How long a closed case may take, after the run, for its last children to end. */
+const CLOSING_CHILDREN_WAIT_MS = 5 * 60_000;
+
+/** What the invariants read of a case. */
+interface CaseView {
+  status: string;
+  elevations?: { id: string; finished: boolean }[];
+  escalations?: { id: string; status: string; target: string }[];
+}
 
 /** A small seeded generator (mulberry32): a run's random moments can be replayed from its seed. */
 function random(seed: number): () => number {
@@ -450,8 +461,27 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions = {}):
     };
     const outcomes: CaseOutcome[] = [];
     const recordedDelivered: string[] = [];
+    const openChildren = (v: CaseView | null) =>
+      (v?.elevations ?? []).some((e) => !e.finished) ||
+      (v?.escalations ?? []).some((e) => !caseEscalationIsOver(e.status as never));
     for (const c of state.cases) {
-      const view = await get(`/v1/cases/${c.id}`);
+      let view = (await get(`/v1/cases/${c.id}`)) as CaseView | null;
+      if (view?.status === 'closed' && openChildren(view)) {
+        // A closed case waits for its children to end (an elevation may still be delivering its
+        // closing notice after a receiver came back): give it a bounded while, then judge it.
+        const waitUntil = Math.min(hardDeadline - 60_000, Date.now() + CLOSING_CHILDREN_WAIT_MS);
+        await client.connection
+          .withDeadline(waitUntil, () => client.workflow.getHandle(`case:${c.id}`).result())
+          .catch(() => undefined);
+        view = (await get(`/v1/cases/${c.id}`)) as CaseView | null;
+        if (openChildren(view)) {
+          await keepHistory(`case:${c.id}`).catch(() => undefined);
+          for (const e of view?.elevations ?? []) {
+            const workflowId = workflowIdOfElevation(e.id)?.workflowId;
+            if (!e.finished && workflowId) await keepHistory(workflowId).catch(() => undefined);
+          }
+        }
+      }
       let listedRows = 0;
       for (let i = 0; i < 10 && view; i++) {
         const list = await get(`/v1/cases?requester=${encodeURIComponent(c.requesterId)}&limit=10`);
@@ -459,10 +489,10 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions = {}):
         if (listedRows > 0) break;
         await sleep(1_000);
       }
-      const escalations: { id: string; status: string; target: string }[] = view?.escalations ?? [];
+      const escalations = view?.escalations ?? [];
       // What the case records counts, even where the driver never heard back from filing it.
       for (const e of escalations) if (!state.escalations.has(e.id)) state.escalations.set(e.id, e.target);
-      for (const e of (view?.elevations ?? []) as { id: string }[]) state.elevations.add(e.id);
+      for (const e of view?.elevations ?? []) state.elevations.add(e.id);
       let exists = view !== null;
       if (view?.status !== 'closed') {
         // Not closed or not readable: is the workflow there at all, and what does its history say?
@@ -477,7 +507,7 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions = {}):
         status: view?.status ?? null,
         exists,
         listedRows,
-        openElevations: (view?.elevations ?? []).filter((e: { finished: boolean }) => !e.finished).length,
+        openElevations: (view?.elevations ?? []).filter((e) => !e.finished).length,
         openEscalations: escalations.filter((e) => !caseEscalationIsOver(e.status as never)).length,
         missingEscalations: c.escalations.filter((id) => !escalations.some((e) => e.id === id)).length,
       });
