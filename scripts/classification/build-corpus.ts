@@ -36,6 +36,7 @@ import { WEAKEST_TRAINING } from '../../test/fixtures/classification/source/temp
 import {
   THIRTEENTH_TRAINING,
   THIRTEENTH_TRAINING_CONTRASTS,
+  THIRTEENTH_TRAINING_UNSURE,
 } from '../../test/fixtures/classification/source/templates-o';
 import { SHORT_AND_MIXED_TRAINING } from '../../test/fixtures/classification/source/templates-h';
 import {
@@ -149,6 +150,7 @@ function templatesOf(part: Part, group: TemplateGroup, groupName: string): reado
     ...(WEAKEST_TRAINING[groupName] ?? []),
     ...(THIRTEENTH_TRAINING[groupName] ?? []),
     ...(THIRTEENTH_TRAINING_CONTRASTS[groupName] ?? []),
+    ...(THIRTEENTH_TRAINING_UNSURE[groupName] ?? []),
   ];
 }
 
