@@ -33,6 +33,11 @@ import { BROAD_TRAINING } from '../../test/fixtures/classification/source/templa
 import { STYLE_TRAINING } from '../../test/fixtures/classification/source/templates-l';
 import { CONTRAST_TRAINING } from '../../test/fixtures/classification/source/templates-m';
 import { WEAKEST_TRAINING } from '../../test/fixtures/classification/source/templates-n';
+import {
+  THIRTEENTH_TRAINING,
+  THIRTEENTH_TRAINING_CONTRASTS,
+  THIRTEENTH_TRAINING_UNSURE,
+} from '../../test/fixtures/classification/source/templates-o';
 import { SHORT_AND_MIXED_TRAINING } from '../../test/fixtures/classification/source/templates-h';
 import {
   GREETINGS,
@@ -143,6 +148,9 @@ function templatesOf(part: Part, group: TemplateGroup, groupName: string): reado
     ...(STYLE_TRAINING[groupName] ?? []),
     ...(CONTRAST_TRAINING[groupName] ?? []),
     ...(WEAKEST_TRAINING[groupName] ?? []),
+    ...(THIRTEENTH_TRAINING[groupName] ?? []),
+    ...(THIRTEENTH_TRAINING_CONTRASTS[groupName] ?? []),
+    ...(THIRTEENTH_TRAINING_UNSURE[groupName] ?? []),
   ];
 }
 
