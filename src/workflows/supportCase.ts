@@ -181,11 +181,14 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
 
   const send = (notice: CaseNotice) => {
     notificationsInFlight++;
+    // The delivery is written into the record as it is when the result arrives, in one step: a
+    // record computed here and assigned a microtask later would drop whatever else landed in
+    // between (a child's end arriving in the same workflow task was lost that way).
     notify
       .executeWithOptions({ summary: `notify: ${notice.type}` }, [notice])
       .then(
-        (delivery) =>
-          recordDelivery(
+        (delivery) => {
+          record = recordDelivery(
             record,
             notice,
             delivery.deliveredTo,
@@ -193,12 +196,19 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
             Date.now(),
             // Cases from before the record showed retries keep their old delivery entries.
             patched('delivery-attempts') ? delivery.attempt : undefined,
-          ),
-        (err: unknown) =>
-          recordDelivery(record, notice, [], err instanceof Error ? err.message : String(err), Date.now()),
+          );
+        },
+        (err: unknown) => {
+          record = recordDelivery(
+            record,
+            notice,
+            [],
+            err instanceof Error ? err.message : String(err),
+            Date.now(),
+          );
+        },
       )
-      .then((next) => {
-        record = next;
+      .then(() => {
         notificationsInFlight--;
         changes++;
       })
