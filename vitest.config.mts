@@ -22,6 +22,10 @@ export default defineConfig({
           // One file at a time: the time-skipping server skips ahead while a loaded machine is
           // still running an activity or workflow task, and long sleeps then time them out.
           fileParallelism: false,
+          // The Java time-skipping server now and then refuses a workflow task's completion
+          // ("invalid history builder state for action") and the test then waits out its timeout;
+          // a failing test runs once more before it counts (a real failure fails both times).
+          retry: 1,
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
