@@ -25,7 +25,8 @@ import type { EscalationTarget } from '../src/domain/routing';
 import { createFileVault, type CredentialVault } from '../src/vault/credential-vault';
 import { createRecordingDeviceAdapter } from '../src/vault/device-adapters';
 import { generateVaultKey, parseVaultKeys } from '../src/vault/keyring';
-import { openCase as openingCase } from '../src/domain/case-lifecycle';
+import { openClassifiedCase } from '../src/domain/case-lifecycle';
+import { createClassifier } from '../src/activities/classification';
 import { personalIndexFromEnv } from '../src/temporal/personal-index';
 import { caseSearchAttributes } from '../src/temporal/search-attributes';
 import { supportCase } from '../src/workflows';
@@ -176,6 +177,8 @@ async function capture(name: string, covers: string, handle: WorkflowHandle) {
   console.log(`  ${name}: ${workflowType}, ${state}, ${events.length} events`);
 }
 
+const classifyIntake = createClassifier();
+
 async function openCase(
   intake: Parameters<typeof caseInput>[0] = {},
   policy: Parameters<typeof caseInput>[1] = {},
@@ -190,12 +193,20 @@ async function openCase(
     requesterId: PERSONAL_INDEX.indexed('RequesterId', base.intake.requester.id),
     deviceSerial: PERSONAL_INDEX.indexed('DeviceSerial', base.intake.device.serial),
   };
-  const input = { ...base, indexedAtStart: true, indexesParticipants: true, personalIndex };
+  // The API classifies the intake before the start, so the case opens classified.
+  const classification = classifyIntake({
+    title: base.intake.title,
+    description: base.intake.description,
+    categoryHint: base.intake.categoryHint,
+  });
+  const input = { ...base, indexedAtStart: true, indexesParticipants: true, personalIndex, classification };
   const handle = await env.client.workflow.start(supportCase, {
     workflowId: m.caseWorkflowId(input.id),
     taskQueue,
     args: [input],
-    typedSearchAttributes: caseSearchAttributes(openingCase(input, Date.now()), { personal: personalIndex }),
+    typedSearchAttributes: caseSearchAttributes(openClassifiedCase(input, classification, Date.now()), {
+      personal: personalIndex,
+    }),
   });
   await untilCase(handle, (c) => c.classification !== null);
   return { handle, serial: input.intake.device.serial };
@@ -716,8 +727,10 @@ function checkSecretsAndWrite(): void {
       '`recorded-2026-11/` keeps the histories recorded before the escalation gate followed the case,',
       'children became durable state and histories were bounded; `recorded-2026-12-02/` those recorded',
       'before cases were opened with hashed personal attributes and without the participants patch',
-      'marker. They stand for cases opened then and replay through the `patched()` branches that keep',
-      'the old behaviour. The recorder never rewrites them.',
+      'marker; `recorded-2026-12-02b/` those of cases opened unclassified, whose first run classified',
+      'them with the `classifyCase` activity (as a case still does when its starter gives no',
+      'classification). They stand for cases opened then and replay through the `patched()` branches',
+      'and input checks that keep the old behaviour. The recorder never rewrites them.',
       'The recorder checked every decoded payload for the vault passwords it checked out: none is here.',
       '',
       '| file | workflow | state | path it covers |',

@@ -116,6 +116,8 @@ function readRun(
     if (kind === 'workflowExecutionStarted') {
       const input = obj(decodePayloads(attributes.input as never)[0]);
       if (input.intake) found.intake = obj(input.intake);
+      // Cases the API classified at intake carry the classification in their start.
+      if (input.classification) found.classification = obj(input.classification);
     } else if (
       kind === 'activityTaskScheduled' &&
       text(obj(attributes.activityType).name) === 'classifyCase'

@@ -31,6 +31,7 @@ import { ApiMetrics } from './metrics';
 import { requestIds } from './request-id';
 import type { PersonalIndex } from '../temporal/personal-index';
 import { WebUiSignIn, type WebUiSignInSettings } from './web-ui-sign-in';
+import type { Classifier } from '../activities/classification';
 
 export interface AppOptions {
   client: Client;
@@ -54,6 +55,8 @@ export interface AppOptions {
   webUi?: WebUiSignInSettings;
   /** Keyed hashes of requester ids and device serials for search attributes (CASEFLOW_SEARCH_ATTRIBUTE_KEYS). */
   personalIndex?: PersonalIndex;
+  /** Classifies intake before a case starts (default: the shipped model); `null` leaves it to the workflow. */
+  classifyIntake?: Classifier | null;
   log: Logger;
   portal?: PortalSettings;
   /** Request counts and durations; the caller serves them (CASEFLOW_API_METRICS_PORT). */

@@ -12,8 +12,16 @@ import {
   type UpdateDefinition,
 } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '../temporal/proto';
-import type { CaseIntake, CaseLogPage, CaseUpdateView, CaseView, SupportModel } from '../domain/case';
-import { caseView, openCase } from '../domain/case-lifecycle';
+import type {
+  CaseIntake,
+  CaseLogPage,
+  CaseUpdateView,
+  CaseView,
+  ClassificationRecord,
+  SupportModel,
+} from '../domain/case';
+import { type Classifier, createClassifier } from '../activities/classification';
+import { caseView, openClassifiedCase } from '../domain/case-lifecycle';
 import type { CaseListScope } from '../domain/case-access';
 import type { CasePolicy } from '../domain/case-policy';
 import { buildCaseListQuery, type CaseListFilters } from '../temporal/case-list-query';
@@ -41,6 +49,12 @@ export interface CaseGatewayOptions {
   policy: CasePolicy;
   /** Hashes the requester's id and the device serial for search attributes (clear without keys). */
   personalIndex?: PersonalIndex;
+  /**
+   * Classifies the intake before the start, so the case opens classified (default: the shipped
+   * rules and model, as the worker's activity uses). `null`: cases start unclassified and their
+   * first run classifies them with the activity.
+   */
+  classifyIntake?: Classifier | null;
 }
 
 export interface CaseSummary {
@@ -74,6 +88,10 @@ export const fingerprint = (value: unknown): string =>
   createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
 const CLEAR_INDEX = new PersonalIndex();
+
+/** The shipped rules and model, loaded when a case is first opened. */
+let shippedClassifier: Classifier | undefined;
+const defaultClassifier = (): Classifier => (shippedClassifier ??= createClassifier());
 
 /** The API's only path to case workflows: starts them, sends them messages, reads them. */
 export class CaseGateway {
@@ -110,9 +128,10 @@ export class CaseGateway {
       indexedAtStart: true,
       personalIndex,
       indexesParticipants: true,
+      classification: this.classifiedIntake(intake),
     };
     const now = Date.now();
-    const opening = openCase(input, now);
+    const opening = openClassifiedCase(input, input.classification, now);
     try {
       await client.workflow.start(supportCase, {
         workflowId: caseWorkflowId(id),
@@ -148,6 +167,25 @@ export class CaseGateway {
       created: true,
       waited: true,
     };
+  }
+
+  /**
+   * What the classifier makes of the intake; nothing when classifying here is off or fails (the
+   * case then opens unclassified and its workflow's activity classifies it, retrying there).
+   */
+  private classifiedIntake(intake: CaseIntake): ClassificationRecord | undefined {
+    const classify =
+      this.options.classifyIntake === undefined ? defaultClassifier() : this.options.classifyIntake;
+    if (!classify) return undefined;
+    try {
+      return classify({
+        title: intake.title,
+        description: intake.description,
+        categoryHint: intake.categoryHint,
+      });
+    } catch {
+      return undefined;
+    }
   }
 
   /**

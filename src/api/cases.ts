@@ -221,11 +221,13 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
     summary: 'Open a support case',
     ...requires('case:create'),
     description:
-      'Starts the case workflow (ID `case:<id>`) and answers as soon as the start is accepted, with the case ' +
-      'as it opens: status `new`, not yet classified (`classification` is null). Read it again with GET ' +
-      '`Location` for the classified case, or send `Prefer: wait=N` to wait up to N seconds (at most ' +
-      `${MAX_PREFER_WAIT_SECONDS}) for it; the answer then carries \`Preference-Applied\` and is the classified case, ` +
-      'or the latest one read if classification took longer. With an `Idempotency-Key`, a repeat of the same ' +
+      'Classifies the intake, starts the case workflow (ID `case:<id>`) with it and answers as soon as the ' +
+      'start is accepted, with the case as it opens: classified (`triaged`, or `new` and left in triage when ' +
+      'the classifier is unsure). Should the classifier fail, the case opens unclassified (`classification` ' +
+      'null) and its workflow classifies it: read it again with GET `Location`, or send `Prefer: wait=N` to ' +
+      `wait up to N seconds (at most ${MAX_PREFER_WAIT_SECONDS}) for the classification; the answer then carries ` +
+      '`Preference-Applied` and is the classified case, or the latest one read if classification took ' +
+      'longer. With an `Idempotency-Key`, a repeat of the same ' +
       'request returns the case the first one created, as it stands (202 with its id and Location when it ' +
       'cannot be read in time: Temporal slow or no worker).',
     request: {
@@ -242,7 +244,7 @@ export function casesRouter(gateway: CaseGateway, registry: OpenAPIRegistry): Ro
     },
     responses: {
       201: {
-        description: 'The case: as it opened (or, with Prefer: wait=N, once classified)',
+        description: 'The case as it opened, classified (or, with Prefer: wait=N, once classified)',
         headers: {
           Location: { description: 'The case: `/v1/cases/{id}`', schema: { type: 'string' } },
           'Preference-Applied': {

@@ -257,6 +257,19 @@ const SIGNALS: Record<string, (a: Args) => Omit<TimelineEntry, 'at' | 'workflowI
   }),
 };
 
+/** A classification: from the classifyCase activity's result, or from the start (the API classified the intake). */
+function classifiedEntry(result: Args): Omit<TimelineEntry, 'at' | 'workflowId' | 'eventId'> {
+  const rules = (result.rules as string[] | undefined) ?? [];
+  const classifier = classifierOf(result);
+  return {
+    type: 'classified',
+    actor: 'caseflow',
+    reason: `${classifier.versions}: ${rules.join(', ') || 'none'}`,
+    text: `Classified as ${t(result.category)}${result.subCategory ? `/${t(result.subCategory)}` : ''} (confidence ${t(result.confidence)}${result.needsTriage ? ', left in triage' : ''}).${classifier.evidence ? ` Evidence: ${classifier.evidence}.` : ''}`,
+    details: { rules, ...classifier.details },
+  };
+}
+
 /** Activity results that are steps of the case; everything else an activity does is plumbing. */
 function activityEntry(
   name: string,
@@ -264,17 +277,8 @@ function activityEntry(
   result: Args,
 ): Omit<TimelineEntry, 'at' | 'workflowId' | 'eventId'> | null {
   switch (name) {
-    case 'classifyCase': {
-      const rules = (result.rules as string[] | undefined) ?? [];
-      const classifier = classifierOf(result);
-      return {
-        type: 'classified',
-        actor: 'caseflow',
-        reason: `${classifier.versions}: ${rules.join(', ') || 'none'}`,
-        text: `Classified as ${t(result.category)}${result.subCategory ? `/${t(result.subCategory)}` : ''} (confidence ${t(result.confidence)}${result.needsTriage ? ', left in triage' : ''}).${classifier.evidence ? ` Evidence: ${classifier.evidence}.` : ''}`,
-        details: { rules, ...classifier.details },
-      };
-    }
+    case 'classifyCase':
+      return classifiedEntry(result);
     case 'grantAccess':
       return {
         type: 'elevation-granted',
@@ -376,6 +380,7 @@ export function entriesOf(workflowId: string, history: JsonHistory): TimelineEnt
             reason: null,
             text: `Case opened: ${t(intake.title)} (Sev ${t(intake.severity)}, via ${t(intake.channel)}, ${t(input.supportModel)} by ${t(input.providerName)}).`,
           });
+          if (input.classification) add(event, classifiedEntry(obj(input.classification)));
         } else if (type === 'elevation') {
           add(event, {
             type: 'elevation-started',

@@ -23,6 +23,7 @@ export {
   type InfoRequest,
   isFinished,
   openCase,
+  openClassifiedCase,
   applyClassification,
   type Outcome,
   SYSTEM_ACTOR,

@@ -249,6 +249,19 @@ export function openCase(input: NewCase, nowMs: number): CaseRecord {
 }
 
 /** A confident classification triages the case; a doubtful one leaves it for an agent to triage. */
+/**
+ * A case as it opens, classified already when its starter classified the intake (the API does):
+ * its first run then needs no classification activity, and its start indexes its category.
+ */
+export function openClassifiedCase(
+  input: NewCase,
+  classification: ClassificationRecord | undefined,
+  nowMs: number,
+): CaseRecord {
+  const opened = openCase(input, nowMs);
+  return classification ? applyClassification(opened, classification, nowMs) : opened;
+}
+
 export function applyClassification(
   record: CaseRecord,
   result: ClassificationRecord,

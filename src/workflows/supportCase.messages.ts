@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CaseLogPage, CaseUpdateView, CaseView, NewCase } from '../domain/case';
+import type { CaseLogPage, CaseUpdateView, CaseView, ClassificationRecord, NewCase } from '../domain/case';
 import type { CaseCommand, CaseFact, CaseRecord } from '../domain/case-lifecycle';
 import type { CasePolicy } from '../domain/case-policy';
 import type { ElevationRequest } from '../domain/elevation';
@@ -33,6 +33,12 @@ export interface SupportCaseInput extends NewCase {
    * ask `patched('case-participants')` as they always did.
    */
   indexesParticipants?: boolean;
+  /**
+   * What the starter's classifier made of the intake (the API classifies it before the start, so
+   * the case opens classified and indexed by category). Absent where the starter could not, and on
+   * cases opened before: their first run classifies with the `classifyCase` activity.
+   */
+  classification?: ClassificationRecord;
 }
 
 /** Memo field with the requester's id and the device serial, sealed with the payloads, for lists. */

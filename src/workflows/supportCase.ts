@@ -57,7 +57,7 @@ import {
   nextElevationId,
   nextWakeAt,
   nextWakeLabel,
-  openCase,
+  openClassifiedCase,
   type Outcome,
   recordDelivery,
   SYSTEM_ACTOR,
@@ -116,7 +116,7 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   // with the run's first workflow task (a fresh case, or right after continue-as-new) is handled
   // as soon as its handler is set, before the rest of this function has run.
   const { policy } = input;
-  let record: CaseRecord = input.resume ?? openCase(input, Date.now());
+  let record: CaseRecord = input.resume ?? openClassifiedCase(input, input.classification, Date.now());
   let changes = 0;
   let notificationsInFlight = 0;
   let published = '';

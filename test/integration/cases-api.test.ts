@@ -33,19 +33,31 @@ describe('opening a case over HTTP against the real dev server', () => {
     expect(res.headers.get('location')).toBe(`/v1/cases/${created.id as string}`);
     expect(created.createdBy).toBe(api.as.agent!.principal);
     expect(created.supportModel).toBe('partner-led');
-    // Answered once the start was accepted: the case as it opens, before classification.
-    expect(created).toMatchObject({ status: 'new', category: 'unclassified', classification: null });
+    // Answered once the start was accepted, classified already: the API classified the intake.
+    expect(created).toMatchObject({ status: 'triaged', category: 'infrastructure', subCategory: 'printer' });
+    expect(created.classification).toMatchObject({
+      category: 'infrastructure',
+      modelVersion: expect.any(String),
+    });
     expect(res.headers.get('preference-applied')).toBeNull();
 
+    // The case opened with it: no classification activity, and no upsert repeating what its start
+    // indexed, before its first timer.
+    const handle = api.client.workflow.getHandle(`case:${created.id as string}`);
     await expect
       .poll(
-        async () => {
-          const r = await api.request(`/v1/cases/${created.id as string}`, { token: api.as.auditor!.token });
-          return ((await r.json()) as { status: string }).status;
-        },
+        async () => (await handle.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes) ?? false,
         { timeout: 20_000, interval: 250 },
       )
-      .toBe('triaged');
+      .toBe(true);
+    const events = (await handle.fetchHistory()).events ?? [];
+    const firstTimer = events.findIndex((e) => e.timerStartedEventAttributes);
+    expect(
+      events.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'classifyCase'),
+    ).toBe(false);
+    expect(events.slice(0, firstTimer).some((e) => e.upsertWorkflowSearchAttributesEventAttributes)).toBe(
+      false,
+    );
     const read = (await (
       await api.request(`/v1/cases/${created.id as string}`, { token: api.as.agent!.token })
     ).json()) as { classification: { rules: string[] } };
@@ -83,7 +95,7 @@ describe('opening a case over HTTP against the real dev server', () => {
       .toEqual([`case:${created.id as string}`]);
   });
 
-  it('waits for the classified case with Prefer: wait=N', async () => {
+  it('answers Prefer: wait=N at once when the intake was classified', async () => {
     const res = await api.request('/v1/cases', {
       token: api.as.agent!.token,
       body: intake(),
@@ -144,6 +156,68 @@ describe('opening a case over HTTP against the real dev server', () => {
     });
     expect(theirs.status).toBe(201);
     expect(((await theirs.json()) as { id: string }).id).not.toBe(a.id);
+  });
+});
+
+describe('cases the API does not classify at intake', () => {
+  const classifiedByWorkflow = async (other: RunningApi) => {
+    const res = await other.request('/v1/cases', { token: other.as.agent!.token, body: intake() });
+    expect(res.status).toBe(201);
+    const created = (await res.json()) as { id: string };
+    // The case as it opens: the workflow's classification activity has not run yet.
+    expect(created).toMatchObject({ status: 'new', category: 'unclassified', classification: null });
+    await expect
+      .poll(
+        async () =>
+          (
+            (await (
+              await other.request(`/v1/cases/${created.id}`, { token: other.as.agent!.token })
+            ).json()) as {
+              status: string;
+            }
+          ).status,
+        { timeout: 20_000, interval: 250 },
+      )
+      .toBe('triaged');
+    const history = await other.client.workflow.getHandle(`case:${created.id}`).fetchHistory();
+    expect(
+      history.events?.some(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'classifyCase',
+      ),
+    ).toBe(true);
+  };
+
+  it('leaves classification to the workflow when intake classification is off, and Prefer: wait=N waits for it', async () => {
+    const off = await startApi({ classifyIntake: null });
+    try {
+      await classifiedByWorkflow(off);
+      const res = await off.request('/v1/cases', {
+        token: off.as.agent!.token,
+        body: intake(),
+        headers: { prefer: 'wait=10' },
+      });
+      expect(res.status).toBe(201);
+      expect(res.headers.get('preference-applied')).toBe('wait=10');
+      expect(await res.json()).toMatchObject({
+        status: 'triaged',
+        classification: { category: 'infrastructure', subCategory: 'printer' },
+      });
+    } finally {
+      await off.close();
+    }
+  });
+
+  it('opens the case unclassified when the intake classifier fails, and the workflow classifies it', async () => {
+    const failing = await startApi({
+      classifyIntake: () => {
+        throw new Error('model artefact unreadable');
+      },
+    });
+    try {
+      await classifiedByWorkflow(failing);
+    } finally {
+      await failing.close();
+    }
   });
 });
 

@@ -58,7 +58,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => metricsServer.once('listening', resolve));
   const address = metricsServer.address();
   apiMetricsUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/metrics`;
-  api = await startApi({ taskQueue, metrics });
+  // Classified by the workflow's activity, so the worker's activity metrics have one to count.
+  api = await startApi({ taskQueue, metrics, classifyIntake: null });
   await worker.waitForOutput('worker polling', 60_000);
 });
 

@@ -70,7 +70,7 @@ async function timed(path: string, init: { method?: string; body?: unknown; key?
 describe('a Temporal outage', () => {
   let caseId: string;
 
-  it('intake with no worker running answers 201 with the case as it opens, and a retry that cannot read it answers 202', async () => {
+  it('intake with no worker running answers 201 with the case as it opens, classified, and a retry that cannot read it answers 202', async () => {
     const key = `outage-${randomUUID()}`;
     const body = intake();
     // The answer needs only the start: no worker is involved, so there is nothing to wait for.
@@ -78,7 +78,8 @@ describe('a Temporal outage', () => {
     expect(first.res.status).toBe(201);
     expect(first.ms).toBeLessThan(DEADLINE_MS);
     caseId = first.json.id as string;
-    expect(first.json).toMatchObject({ status: 'new', classification: null });
+    // The API classified the intake: the case opens classified, with no worker involved.
+    expect(first.json).toMatchObject({ status: 'triaged', classification: { category: 'infrastructure' } });
     expect(first.res.headers.get('location')).toBe(`/v1/cases/${caseId}`);
     const description = await client.workflow.getHandle(`case:${caseId}`).describe();
     expect(description.status.name).toBe('RUNNING');

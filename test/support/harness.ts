@@ -20,6 +20,7 @@ import { createLogger } from '../../src/logger';
 import { decodeJsonPayloads } from '../../src/temporal/codec';
 import { CLIENT_INTERCEPTORS, connectClient, loadTemporalTarget } from '../../src/temporal/connection';
 import { createFileVault } from '../../src/vault/credential-vault';
+import type { Classifier } from '../../src/activities/classification';
 import { parseVaultKeys } from '../../src/vault/keyring';
 
 declare module 'vitest' {
@@ -118,6 +119,8 @@ export interface ApiOptions {
   extraPrincipals?: Record<string, Role[]>;
   /** Tracing as the API wires it when it is on: request spans and the client's interceptors. */
   tracing?: Pick<Tracing, 'tracer' | 'clientInterceptors'>;
+  /** Another intake classifier than the shipped one; `null` leaves classification to the workflow. */
+  classifyIntake?: Classifier | null;
 }
 
 export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
@@ -159,6 +162,7 @@ export async function startApi(options: ApiOptions = {}): Promise<RunningApi> {
     portal: options.portal,
     metrics: options.metrics,
     requestTracing: options.tracing ? requestSpans(options.tracing.tracer) : undefined,
+    classifyIntake: options.classifyIntake,
     log: createLogger('api', 'debug', (line) => logs.push(line)),
   });
   const server = app.listen(options.port ?? 0, '127.0.0.1');

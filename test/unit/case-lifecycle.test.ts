@@ -22,6 +22,7 @@ import {
   elevationStarted,
   nextWakeAt,
   openCase,
+  openClassifiedCase,
   elevationForKey,
   recordDelivery,
   SYSTEM_ACTOR,
@@ -219,6 +220,28 @@ describe('openCase', () => {
 });
 
 // ------------------------------------------------------------------------------------------------
+
+describe('openClassifiedCase', () => {
+  it('opens a case already classified when its starter classified the intake', () => {
+    const record = openClassifiedCase(newCase(B24), CONFIDENT, T0);
+    expect(record).toEqual(applyClassification(openCase(newCase(B24), T0), CONFIDENT, T0));
+    expect(record).toMatchObject({
+      status: 'triaged',
+      category: 'microsoft-apps',
+      classification: CONFIDENT,
+    });
+    expect(record.log.map((e) => e.type)).toEqual(['opened', 'classified']);
+  });
+
+  it('leaves an unsure classification in triage and opens unclassified without one', () => {
+    expect(openClassifiedCase(newCase(B24), UNSURE, T0)).toMatchObject({
+      status: 'new',
+      category: 'unclassified',
+      classification: UNSURE,
+    });
+    expect(openClassifiedCase(newCase(B24), undefined, T0)).toEqual(openCase(newCase(B24), T0));
+  });
+});
 
 describe('applyClassification', () => {
   it('triages a new case on a confident classification and routes it by category', () => {

@@ -68,6 +68,21 @@ describe('learning from overrides: candidate corpus entries', () => {
     expect(JSON.stringify(candidate)).not.toContain('Requester Name');
   });
 
+  it('reads the classification a case opened with (the API classified its intake)', () => {
+    const history = syntheticCaseHistory({
+      intake: INTAKE,
+      classification: MODEL_RECORD,
+      classifiedAt: 'intake',
+      overrides: [{ args: OVERRIDE, outcome: 'success' }],
+    });
+
+    const [candidate] = candidatesFromHistories([{ workflowId: 'case:c-1b', history }]);
+
+    expect(candidate?.review).toMatchObject({
+      classifiedAs: { category: 'device', modelVersion: '2026-12-02.1', evidence: MODEL_RECORD.evidence },
+    });
+  });
+
   it('reads old histories whose classification carries only old rule ids', () => {
     const history = syntheticCaseHistory({
       intake: { title: 'Outlook crashes', description: 'It is the printer, not Outlook' },
@@ -147,6 +162,26 @@ describe('timeline: the classifier beside an override', () => {
         evidence: MODEL_RECORD.evidence,
         eventId: classified?.eventId,
       },
+    });
+  });
+
+  it('shows a classification made at intake right after the intake, and beside an override', () => {
+    const history = syntheticCaseHistory({
+      intake: INTAKE,
+      classification: MODEL_RECORD,
+      classifiedAt: 'intake',
+      overrides: [{ args: OVERRIDE, outcome: 'success' }],
+    });
+
+    const { entries } = buildTimeline('c-6b', [{ workflowId: 'case:c-6b', history }]);
+
+    expect(entries.map((e) => e.type).slice(0, 2)).toEqual(['intake', 'classified']);
+    const classified = entries[1]!;
+    expect(classified.eventId).toBe(1);
+    expect(classified.reason).toBe('rules 2026-12-02.1, model 2026-12-02.1: device.audio');
+    expect(classified.text).toContain('Evidence: device (rule 1.2), ljud (word 0.4).');
+    expect(entries.find((e) => e.type === 'category-overridden')?.details).toMatchObject({
+      overridden: { category: 'device', modelVersion: '2026-12-02.1', eventId: 1 },
     });
   });
 
