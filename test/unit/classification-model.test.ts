@@ -61,7 +61,8 @@ describe('text features', () => {
 
 describe('classifyTicket: everyday wording', () => {
   // Model 2026-12-02.5 answered this one right but below its threshold (0.74 < 0.93); 2026-12-02.7 at 0.82 ≥ 0.77;
-  // 2026-12-02.10 right again but at 0.59 < 0.82, so it waits in triage with hardware as its first choice.
+  // 2026-12-02.10 right again but at 0.59 < 0.82, so it waits in triage with hardware as its first choice;
+  // 2026-12-02.13 at 0.90 ≥ 0.79.
   it('reads "The computer won’t turn on" as hardware', () => {
     const result = classifyText(
       'The computer won’t turn on',
