@@ -22,6 +22,11 @@ export interface TrainingSettings extends FeatureScale {
   readonly l2: number;
   /** Passes of full-batch AdaGrad; `TRAINING.iterations` when left out. Fewer passes regularise too. */
   readonly iterations?: number;
+  /**
+   * A feature must occur in the tickets of at least this many templates (a template's tickets are
+   * near-copies of one phrasing); left out, in at least `MIN_DOCUMENT_FREQUENCY` tickets.
+   */
+  readonly minTemplates?: number;
 }
 
 export const TRAINING = { iterations: 300, learningRate: 0.5 };
@@ -51,21 +56,41 @@ export function prepare(entry: CorpusEntry): PreparedEntry {
 interface Example {
   readonly values: readonly FeatureValue[];
   readonly label: number;
+  /** The template the ticket was written from, for `minTemplates`. */
+  readonly template?: string;
 }
+
+/** The template a corpus id was generated from: the id without its last number. */
+export const templateOf = (id: string): string => id.replace(/-\d+$/, '');
 
 export function trainLayer(
   examples: readonly Example[],
   labels: readonly string[],
   l2: number,
   iterations: number = TRAINING.iterations,
+  minTemplates?: number,
 ): SoftmaxLayer {
   const documentFrequency = new Map<string, number>();
   for (const { values } of examples) {
     for (const { feature } of values)
       documentFrequency.set(feature, (documentFrequency.get(feature) ?? 0) + 1);
   }
+  const templates = new Map<string, Set<string>>();
+  if (minTemplates !== undefined) {
+    for (const { values, template } of examples) {
+      for (const { feature } of values) {
+        const seen = templates.get(feature);
+        if (seen === undefined) templates.set(feature, new Set([template ?? '']));
+        else seen.add(template ?? '');
+      }
+    }
+  }
   const vocabulary = [...documentFrequency]
-    .filter(([, count]) => count >= MIN_DOCUMENT_FREQUENCY)
+    .filter(
+      ([feature, count]) =>
+        count >= MIN_DOCUMENT_FREQUENCY &&
+        (minTemplates === undefined || templates.get(feature)!.size >= minTemplates),
+    )
     .map(([feature]) => feature)
     .sort();
   const indexOf = new Map(vocabulary.map((feature, index) => [feature, index]));
@@ -152,10 +177,12 @@ export function trainCategoryLayer(
     entries.map((prepared) => ({
       values: valuesOf(prepared, settings),
       label: categoryLabels.indexOf(prepared.entry.category),
+      template: templateOf(prepared.entry.id),
     })),
     categoryLabels,
     settings.l2,
     settings.iterations,
+    settings.minTemplates,
   );
 }
 
@@ -169,10 +196,12 @@ export function trainSubCategoryLayer(
       .map((prepared) => ({
         values: valuesOf(prepared, settings),
         label: subCategoryLabels.indexOf(prepared.entry.subCategory ?? ''),
+        template: templateOf(prepared.entry.id),
       })),
     subCategoryLabels,
     settings.l2,
     settings.iterations,
+    settings.minTemplates,
   );
 }
 
@@ -180,8 +209,9 @@ export function trainSubCategoryLayer(
  * Tickets written from one template (ids differing only in the last number) stay in one fold, so
  * a fold is never scored on near-copies of what it was trained on.
  */
-export function foldOf(id: string, folds: number): number {
-  const group = id.replace(/-\d+$/, '');
+export function foldOf(id: string, folds: number, partition = 0): number {
+  // Another partition of the same templates, to see how much a figure owes to one draw of folds.
+  const group = `${id.replace(/-\d+$/, '')}${partition === 0 ? '' : `#${partition}`}`;
   let hash = 2166136261;
   for (const character of group) hash = Math.imul(hash ^ character.charCodeAt(0), 16777619);
   return (hash >>> 0) % folds;
@@ -198,14 +228,15 @@ export function crossValidatedPredictions(
   entries: readonly PreparedEntry[],
   settings: TrainingSettings,
   folds: number,
+  partition = 0,
 ): Prediction[] {
   const predictions: Prediction[] = [];
   for (let fold = 0; fold < folds; fold++) {
     const layer = trainCategoryLayer(
-      entries.filter((prepared) => foldOf(prepared.entry.id, folds) !== fold),
+      entries.filter((prepared) => foldOf(prepared.entry.id, folds, partition) !== fold),
       settings,
     );
-    for (const prepared of entries.filter((p) => foldOf(p.entry.id, folds) === fold)) {
+    for (const prepared of entries.filter((p) => foldOf(p.entry.id, folds, partition) === fold)) {
       const { probabilities } = scoreLayer(layer, valuesOf(prepared, settings));
       const best = argmax(probabilities);
       predictions.push({

@@ -7,6 +7,9 @@ import {
   calibrateCategoryThresholds,
   calibrateThreshold,
   calibrateThresholdWithMargin,
+  foldOf,
+  templateOf,
+  trainLayer,
 } from '../../scripts/classification/training';
 import type { CorpusEntry } from '../../scripts/classification/corpus';
 
@@ -131,5 +134,44 @@ describe('the triage threshold a classification uses', () => {
     expect(thresholdFor(model, 'browser')).toBe(0.6);
     expect(thresholdFor(model, 'device')).toBe(0.9);
     expect(thresholdFor({ ...model, categoryThresholds: undefined }, 'browser')).toBe(0.9);
+  });
+});
+
+describe('training options for cross-validation', () => {
+  const example = (template: string, features: string[], label: number) => ({
+    values: features.map((feature) => ({ feature, value: 1 })),
+    label,
+    template,
+  });
+  // "w:rare" is in three tickets of one template, "w:common" in tickets of two templates.
+  const examples = [
+    example('t-a-1', ['w:rare', 'w:common'], 0),
+    example('t-a-1', ['w:rare', 'w:common'], 0),
+    example('t-a-1', ['w:rare'], 0),
+    example('t-b-1', ['w:common'], 1),
+    example('t-b-1', ['w:other'], 1),
+    example('t-c-1', ['w:other'], 1),
+  ];
+
+  it('keeps a feature of one template by ticket count, and drops it when it must occur in two templates', () => {
+    const byTickets = trainLayer(examples, ['a', 'b'], 0, 50);
+    expect(Object.keys(byTickets.weights).sort()).toEqual(['w:common', 'w:other', 'w:rare']);
+    const byTemplates = trainLayer(examples, ['a', 'b'], 0, 50, 2);
+    expect(Object.keys(byTemplates.weights).sort()).toEqual(['w:common', 'w:other']);
+  });
+
+  it('names the template of a corpus id', () => {
+    expect(templateOf('train-windows-os-12-3')).toBe('train-windows-os-12');
+  });
+
+  it('keeps a template in one fold in every partition, and another partition moves templates', () => {
+    const ids = Array.from({ length: 200 }, (_, t) => `train-x-${t}`);
+    for (const partition of [0, 1]) {
+      for (const id of ids.slice(0, 20))
+        expect(foldOf(`${id}-1`, 5, partition)).toBe(foldOf(`${id}-2`, 5, partition));
+    }
+    expect(foldOf('train-x-1-1', 5)).toBe(foldOf('train-x-1-1', 5, 0));
+    const moved = ids.filter((id) => foldOf(`${id}-1`, 5, 0) !== foldOf(`${id}-1`, 5, 1));
+    expect(moved.length).toBeGreaterThan(100);
   });
 });
