@@ -16,15 +16,8 @@ import { DEFAULT_RULE_SET, classify } from '../../src/domain/classification';
 import { argmax, featureValues, scoreLayer } from '../../src/domain/classification/linear-model';
 import { guessLanguage, tokenise } from '../../src/domain/classification/text-features';
 import { readCorpus } from './corpus';
-import { TARGETS } from './evaluation';
-import {
-  type Prediction,
-  type TrainingSettings,
-  calibrateThresholdWithMargin,
-  foldOf,
-  prepare,
-  trainCategoryLayer,
-} from './training';
+import { readingReport } from './cv-reading';
+import { type Prediction, type TrainingSettings, foldOf, prepare, trainCategoryLayer } from './training';
 
 const FOLDS = 5;
 const settings: TrainingSettings = {
@@ -145,7 +138,6 @@ for (let fold = 0; fold < FOLDS; fold++) {
 readings['regression over log-odds and lead only (nested)'] = (a) => nestedProbabilityOnly.get(a)!;
 readings['regression over all signals (nested)'] = (a) => nested.get(a)!;
 
-const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
 const total = answers.length;
 for (const [name, read] of Object.entries(readings)) {
   const predictions = answers.map((a) => ({
@@ -154,35 +146,6 @@ for (const [name, read] of Object.entries(readings)) {
     probability: read(a),
     fold: a.fold,
   }));
-  const all = calibrateThresholdWithMargin(predictions, TARGETS.maxWrong);
-  let right = 0;
-  let wrong = 0;
-  const thresholds: number[] = [];
-  for (let fold = 0; fold < FOLDS; fold++) {
-    const { threshold } = calibrateThresholdWithMargin(
-      predictions.filter((p) => p.fold !== fold),
-      TARGETS.maxWrong,
-    );
-    thresholds.push(threshold);
-    for (const p of predictions.filter((q) => q.fold === fold)) {
-      if (Math.round(p.probability * 100) / 100 < threshold) continue;
-      if (p.category === p.entry.category) right++;
-      else wrong++;
-    }
-  }
-  const byLanguage = ['en', 'sv']
-    .map((language) => {
-      const subset = predictions.filter((p) => p.entry.language === language);
-      const ok = subset.filter(
-        (p) => Math.round(p.probability * 100) / 100 >= all.threshold && p.category === p.entry.category,
-      ).length;
-      return `${language} ${pct(ok / subset.length)}`;
-    })
-    .join(', ');
-  console.log(
-    `${name}: threshold ${all.threshold.toFixed(2)}: correct ${pct(all.correct)}, wrong ${pct(all.wrong)} ± ${pct(all.wrongStandardError)}, ` +
-      `triage ${pct(all.triage)} (${byLanguage}); thresholds fitted out of fold (${thresholds.join(', ')}): ` +
-      `correct ${pct(right / total)}, wrong ${pct(wrong / total)}`,
-  );
+  console.log(`${name}: ${readingReport(predictions, FOLDS)}`);
 }
 console.log(`${total} training tickets, ${FOLDS} folds, 600 passes`);

@@ -15,12 +15,11 @@ import { parseArgs } from 'node:util';
 import { CATEGORIES } from '../../src/domain/categories';
 import { argmax, featureValues, scoreLayer } from '../../src/domain/classification/linear-model';
 import { readCorpus } from './corpus';
-import { TARGETS } from './evaluation';
+import { pct, readingReport } from './cv-reading';
 import {
   type PreparedEntry,
   type Prediction,
   type TrainingSettings,
-  calibrateThresholdWithMargin,
   foldOf,
   prepare,
   trainCategoryLayer,
@@ -137,7 +136,6 @@ const readings: Record<string, (s: Scored) => { category: number; probability: n
   },
 };
 
-const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
 const total = scored.length;
 for (const [name, read] of Object.entries(readings)) {
   const predictions: Array<Prediction & { fold: number }> = scored.map((s) => {
@@ -145,37 +143,7 @@ for (const [name, read] of Object.entries(readings)) {
     return { entry: s.entry, category: CATEGORIES[category]!, probability, fold: s.fold };
   });
   const firstChoice = predictions.filter((p) => p.category === p.entry.category).length / total;
-  const all = calibrateThresholdWithMargin(predictions, TARGETS.maxWrong);
-  // Each outer fold's threshold from the other folds' tickets, applied to its own.
-  let right = 0;
-  let wrong = 0;
-  const thresholds: number[] = [];
-  for (let fold = 0; fold < FOLDS; fold++) {
-    const { threshold } = calibrateThresholdWithMargin(
-      predictions.filter((p) => p.fold !== fold),
-      TARGETS.maxWrong,
-    );
-    thresholds.push(threshold);
-    for (const p of predictions.filter((q) => q.fold === fold)) {
-      if (Math.round(p.probability * 100) / 100 < threshold) continue;
-      if (p.category === p.entry.category) right++;
-      else wrong++;
-    }
-  }
-  const byLanguage = ['en', 'sv']
-    .map((language) => {
-      const subset = predictions.filter((p) => p.entry.language === language);
-      const ok = subset.filter(
-        (p) => Math.round(p.probability * 100) / 100 >= all.threshold && p.category === p.entry.category,
-      ).length;
-      return `${language} ${pct(ok / subset.length)}`;
-    })
-    .join(', ');
-  console.log(
-    `${name}: first choice ${pct(firstChoice)}; threshold ${all.threshold.toFixed(2)}: correct ${pct(all.correct)}, ` +
-      `wrong ${pct(all.wrong)} ± ${pct(all.wrongStandardError)}, triage ${pct(all.triage)} (${byLanguage}); ` +
-      `thresholds fitted out of fold (${thresholds.join(', ')}): correct ${pct(right / total)}, wrong ${pct(wrong / total)}`,
-  );
+  console.log(`${name}: first choice ${pct(firstChoice)}; ${readingReport(predictions, FOLDS)}`);
 }
 console.log(
   `${total} training tickets, ${FOLDS} outer folds${salt === '' ? '' : ` (partition ${values.salt})`}, ` +

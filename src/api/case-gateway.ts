@@ -89,13 +89,14 @@ export const fingerprint = (value: unknown): string =>
 
 const CLEAR_INDEX = new PersonalIndex();
 
-/** The shipped rules and model, loaded when a case is first opened. */
-let shippedClassifier: Classifier | undefined;
-const defaultClassifier = (): Classifier => (shippedClassifier ??= createClassifier());
-
 /** The API's only path to case workflows: starts them, sends them messages, reads them. */
 export class CaseGateway {
-  constructor(private readonly options: CaseGatewayOptions) {}
+  /** The intake classifier: the option's, or the shipped rules and model; null when off. */
+  private readonly classifyIntake: Classifier | null;
+
+  constructor(private readonly options: CaseGatewayOptions) {
+    this.classifyIntake = options.classifyIntake === undefined ? createClassifier() : options.classifyIntake;
+  }
 
   private get personalIndex(): PersonalIndex {
     return this.options.personalIndex ?? CLEAR_INDEX;
@@ -174,11 +175,9 @@ export class CaseGateway {
    * case then opens unclassified and its workflow's activity classifies it, retrying there).
    */
   private classifiedIntake(intake: CaseIntake): ClassificationRecord | undefined {
-    const classify =
-      this.options.classifyIntake === undefined ? defaultClassifier() : this.options.classifyIntake;
-    if (!classify) return undefined;
+    if (!this.classifyIntake) return undefined;
     try {
-      return classify({
+      return this.classifyIntake({
         title: intake.title,
         description: intake.description,
         categoryHint: intake.categoryHint,

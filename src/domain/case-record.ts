@@ -248,7 +248,6 @@ export function openCase(input: NewCase, nowMs: number): CaseRecord {
   });
 }
 
-/** A confident classification triages the case; a doubtful one leaves it for an agent to triage. */
 /**
  * A case as it opens, classified already when its starter classified the intake (the API does):
  * its first run then needs no classification activity, and its start indexes its category.
@@ -262,6 +261,7 @@ export function openClassifiedCase(
   return classification ? applyClassification(opened, classification, nowMs) : opened;
 }
 
+/** A confident classification triages the case; a doubtful one leaves it for an agent to triage. */
 export function applyClassification(
   record: CaseRecord,
   result: ClassificationRecord,
