@@ -1,7 +1,9 @@
 /**
  * How long the server takes to accept a case's start against a bare start, with no worker and no
  * API in the way: the same client opens cases through the gateway (as the API does) and bare
- * workflows, interleaved, at one concurrency. Prints latency and throughput per shape.
+ * workflows, interleaved, at one concurrency. Prints latency and throughput per shape. Shapes
+ * that send only part of a case's start (input-only, input-no-policy, input+sa, input+sa-no-list,
+ * input+sa-list-only, input+meta) say which part costs the server what.
  *
  *   tsx scripts/diagnostics/start-cost.ts [--concurrency=16] [--cases=400] [--blocks=3]
  */
@@ -86,31 +88,52 @@ async function main() {
         }),
       caseflow: () => gateway.open(randomUUID(), intake(), 'bench'),
       ...Object.fromEntries(
-        (['input-only', 'input+sa', 'input+meta'] as const).map((part) => [
+        (
+          [
+            'input-only',
+            'input+sa',
+            'input+sa-no-list',
+            'input+sa-list-only',
+            'input+meta',
+            'input-no-policy',
+          ] as const
+        ).map((part) => [
           part,
           () => {
             const i = intake();
             const id = randomUUID();
-            const input = {
+            const base = {
               id,
               intake: i,
               createdBy: 'bench',
               supportModel: 'partner-led' as const,
               providerName: 'Bench AB',
               requestFingerprint: 'x'.repeat(64),
-              policy: DEFAULT_CASE_POLICY,
               indexedAtStart: true,
               personalIndex: { requesterId: i.requester.id, deviceSerial: i.device.serial },
               indexesParticipants: true,
               classification: classify({ title: i.title, description: i.description }),
             };
-            const opening = openClassifiedCase(input, input.classification, Date.now());
+            // Without the policy: what a start would cost if it named a published policy instead.
+            const input =
+              part === 'input-no-policy'
+                ? { ...base, policyVersion: '1' }
+                : { ...base, policy: DEFAULT_CASE_POLICY };
+            const opening = openClassifiedCase(base, base.classification, Date.now());
             return client.workflow.start('supportCase', {
               taskQueue: 'start-cost-cases',
               workflowId: `case:${id}`,
               args: [input],
-              ...(part === 'input+sa'
-                ? { typedSearchAttributes: caseSearchAttributes(opening, { personal: input.personalIndex }) }
+              ...(part.startsWith('input+sa')
+                ? {
+                    typedSearchAttributes: caseSearchAttributes(opening, {
+                      personal: base.personalIndex,
+                    }).filter(
+                      ({ key }) =>
+                        part === 'input+sa' ||
+                        (key.name === 'CaseParticipants') === (part === 'input+sa-list-only'),
+                    ),
+                  }
                 : {}),
               ...(part === 'input+meta'
                 ? {
