@@ -199,7 +199,14 @@ async function openCase(
     description: base.intake.description,
     categoryHint: base.intake.categoryHint,
   });
-  const input = { ...base, indexedAtStart: true, indexesParticipants: true, personalIndex, classification };
+  const input = {
+    ...base,
+    indexedAtStart: true,
+    indexesParticipants: true,
+    quietDeliveries: true,
+    personalIndex,
+    classification,
+  };
   const handle = await env.client.workflow.start(supportCase, {
     workflowId: m.caseWorkflowId(input.id),
     taskQueue,
@@ -729,7 +736,9 @@ function checkSecretsAndWrite(): void {
       'before cases were opened with hashed personal attributes and without the participants patch',
       'marker; `recorded-2026-12-02b/` those of cases opened unclassified, whose first run classified',
       'them with the `classifyCase` activity (as a case still does when its starter gives no',
-      'classification). They stand for cases opened then and replay through the `patched()` branches',
+      'classification); `recorded-2026-12-02c/` those of cases whose loop woke on every notification',
+      'delivery (cancelling and restarting its timer). They stand for cases opened then and replay',
+      'through the `patched()` branches',
       'and input checks that keep the old behaviour. The recorder never rewrites them.',
       'The recorder checked every decoded payload for the vault passwords it checked out: none is here.',
       '',

@@ -129,6 +129,7 @@ export class CaseGateway {
       indexedAtStart: true,
       personalIndex,
       indexesParticipants: true,
+      quietDeliveries: true,
       classification: this.classifiedIntake(intake),
     };
     const now = Date.now();

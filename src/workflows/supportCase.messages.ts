@@ -39,6 +39,13 @@ export interface SupportCaseInput extends NewCase {
    * cases opened before: their first run classifies with the `classifyCase` activity.
    */
   classification?: ClassificationRecord;
+  /**
+   * A notification's delivery is written into the record without waking the case's loop: it moves
+   * no clock, so a wake-up would only cancel the loop's timer and start the same one again (two
+   * commands, two history events and a timer task for every notice). Cases opened since say so
+   * here; cases opened before woke on every delivery, and replay that way.
+   */
+  quietDeliveries?: boolean;
 }
 
 /** Memo field with the requester's id and the device serial, sealed with the payloads, for lists. */

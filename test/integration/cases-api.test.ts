@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
+import type { Payload } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningApi, intake, startApi } from '../support/harness';
 
@@ -58,6 +59,15 @@ describe('opening a case over HTTP against the real dev server', () => {
     expect(events.slice(0, firstTimer).some((e) => e.upsertWorkflowSearchAttributesEventAttributes)).toBe(
       false,
     );
+    // Its input says how its runs behave: deliveries do not wake its loop, participants are indexed.
+    const { payloadConverter, payloadCodecs } = api.client.options.loadedDataConverter;
+    let input = (events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? []) as Payload[];
+    for (const codec of [...payloadCodecs].reverse()) input = await codec.decode(input);
+    expect(payloadConverter.fromPayload(input[0]!)).toMatchObject({
+      quietDeliveries: true,
+      indexesParticipants: true,
+      indexedAtStart: true,
+    });
     const read = (await (
       await api.request(`/v1/cases/${created.id as string}`, { token: api.as.agent!.token })
     ).json()) as { classification: { rules: string[] } };

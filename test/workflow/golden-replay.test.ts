@@ -66,6 +66,8 @@ describe('golden histories', () => {
       'recorded-2026-12-02/elevation-window-ended-rotated',
       'recorded-2026-12-02b/case-triaged-open',
       'recorded-2026-12-02b/case-closed-archived',
+      'recorded-2026-12-02c/case-triaged-open',
+      'recorded-2026-12-02c/escalation-sev-c-filed-resolved-case',
     ]) {
       expect(files).toContain(`${name}.json`);
     }
