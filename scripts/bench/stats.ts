@@ -88,7 +88,8 @@ export function markdownTable(rows: readonly RatioRow[], limits: readonly LimitR
     lines.push('', '| | caseflow | limit | |', '| --- | --- | --- | --- |');
     for (const l of limits) {
       lines.push(
-        `| ${l.name} (${l.unit}) | ${fmt(l.value)} | ≤ ${fmt(l.limit)} | ${verdict(l.value <= l.limit)} |`,
+        // A phase that did not run (no timers asked for) has no figure and no verdict.
+        `| ${l.name} (${l.unit}) | ${fmt(l.value)} | ≤ ${fmt(l.limit)} | ${verdict(Number.isFinite(l.value) ? l.value <= l.limit : null)} |`,
       );
     }
   }
