@@ -38,7 +38,6 @@ import {
   THIRTEENTH_TRAINING_CONTRASTS,
   THIRTEENTH_TRAINING_UNSURE,
 } from '../../test/fixtures/classification/source/templates-o';
-import { FOURTEENTH_TRAINING } from '../../test/fixtures/classification/source/templates-p';
 import { SHORT_AND_MIXED_TRAINING } from '../../test/fixtures/classification/source/templates-h';
 import {
   GREETINGS,
@@ -152,7 +151,6 @@ function templatesOf(part: Part, group: TemplateGroup, groupName: string): reado
     ...(THIRTEENTH_TRAINING[groupName] ?? []),
     ...(THIRTEENTH_TRAINING_CONTRASTS[groupName] ?? []),
     ...(THIRTEENTH_TRAINING_UNSURE[groupName] ?? []),
-    ...(FOURTEENTH_TRAINING[groupName] ?? []),
   ];
 }
 
