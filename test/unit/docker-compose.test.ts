@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { CLUSTER_DYNAMIC_CONFIG } from '../../scripts/lib/cluster';
 import { SETTINGS } from '../../src/config';
 import { CODEC_KEYS_SETTING } from '../../src/temporal/codec';
 import { SEARCH_ATTRIBUTE_KEYS_SETTING } from '../../src/temporal/personal-index';
@@ -22,6 +23,7 @@ const root = join(__dirname, '..', '..');
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
   networks: Record<string, { internal?: boolean } | null>;
+  configs: Record<string, { content?: string }>;
 };
 const services = compose.services;
 const knownEnv = new Set<string>([
@@ -45,6 +47,17 @@ describe('docker-compose.yml (production topology; no engine runs here, so it is
     );
     expect(services.temporal?.environment?.DB).toBe('postgres12');
     expect(services.temporal?.environment?.POSTGRES_SEEDS).toBe('postgresql');
+  });
+
+  it('gives Temporal the dynamic config the dev server and the cluster profile run with', () => {
+    const dynamic = parse(compose.configs['temporal-dynamic-config']?.content ?? '') as Record<
+      string,
+      { value: unknown }[]
+    >;
+    for (const [key, values] of Object.entries(dynamic))
+      expect(CLUSTER_DYNAMIC_CONFIG).toHaveProperty([key], values);
+    expect(dynamic['system.enableActivityEagerExecution']).toEqual([{ value: true }]);
+    expect(dynamic['frontend.enableServerVersionCheck']).toEqual([{ value: false }]);
   });
 
   it('publishes only the API, and the Web UI on loopback; Temporal stays on an internal network', () => {

@@ -18,6 +18,12 @@ describe('search attributes for the dev server', () => {
     expect(args).toContain('frontend.enableServerVersionCheck=false');
   });
 
+  it('lets a workflow task hand its activities straight to the worker (eager activity execution)', () => {
+    const args = devServerArgs({ dataDir: '/tmp/cf', ip: '127.0.0.1', port: 7233, uiPort: null });
+    const values = args.flatMap((a, i) => (args[i - 1] === '--dynamic-config-value' ? [a] : []));
+    expect(values).toContain('system.enableActivityEagerExecution=true');
+  });
+
   it('keeps SQLite durable: write-ahead log, every commit synced (never synchronous=OFF)', () => {
     const args = devServerArgs({ dataDir: '/tmp/cf', ip: '127.0.0.1', port: 7233, uiPort: null });
     const pragmas = args.flatMap((a, i) => (args[i - 1] === '--sqlite-pragma' ? [a] : []));
