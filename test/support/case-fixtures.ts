@@ -1,14 +1,34 @@
 import { randomUUID } from 'node:crypto';
-import { type CaseIntake } from '../../src/domain/case';
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { type CaseIntake, type CaseView } from '../../src/domain/case';
 import { caseIntakeSchema } from '../../src/schemas/case-schema';
 import type { CaseNotice } from '../../src/domain/case-lifecycle';
 import { type CasePolicy, DEFAULT_CASE_POLICY } from '../../src/domain/case-policy';
 import type { ElevationRequest } from '../../src/domain/elevation';
 import type { EscalationRequest } from '../../src/domain/escalation';
-import type { SupportCaseInput } from '../../src/workflows/supportCase.messages';
+import type { supportCase } from '../../src/workflows';
+import { getCase, type SupportCaseInput } from '../../src/workflows/supportCase.messages';
 
 export const HOUR = 3_600_000;
 export const MINUTE = 60_000;
+
+/** Polls the case's query until the predicate holds (the worker applies events asynchronously). */
+export async function untilCase(
+  handle: WorkflowHandle<typeof supportCase>,
+  predicate: (c: CaseView) => boolean,
+): Promise<CaseView> {
+  for (let i = 0; i < 150; i++) {
+    const current = await handle.query(getCase);
+    if (predicate(current)) return current;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`condition not reached; case is ${JSON.stringify(await handle.query(getCase))}`);
+}
+
+/** A history event's type by its name (`EVENT_TYPE_TIMER_STARTED`). */
+export const eventTypeName = (t: temporal.api.enums.v1.EventType | null | undefined): string =>
+  temporal.api.enums.v1.EventType[t ?? 0] ?? String(t);
 
 /** The input the API would give the workflow, for a realistic case. */
 export function caseInput(

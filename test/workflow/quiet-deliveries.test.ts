@@ -1,14 +1,12 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CaseView } from '../../src/domain/case';
 import { LIVE_SINKS, WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
 import { supportCase } from '../../src/workflows';
 import * as m from '../../src/workflows/supportCase.messages';
 import type { SupportCaseInput } from '../../src/workflows/supportCase.messages';
-import { caseInput, MINUTE, recordingNotifier } from '../support/case-fixtures';
+import { caseInput, eventTypeName, MINUTE, recordingNotifier, untilCase } from '../support/case-fixtures';
 import { startTimeSkipping, testWorker } from '../support/time-skipping';
 
 /*
@@ -34,20 +32,6 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-type Handle = WorkflowHandle<typeof supportCase>;
-
-async function until(handle: Handle, predicate: (c: CaseView) => boolean): Promise<CaseView> {
-  for (let i = 0; i < 200; i++) {
-    const current = await handle.query(m.getCase);
-    if (predicate(current)) return current;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`condition not reached; case is ${JSON.stringify(await handle.query(m.getCase))}`);
-}
-
-const eventName = (t: temporal.api.enums.v1.EventType | null | undefined): string =>
-  temporal.api.enums.v1.EventType[t ?? 0] ?? String(t);
-
 /** A Sev A case (24x7) whose first response is due 20 minutes after it opens: at risk at 15. */
 function sevACase(quietDeliveries: boolean | undefined): SupportCaseInput {
   const base = caseInput(
@@ -69,20 +53,29 @@ async function throughAtRiskDelivery(input: SupportCaseInput) {
     taskQueue,
     args: [input],
   });
-  const opened = await until(handle, (c) => c.classification !== null);
+  const opened = await untilCase(handle, (c) => c.classification !== null);
   expect(Date.parse(opened.sla.firstResponseDue ?? '') - Date.parse(opened.createdAt)).toBe(20 * MINUTE);
   await env.sleep(16 * MINUTE);
-  await until(handle, () => notifier.sent.some((n) => n.caseId === input.id && n.type === 'sla-at-risk'));
+  await untilCase(handle, () => notifier.sent.some((n) => n.caseId === input.id && n.type === 'sla-at-risk'));
   // The delivery is recorded once the task after the activity's completion has completed.
   for (let i = 0; i < 200; i++) {
     const events = (await handle.fetchHistory()).events ?? [];
-    const names = events.map((e) => eventName(e.eventType));
+    const names = events.map((e) => eventTypeName(e.eventType));
     const completed = names.lastIndexOf('EVENT_TYPE_ACTIVITY_TASK_COMPLETED');
     if (completed > 0 && names.slice(completed).includes('EVENT_TYPE_WORKFLOW_TASK_COMPLETED'))
       return { handle, names };
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('the at-risk notice was not delivered');
+}
+
+/** The case's history replays against the current workflow code. */
+async function replays(handle: WorkflowHandle<typeof supportCase>): Promise<void> {
+  await Worker.runReplayHistory(
+    { workflowsPath: WORKFLOWS_PATH, sinks: LIVE_SINKS },
+    await handle.fetchHistory(),
+    handle.workflowId,
+  );
 }
 
 /** Event names after the at-risk notice's activity completed. */
@@ -103,7 +96,7 @@ describe('notification deliveries', () => {
 
     // The timer set when the at-risk event fired still wakes the case for the breach.
     await env.sleep(5 * MINUTE);
-    const breached = await until(handle, (c) => c.sla.breaches.length > 0);
+    const breached = await untilCase(handle, (c) => c.sla.breaches.length > 0);
     expect(breached.sla.breaches).toEqual([
       expect.objectContaining({ target: 'firstResponse', severity: 'A' }),
     ]);
@@ -111,11 +104,7 @@ describe('notification deliveries', () => {
       'sla-at-risk',
       'sla-breach',
     ]);
-    await Worker.runReplayHistory(
-      { workflowsPath: WORKFLOWS_PATH, sinks: LIVE_SINKS },
-      await handle.fetchHistory(),
-      m.caseWorkflowId(input.id),
-    );
+    await replays(handle);
   });
 
   it('wake the loop of a case opened before its input said so, as its history recorded', async () => {
@@ -125,10 +114,6 @@ describe('notification deliveries', () => {
       'EVENT_TYPE_TIMER_CANCELED',
       'EVENT_TYPE_TIMER_STARTED',
     ]);
-    await Worker.runReplayHistory(
-      { workflowsPath: WORKFLOWS_PATH, sinks: LIVE_SINKS },
-      await handle.fetchHistory(),
-      m.caseWorkflowId(input.id),
-    );
+    await replays(handle);
   });
 });

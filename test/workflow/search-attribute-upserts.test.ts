@@ -1,7 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCase } from '../../src/domain/case-lifecycle';
 import {
@@ -15,7 +14,7 @@ import { LIVE_SINKS, WORKFLOWS_PATH } from '../../src/temporal/workflow-bundle';
 import { supportCase } from '../../src/workflows';
 import * as m from '../../src/workflows/supportCase.messages';
 import type { SupportCaseInput } from '../../src/workflows/supportCase.messages';
-import { caseInput, elevationRequest, recordingNotifier } from '../support/case-fixtures';
+import { caseInput, elevationRequest, eventTypeName, recordingNotifier } from '../support/case-fixtures';
 import { startTimeSkipping, testWorker } from '../support/time-skipping';
 
 /*
@@ -60,9 +59,6 @@ async function classified(handle: WorkflowHandle<typeof supportCase>): Promise<v
   throw new Error('the case was not classified');
 }
 
-const eventName = (t: temporal.api.enums.v1.EventType | null | undefined): string =>
-  temporal.api.enums.v1.EventType[t ?? 0] ?? String(t);
-
 /**
  * The history as event names; an upsert that only records patch markers (`TemporalChangeVersion`,
  * written by the SDK for `patched()`) is named apart: it carries none of caseflow's attributes.
@@ -74,7 +70,7 @@ async function eventNames(handle: WorkflowHandle<typeof supportCase>): Promise<s
       e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {},
     );
     const patchOnly = fields.length > 0 && fields.every((f) => f === 'TemporalChangeVersion');
-    return patchOnly ? 'PATCH_MARKER_UPSERT' : eventName(e.eventType);
+    return patchOnly ? 'PATCH_MARKER_UPSERT' : eventTypeName(e.eventType);
   });
 }
 

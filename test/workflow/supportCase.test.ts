@@ -7,7 +7,14 @@ import type { CaseView } from '../../src/domain/case';
 import { SlaBreached } from '../../src/temporal/search-attributes';
 import { supportCase } from '../../src/workflows';
 import * as m from '../../src/workflows/supportCase.messages';
-import { caseInput, HOUR, MINUTE, nextLocalTime, recordingNotifier } from '../support/case-fixtures';
+import {
+  caseInput,
+  HOUR,
+  MINUTE,
+  nextLocalTime,
+  recordingNotifier,
+  untilCase,
+} from '../support/case-fixtures';
 import { startTimeSkipping, testWorker } from '../support/time-skipping';
 
 let env: TestWorkflowEnvironment;
@@ -39,15 +46,7 @@ async function open(input = caseInput()): Promise<Handle> {
   return handle;
 }
 
-/** Polls the case's query until the predicate holds (the worker applies events asynchronously). */
-async function until(handle: Handle, predicate: (c: CaseView) => boolean): Promise<CaseView> {
-  for (let i = 0; i < 100; i++) {
-    const current = await handle.query(m.getCase);
-    if (predicate(current)) return current;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`condition not reached; case is ${JSON.stringify(await handle.query(m.getCase))}`);
-}
+const until = untilCase;
 
 /** Server time keeps ticking between time skips, so instants are compared to the second. */
 function expectNear(actual: string | number | null | undefined, expectedMs: number): void {
