@@ -27,6 +27,7 @@ import { WIDER_TRAINING } from '../../test/fixtures/classification/source/templa
 import { EVERYDAY_TRAINING } from '../../test/fixtures/classification/source/templates-f';
 import { BOUNDARY_TRAINING } from '../../test/fixtures/classification/source/templates-g';
 import { ADDED_HELDOUT } from '../../test/fixtures/classification/source/heldout-added';
+import { THIRD_HELDOUT } from '../../test/fixtures/classification/source/heldout-third';
 import { SCOPE_TRAINING } from '../../test/fixtures/classification/source/templates-i';
 import { SCOPE_TRAINING_MORE } from '../../test/fixtures/classification/source/templates-j';
 import { BROAD_TRAINING } from '../../test/fixtures/classification/source/templates-k';
@@ -127,14 +128,17 @@ function writeTicket(template: Template, random: Random): { title: string; descr
 }
 
 /**
- * A part of the corpus: the training split, the first held-out set, or the second held-out set
- * (source/heldout-added.ts), written after the first had been measured. Ids say which.
+ * A part of the corpus: the training split, the first held-out set, the second held-out set
+ * (source/heldout-added.ts), written after the first had been measured, or the third held-out set
+ * (source/heldout-third.ts), written after the threshold came to be calibrated on the held-out split.
+ * Ids say which.
  */
-type Part = 'train' | 'heldout' | 'heldout2';
+type Part = 'train' | 'heldout' | 'heldout2' | 'heldout3';
 
 function templatesOf(part: Part, group: TemplateGroup, groupName: string): readonly Template[] {
   if (part === 'heldout') return group.heldout;
   if (part === 'heldout2') return ADDED_HELDOUT[groupName] ?? [];
+  if (part === 'heldout3') return THIRD_HELDOUT[groupName] ?? [];
   return [
     ...group.train,
     ...(MORE_TRAINING[groupName] ?? []),
@@ -186,7 +190,7 @@ function buildSplit(split: Split): CorpusEntry[] {
   const seen = new Set<string>();
   return split === 'train'
     ? buildPart('train', seen)
-    : [...buildPart('heldout', seen), ...buildPart('heldout2', seen)];
+    : [...buildPart('heldout', seen), ...buildPart('heldout2', seen), ...buildPart('heldout3', seen)];
 }
 
 for (const split of ['train', 'heldout'] as const) {
