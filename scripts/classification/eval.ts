@@ -1,5 +1,6 @@
 /**
- * Measures the classifier on the held-out split (never used for training or calibration): prints
+ * Measures the classifier on the held-out split (never used for training; its calibration sets the
+ * triage threshold, see heldout-calibration.ts): prints
  * accuracy, triage and wrong shares, per-category precision and recall, the confusion matrix and
  * the time per ticket, next to the rules alone for comparison, and writes the figures as JSON.
  * Exits 1 when a target is missed.

@@ -328,19 +328,33 @@ export function calibrateCategoryThresholds(
   return { thresholds, correct, wrong, triage: 1 - correct - wrong };
 }
 
+/** Shares of the predictions that are confidently right, confidently wrong and left to triage. */
+export function sharesAt(predictions: readonly Prediction[], threshold: number) {
+  const confident = predictions.filter((p) => Math.round(p.probability * 100) / 100 >= threshold);
+  const right = confident.filter((p) => p.category === p.entry.category).length;
+  const total = predictions.length || 1;
+  return {
+    correct: right / total,
+    wrong: (confident.length - right) / total,
+    triage: 1 - confident.length / total,
+  };
+}
+
 /**
- * The lowest threshold (0.30–0.95 in steps of 0.01) at which confident but wrong answers stay within
- * `maxWrongShare`: the lowest such threshold leaves the fewest tickets to triage.
+ * The lowest threshold (from `lowest`, 0.30 unless given, to 0.95 in steps of 0.01) at which
+ * confident but wrong answers stay within `maxWrongShare`: the lowest such threshold leaves the
+ * fewest tickets to triage.
  */
-export function calibrateThreshold(predictions: readonly Prediction[], maxWrongShare: number): Calibration {
+export function calibrateThreshold(
+  predictions: readonly Prediction[],
+  maxWrongShare: number,
+  lowest = 0.3,
+): Calibration {
   let fallback: Calibration | null = null;
-  for (let step = 30; step <= 95; step++) {
+  for (let step = Math.round(lowest * 100); step <= 95; step++) {
     const threshold = step / 100;
-    const confident = predictions.filter((p) => Math.round(p.probability * 100) / 100 >= threshold);
-    const correct = confident.filter((p) => p.category === p.entry.category).length / predictions.length;
-    const wrong = confident.filter((p) => p.category !== p.entry.category).length / predictions.length;
-    const calibration = { threshold, correct, wrong, triage: 1 - correct - wrong };
-    if (wrong <= maxWrongShare) return calibration;
+    const calibration = { threshold, ...sharesAt(predictions, threshold) };
+    if (calibration.wrong <= maxWrongShare) return calibration;
     fallback = calibration;
   }
   return fallback!;

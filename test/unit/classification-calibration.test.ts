@@ -12,6 +12,11 @@ import {
   trainLayer,
 } from '../../scripts/classification/training';
 import type { CorpusEntry } from '../../scripts/classification/corpus';
+import {
+  calibrateOnHeldout,
+  crossFitted,
+  heldoutSetOf,
+} from '../../scripts/classification/heldout-calibration';
 
 const entry = (category: string, n: number): CorpusEntry =>
   ({
@@ -173,5 +178,54 @@ describe('training options for cross-validation', () => {
     expect(foldOf('train-x-1-1', 5)).toBe(foldOf('train-x-1-1', 5, 0));
     const moved = ids.filter((id) => foldOf(`${id}-1`, 5, 0) !== foldOf(`${id}-1`, 5, 1));
     expect(moved.length).toBeGreaterThan(100);
+  });
+});
+
+describe('calibration on the held-out split', () => {
+  const ticket = (set: string, n: number, category: string): CorpusEntry => ({
+    ...entry(category, n),
+    id: `${set}-${category}-${n}-1`,
+  });
+  const answer = (set: string, n: number, probability: number, right: boolean): Prediction => ({
+    entry: ticket(set, n, 'a'),
+    category: right ? 'a' : 'b',
+    probability,
+  });
+
+  it('names the held-out set of a ticket from its id', () => {
+    expect(heldoutSetOf('heldout-browser-3-1')).toBe('heldout');
+    expect(heldoutSetOf('heldout2-device-1-2')).toBe('heldout2');
+    expect(heldoutSetOf('heldout3-hardware-4-1')).toBe('heldout3');
+    expect(heldoutSetOf('train-device-1-1')).toBe('other');
+  });
+
+  it('takes the lowest threshold within the wrong-answer target, never below even odds', () => {
+    // 100 tickets: 90 sure and right, 6 unsure and right, 3 unsure and wrong at 0.55, 1 wrong at 0.3.
+    const predictions = [
+      ...Array.from({ length: 90 }, (_, n) => answer('heldout', n, 0.95, true)),
+      ...Array.from({ length: 6 }, (_, n) => answer('heldout', 100 + n, 0.6, true)),
+      ...Array.from({ length: 3 }, (_, n) => answer('heldout', 200 + n, 0.55, false)),
+      answer('heldout', 300, 0.3, false),
+    ];
+    // At 0.55 the wrong share is 3 %, over the 2 % target: the threshold is the next step up.
+    expect(calibrateOnHeldout(predictions)).toMatchObject({ threshold: 0.56, correct: 0.96, wrong: 0 });
+    // All right: even odds is still the floor.
+    const allRight = predictions.map((p) => ({ ...p, category: 'a' }));
+    expect(calibrateOnHeldout(allRight).threshold).toBe(LOWEST_CATEGORY_THRESHOLD);
+  });
+
+  it('measures each held-out set at the threshold the other sets give', () => {
+    // The first set is sure of everything; the second errs at 0.7, so alone it needs 0.71.
+    const first = Array.from({ length: 50 }, (_, n) => answer('heldout', n, 0.6, true));
+    const second = [
+      ...Array.from({ length: 45 }, (_, n) => answer('heldout2', n, 0.9, true)),
+      ...Array.from({ length: 5 }, (_, n) => answer('heldout2', 100 + n, 0.7, false)),
+    ];
+    const fitted = crossFitted([...first, ...second]);
+    expect(fitted).toEqual([
+      { set: 'heldout', tickets: 50, threshold: 0.71, correct: 0, wrong: 0, triage: 1 },
+      { set: 'heldout2', tickets: 50, threshold: 0.5, correct: 0.9, wrong: 0.1, triage: 0 },
+    ]);
+    expect(crossFitted(first)).toEqual([]);
   });
 });

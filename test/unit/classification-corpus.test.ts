@@ -62,17 +62,18 @@ describe('training', () => {
  * What the shipped model measured on the held-out split (README, "Classification"). A change to the
  * rules, the features, the training or the corpus may not make these worse; raise them when a
  * retrained model measures better. The issue's targets (`TARGETS`) are reported by
- * `npm run classify:eval`, which exits 1 while any is missed. Model 2026-12-02.13 on both held-out
- * sets (324 tickets, 162 a language): 281 correct (86.7 %), 4 wrong (1.2 %), lowest recall 26 of 36
- * (infrastructure), English 143 of 162 correct (88.3 %), Swedish 138 (85.2 %). Each language's
+ * `npm run classify:eval`, which exits 1 while any is missed. Model 2026-12-02.15 on the three
+ * held-out sets (432 tickets, 216 a language): 362 correct (83.8 %), 8 wrong (1.9 %), lowest recall
+ * 36 of 48 (windows-os), English 184 of 216 correct (85.2 %), Swedish 178 (82.4 %). Each language's
  * correct share and the wrong share are what a retrained model must keep to ship; the language gap
- * (3.1 points) is a target this model misses, so it is reported by the eval command, not held here.
+ * (2.8 points here) moves by several points between near-identical models, so it is reported by
+ * the eval command, not held here.
  */
 const SHIPPED_FLOOR = {
-  minCorrect: 281 / 324,
-  maxWrong: 4 / 324,
-  minRecall: 26 / 36,
-  minCorrectByLanguage: { en: 143 / 162, sv: 138 / 162 },
+  minCorrect: 362 / 432,
+  maxWrong: 8 / 432,
+  minRecall: 36 / 48,
+  minCorrectByLanguage: { en: 184 / 216, sv: 178 / 216 },
 };
 
 describe('held-out evaluation of the shipped model', () => {

@@ -11,6 +11,8 @@ import {
   classifyTicket,
 } from '../../src/domain/classification';
 import { DEFAULT_MODEL } from '../../src/domain/classification/default-model';
+import { readCorpus } from '../../scripts/classification/corpus';
+import { withHeldoutCalibration } from '../../scripts/classification/heldout-calibration';
 import {
   extractTextFeatures,
   guessLanguage,
@@ -216,22 +218,12 @@ describe('the shipped model artefact', () => {
       expect(weights).toHaveLength(CATEGORIES.length);
   });
 
-  it('has its triage thresholds from calibration on the training split', () => {
-    const calibration = DEFAULT_MODEL.training.calibration as {
-      threshold: number;
-      correct: number;
-      perCategory: { thresholds: Record<string, number>; correct: number; outOfFold: { wrong: number } };
-    };
-    expect(DEFAULT_MODEL.triageThreshold).toBe(calibration.threshold);
-    // Per-category thresholds ship only when they kept within 1 % wrong out of fold and did better.
-    const perCategory = calibration.perCategory;
-    expect(DEFAULT_MODEL.categoryThresholds).toEqual(
-      perCategory.outOfFold.wrong <= 0.01 && perCategory.correct > calibration.correct
-        ? perCategory.thresholds
-        : undefined,
+  it("has its triage threshold from the held-out split's calibration, one for every category", () => {
+    expect(DEFAULT_MODEL.triageThreshold).toBe(
+      withHeldoutCalibration(DEFAULT_MODEL, readCorpus('heldout')).triageThreshold,
     );
-    for (const threshold of Object.values(DEFAULT_MODEL.categoryThresholds ?? {}))
-      expect(threshold).toBeGreaterThanOrEqual(0.5);
+    expect(DEFAULT_MODEL.categoryThresholds).toBeUndefined();
+    expect(DEFAULT_MODEL.triageThreshold).toBeGreaterThanOrEqual(0.5);
   });
 
   it('is plain JSON and classifies identically after a round trip', () => {
