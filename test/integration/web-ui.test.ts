@@ -68,12 +68,16 @@ describe('what the Temporal Web UI shows of a case', () => {
       token: api.as.escalation!.token,
       body: intake({ title: 'Intune-policyn blockerar VPN-profilen' }),
     });
-    const { id } = (await opened.json()) as { id: string };
-    const triaged = await api.request(`/v1/cases/${id}/category`, {
-      token: api.as.escalation!.token,
-      body: { category: 'managed-desktop-service', subCategory: 'policy', reason: 'A service policy' },
-    });
-    expect(triaged.status).toBe(200);
+    const { id, category } = (await opened.json()) as { id: string; category: string };
+    // The policy and the VPN profile pull the classifier two ways: an agent settles it, unless the
+    // classifier already chose the service.
+    if (category !== 'managed-desktop-service') {
+      const triaged = await api.request(`/v1/cases/${id}/category`, {
+        token: api.as.escalation!.token,
+        body: { category: 'managed-desktop-service', subCategory: 'policy', reason: 'A service policy' },
+      });
+      expect(triaged.status).toBe(200);
+    }
     const filed = await api.request(`/v1/cases/${id}/escalations`, {
       token: api.as.escalation!.token,
       body: escalationRequest(),
