@@ -129,6 +129,11 @@ interface CompiledPattern {
   readonly regex: RegExp;
   /** Letters and digits the pattern demands; the more, the more specific. */
   readonly specificity: number;
+  /**
+   * The longest run of characters every match contains as written: text without it cannot match,
+   * so the regex is not run on it (most of a thousand patterns, for most tickets).
+   */
+  readonly required: string;
 }
 
 interface CompiledRule {
@@ -175,7 +180,19 @@ function compilePattern(pattern: string): CompiledPattern {
   return {
     regex: new RegExp(`(?<!\\S)${words.map(patternWordToRegex).join(' ')}(?!\\S)`, 'gu'),
     specificity: words.join('').replace(/[^\p{L}\p{N}]/gu, '').length,
+    required: longestLiteral(words),
   };
+}
+
+/** The longest part of a pattern word that the regex matches character for character. */
+function longestLiteral(words: readonly string[]): string {
+  let longest = '';
+  for (const word of words) {
+    for (const part of word.replace(/^\*|\*$/g, '').split(/[åäö'-]/u)) {
+      if (part.length > longest.length) longest = part;
+    }
+  }
+  return longest;
 }
 
 function isValidPatternWord(word: string): boolean {
@@ -251,8 +268,10 @@ function findMatchedRules(text: string, rules: readonly CompiledRule[]): Compile
 }
 
 function findHits(text: string, rule: CompiledRule): PatternHit[] {
-  return rule.patterns.flatMap(({ regex, specificity }) =>
-    findAllMatches(regex, text).map(({ start, end }) => ({ rule, start, end, specificity })),
+  return rule.patterns.flatMap(({ regex, specificity, required }) =>
+    text.includes(required)
+      ? findAllMatches(regex, text).map(({ start, end }) => ({ rule, start, end, specificity }))
+      : [],
   );
 }
 
