@@ -39,6 +39,7 @@ import {
   THIRTEENTH_TRAINING_CONTRASTS,
   THIRTEENTH_TRAINING_UNSURE,
 } from '../../test/fixtures/classification/source/templates-o';
+import { BREADTH_TRAINING } from '../../test/fixtures/classification/source/templates-q';
 import { SHORT_AND_MIXED_TRAINING } from '../../test/fixtures/classification/source/templates-h';
 import {
   GREETINGS,
@@ -155,6 +156,7 @@ function templatesOf(part: Part, group: TemplateGroup, groupName: string): reado
     ...(THIRTEENTH_TRAINING[groupName] ?? []),
     ...(THIRTEENTH_TRAINING_CONTRASTS[groupName] ?? []),
     ...(THIRTEENTH_TRAINING_UNSURE[groupName] ?? []),
+    ...(BREADTH_TRAINING[groupName] ?? []),
   ];
 }
 
