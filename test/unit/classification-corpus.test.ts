@@ -62,18 +62,18 @@ describe('training', () => {
  * What the shipped model measured on the held-out split (README, "Classification"). A change to the
  * rules, the features, the training or the corpus may not make these worse; raise them when a
  * retrained model measures better. The issue's targets (`TARGETS`) are reported by
- * `npm run classify:eval`, which exits 1 while any is missed. Model 2026-12-02.15 on the three
- * held-out sets (432 tickets, 216 a language): 362 correct (83.8 %), 8 wrong (1.9 %), lowest recall
- * 36 of 48 (windows-os), English 184 of 216 correct (85.2 %), Swedish 178 (82.4 %). Each language's
- * correct share and the wrong share are what a retrained model must keep to ship; the language gap
- * (2.8 points here) moves by several points between near-identical models, so it is reported by
- * the eval command, not held here.
+ * `npm run classify:eval`, which exits 1 while any is missed. Model 2026-12-02.16 on the three
+ * held-out sets (432 tickets, 216 a language): 385 correct (89.1 %), 8 wrong (1.9 %), lowest recall
+ * 40 of 48 (hardware, other-microsoft), English 194 of 216 correct (89.8 %), Swedish 191 (88.4 %).
+ * Each language's correct share and the wrong share are what a retrained model must keep to ship;
+ * the language gap (1.4 points here) moves by several points between near-identical models, so it
+ * is reported by the eval command, not held here.
  */
 const SHIPPED_FLOOR = {
-  minCorrect: 362 / 432,
+  minCorrect: 385 / 432,
   maxWrong: 8 / 432,
-  minRecall: 36 / 48,
-  minCorrectByLanguage: { en: 184 / 216, sv: 178 / 216 },
+  minRecall: 40 / 48,
+  minCorrectByLanguage: { en: 194 / 216, sv: 191 / 216 },
 };
 
 describe('held-out evaluation of the shipped model', () => {
