@@ -40,6 +40,7 @@ import {
   THIRTEENTH_TRAINING_UNSURE,
 } from '../../test/fixtures/classification/source/templates-o';
 import { BREADTH_TRAINING } from '../../test/fixtures/classification/source/templates-q';
+import { SIXTEENTH_TRAINING } from '../../test/fixtures/classification/source/templates-r';
 import { SHORT_AND_MIXED_TRAINING } from '../../test/fixtures/classification/source/templates-h';
 import {
   GREETINGS,
@@ -157,6 +158,7 @@ function templatesOf(part: Part, group: TemplateGroup, groupName: string): reado
     ...(THIRTEENTH_TRAINING_CONTRASTS[groupName] ?? []),
     ...(THIRTEENTH_TRAINING_UNSURE[groupName] ?? []),
     ...(BREADTH_TRAINING[groupName] ?? []),
+    ...(SIXTEENTH_TRAINING[groupName] ?? []),
   ];
 }
 
