@@ -61,27 +61,33 @@ describe('training', () => {
 /**
  * What the shipped model measured on the held-out split (README, "Classification"). A change to the
  * rules, the features, the training or the corpus may not make these worse; raise them when a
- * retrained model measures better. The issue's targets (`TARGETS`) are reported by
- * `npm run classify:eval`, which exits 1 while any is missed. Model 2026-12-02.16 on the three
- * held-out sets (432 tickets, 216 a language): 385 correct (89.1 %), 8 wrong (1.9 %), lowest recall
- * 40 of 48 (hardware, other-microsoft), English 194 of 216 correct (89.8 %), Swedish 191 (88.4 %).
- * Each language's correct share and the wrong share are what a retrained model must keep to ship;
- * the language gap (1.4 points here) moves by several points between near-identical models, so it
- * is reported by the eval command, not held here.
+ * retrained model measures better. Model 2026-12-02.17 on the three held-out sets (432 tickets, 216
+ * a language): 405 correct (93.8 %), 8 wrong (1.9 %), lowest recall 41 of 48 (browser), English 202
+ * of 216 correct (93.5 %), Swedish 203 (94.0 %). Each language's correct share and the wrong share
+ * are what a retrained model must keep to ship.
  */
 const SHIPPED_FLOOR = {
-  minCorrect: 385 / 432,
+  minCorrect: 405 / 432,
   maxWrong: 8 / 432,
-  minRecall: 40 / 48,
-  minCorrectByLanguage: { en: 194 / 216, sv: 191 / 216 },
+  minRecall: 41 / 48,
+  minCorrectByLanguage: { en: 202 / 216, sv: 203 / 216 },
 };
 
 describe('held-out evaluation of the shipped model', () => {
   const evaluation = evaluate(heldout, (entry) => classifyTicket(entry, DEFAULT_MODEL));
 
+  // The issue's targets: at least 92 % correct without triage, at most 2 % wrong, every
+  // category's recall at least 85 %, Swedish and English within 3 points.
+  it('meets the targets', () => {
+    expect(
+      missedTargets(evaluation, { timing: false }),
+      JSON.stringify(evaluation.mistakes, null, 1),
+    ).toEqual([]);
+  });
+
   it('does not fall below the figures measured for the shipped model', () => {
     const { minCorrectByLanguage, ...floor } = SHIPPED_FLOOR;
-    // The language gap is not a floor (see above): a gap of 1 is never missed.
+    // The language gap is held by the targets above, not by a floor: a gap of 1 is never missed here.
     const missed = missedTargets(evaluation, {
       timing: false,
       targets: { ...TARGETS, ...floor, maxLanguageGap: 1 },
