@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { classify, classifyTicket } from '../../src/domain/classification';
 import { DEFAULT_MODEL } from '../../src/domain/classification/default-model';
 import { readCorpus } from './corpus';
+import { heldoutSetOf } from './heldout-calibration';
 import { type Evaluation, TARGETS, evaluate, formatEvaluation, missedTargets } from './evaluation';
 
 const { values } = parseArgs({
@@ -41,8 +42,8 @@ console.log(
 // The second held-out set was written after the first had been measured many times, and the third
 // after the threshold came to be calibrated on the held-out split: their figures are the least
 // optimistic, so each set is shown on its own too. Ids say which set a ticket is in.
-const setOf = (id: string): 'first' | 'second' | 'third' =>
-  id.startsWith('heldout3-') ? 'third' : id.startsWith('heldout2-') ? 'second' : 'first';
+const SET_NAMES = { heldout: 'first', heldout2: 'second', heldout3: 'third' } as const;
+const setOf = (id: string) => SET_NAMES[heldoutSetOf(id) as keyof typeof SET_NAMES];
 const bySet = Object.fromEntries(
   (['first', 'second', 'third'] as const).map((set) => [
     set,
