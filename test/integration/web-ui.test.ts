@@ -67,11 +67,17 @@ describe('what the Temporal Web UI shows of a case', () => {
     const opened = await api.request('/v1/cases', {
       token: api.as.escalation!.token,
       body: intake({ title: 'Intune-policyn blockerar VPN-profilen' }),
+      // Classified by the workflow here: wait for it, so the category below is the case's own.
+      headers: { prefer: 'wait=10' },
     });
-    const { id, category } = (await opened.json()) as { id: string; category: string };
+    const { id, classification } = (await opened.json()) as {
+      id: string;
+      classification: { category: string } | null;
+    };
+    expect(classification).not.toBeNull();
     // The policy and the VPN profile pull the classifier two ways: an agent settles it, unless the
     // classifier already chose the service.
-    if (category !== 'managed-desktop-service') {
+    if (classification!.category !== 'managed-desktop-service') {
       const triaged = await api.request(`/v1/cases/${id}/category`, {
         token: api.as.escalation!.token,
         body: { category: 'managed-desktop-service', subCategory: 'policy', reason: 'A service policy' },
