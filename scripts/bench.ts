@@ -23,6 +23,8 @@ import { repoRoot } from './tools';
  *   npm run bench -- --quick                 a short profile (minutes)
  *   npm run bench                            the full profile (10,000 open cases per side: long)
  *   options: --intake=1:50,16:400,64:800 --blocks=N --rss=0,1000,5000,10000 --timers=1000 --timer-minutes=2 --cache=N --out=DIR
+ *            --timer-spread=S    the timer phase's cases open evenly over S seconds (default 60), so
+ *                                their timers fall due across one minute; 0 opens them at full speed
  *            --bare-open-max=N   open at most N bare cases in the memory phase (bare RSS beyond it is not read)
  */
 
@@ -64,6 +66,8 @@ const PROFILES: Record<string, Profile> = {
 
 /** The case's first-response target in the timer phase (Sev A, 24x7): all fall due in one minute. */
 let TIMER_SLA_MINUTES = 2;
+/** The timer phase's cases open evenly over this long, so their timers fall due over it too. */
+let TIMER_SPREAD_SECONDS = 60;
 const BARE_WORKFLOW = 'bareCase';
 /** No single request may hold the run up for ever (a busy machine answers slowly, not never). */
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -88,6 +92,7 @@ function parseArgs(argv: string[]) {
   if (opts.has('rss')) profile.rssLevels = opts.get('rss')!.split(',').map(Number);
   if (opts.has('timers')) profile.timerCases = Number(opts.get('timers'));
   if (opts.has('timer-minutes')) TIMER_SLA_MINUTES = Number(opts.get('timer-minutes'));
+  if (opts.has('timer-spread')) TIMER_SPREAD_SECONDS = Number(opts.get('timer-spread'));
   const bareOpenMax = opts.has('bare-open-max')
     ? Number(opts.get('bare-open-max'))
     : Number.POSITIVE_INFINITY;
@@ -244,6 +249,18 @@ async function pool<T>(n: number, concurrency: number, op: (i: number) => Promis
   return { latencies, results: results.filter((r) => r !== undefined), failures };
 }
 
+/**
+ * Runs `n` operations started evenly over `spreadMs` (operation i no earlier than i/n of the way
+ * through), at most `concurrency` in flight: arrivals at a steady rate, not as fast as a side can.
+ */
+function paced<T>(n: number, spreadMs: number, concurrency: number, op: (i: number) => Promise<T>) {
+  const t0 = Date.now();
+  return pool(n, concurrency, async (i) => {
+    await sleep(Math.max(0, t0 + (i * spreadMs) / n - Date.now()));
+    return op(i);
+  });
+}
+
 const eventName = (t: temporal.api.enums.v1.EventType | null | undefined) =>
   temporal.api.enums.v1.EventType[t ?? 0] ?? '';
 const eventMs = (e: temporal.api.history.v1.IHistoryEvent) =>
@@ -398,7 +415,7 @@ interface TimerResult {
 async function bareTimers(b: Bench, n: number): Promise<TimerResult> {
   const slaMs = TIMER_SLA_MINUTES * 60_000;
   const due: number[] = [];
-  const { results: ids } = await pool(n, 64, async () => {
+  const { results: ids } = await paced(n, TIMER_SPREAD_SECONDS * 1000, 64, async () => {
     const dueAtMs = Date.now() + slaMs;
     due.push(dueAtMs);
     return startOne(b, 'bare', { dueAtMs });
@@ -451,7 +468,9 @@ async function probeGets(b: Bench, caseId: string, untilMs: number): Promise<Get
 }
 
 async function caseflowTimers(b: Bench, n: number): Promise<{ timers: TimerResult; underLoad: GetProbe }> {
-  const { results: ids } = await pool(n, 64, () => startOne(b, 'caseflow', { severity: 'A' }));
+  const { results: ids } = await paced(n, TIMER_SPREAD_SECONDS * 1000, 64, () =>
+    startOne(b, 'caseflow', { severity: 'A' }),
+  );
   const caseIds = ids.map((w) => w.replace(/^case:/, ''));
   type View = {
     sla: {
@@ -668,7 +687,9 @@ async function main(): Promise<void> {
       underLoad: idleGets,
     };
     if (profile.timerCases > 0) {
-      log(`timers: ${profile.timerCases} per side, due ${TIMER_SLA_MINUTES} min after they open`);
+      log(
+        `timers: ${profile.timerCases} per side, opened over ${TIMER_SPREAD_SECONDS} s, due ${TIMER_SLA_MINUTES} min after they open`,
+      );
       bareT = await bareTimers(b, profile.timerCases);
       log(
         `bare timers: p99 lateness ${bareT.latenessMs.p99.toFixed(0)} ms (${bareT.fired}/${bareT.cases} fired)`,
@@ -744,7 +765,7 @@ async function main(): Promise<void> {
         limit: 1024,
       },
       {
-        name: `${cf.timers.cases} SLA timers due in one minute, p99 lateness`,
+        name: `${cf.timers.cases} SLA timers due within ${cf.timers.dueSpreadSeconds.toFixed(0)} s, p99 lateness`,
         unit: 'ms',
         value: cf.timers.latenessMs.p99,
         limit: 2000,
@@ -769,6 +790,7 @@ async function main(): Promise<void> {
       date,
       commit,
       profile,
+      timerPhase: { spreadSeconds: TIMER_SPREAD_SECONDS, slaMinutes: TIMER_SLA_MINUTES },
       machine: {
         cpus: cpus().length,
         cpuModel: cpus()[0]?.model,
@@ -801,6 +823,7 @@ async function main(): Promise<void> {
       '',
       markdownTable(rows, limits),
       '',
+      `Timer phase: ${cf.timers.cases} cases per side opened evenly over ${TIMER_SPREAD_SECONDS} s, due ${TIMER_SLA_MINUTES} min after opening (bare due within ${bareT.dueSpreadSeconds.toFixed(0)} s, caseflow within ${cf.timers.dueSpreadSeconds.toFixed(0)} s); p50 lateness bare ${bareT.latenessMs.p50.toFixed(0)} ms, caseflow ${cf.timers.latenessMs.p50.toFixed(0)} ms.`,
       `GET under the timer load: ${gets(cf.underLoad)}; idle: ${gets(idleGets)}.`,
       `Reads of the 20 oldest open cases (evicted from the cache, replayed): p50 ${eviction.oldestReadMs.p50.toFixed(0)} ms, max ${eviction.oldestReadMs.max.toFixed(0)} ms; of the 20 newest: p50 ${eviction.newestReadMs.p50.toFixed(0)} ms.`,
       `Worker RSS by open cases (MiB): ${rss.map((p) => `${p.openCases}: bare ${p.rssMiB.bare.toFixed(0)}, caseflow ${p.rssMiB.caseflow.toFixed(0)}`).join('; ')}.`,
