@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { generateKey } from '../src/api/auth';
 import { ensureDevVaultKeys } from '../src/vault-setup';
+import { BenchHttpClient } from './bench/http-client';
 import { cpuMs, rssBytes } from './bench/proc';
 import { type LimitRow, markdownTable, type RatioRow, summarize, type Summary } from './bench/stats';
 import { startDevServer } from './dev-server';
@@ -177,8 +178,8 @@ async function stop(child: ChildProcess): Promise<void> {
 
 interface Bench {
   client: Client;
-  apiUrl: string;
-  token: string;
+  /** Caseflow's clients: kept-alive node:http, as light on the shared CPU as the bare side's gRPC. */
+  http: BenchHttpClient;
   bareQueue: string;
   pids: Record<Side, { name: string; pid: number }[]>;
   workerPid: Record<Side, number>;
@@ -213,15 +214,9 @@ async function startOne(b: Bench, side: Side, opts: { severity?: 'A' | 'C'; dueA
     );
     return workflowId;
   }
-  const res = await fetch(`${b.apiUrl}/v1/cases`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${b.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(intakeBody(opts.severity)),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
-  const body = (await res.json()) as { id?: string };
-  if (res.status !== 201 || !body.id)
-    throw new Error(`POST /v1/cases answered ${res.status}: ${JSON.stringify(body)}`);
+  const res = await b.http.send('POST', '/v1/cases', intakeBody(opts.severity), REQUEST_TIMEOUT_MS);
+  const body = JSON.parse(res.body) as { id?: string };
+  if (res.status !== 201 || !body.id) throw new Error(`POST /v1/cases answered ${res.status}: ${res.body}`);
   return `case:${body.id}`;
 }
 
@@ -386,12 +381,9 @@ async function rssLevel(b: Bench, level: number, bareOpenMax: number): Promise<R
 /** Reads cases that were likely evicted from the worker's cache (the oldest) and recent ones. */
 async function afterEviction(b: Bench) {
   const read = async (workflowId: string) => {
-    const res = await fetch(`${b.apiUrl}/v1/cases/${workflowId.replace(/^case:/, '')}`, {
-      headers: { authorization: `Bearer ${b.token}` },
-      signal: AbortSignal.timeout(30_000),
-    });
+    const res = await b.http.send('GET', `/v1/cases/${workflowId.replace(/^case:/, '')}`, undefined, 30_000);
     if (res.status !== 200) throw new Error(`GET answered ${res.status}`);
-    await res.json();
+    JSON.parse(res.body);
   };
   const oldest = b.open.caseflow.slice(0, 20);
   const newest = b.open.caseflow.slice(-20);
@@ -451,11 +443,7 @@ async function probeGets(b: Bench, caseId: string, untilMs: number): Promise<Get
   const one: number[] = [];
   const timed = async (path: string, into: number[]) => {
     const t0 = performance.now();
-    const res = await fetch(`${b.apiUrl}${path}`, {
-      headers: { authorization: `Bearer ${b.token}` },
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    await res.arrayBuffer();
+    const res = await b.http.send('GET', path, undefined, REQUEST_TIMEOUT_MS);
     if (res.status === 200) into.push(performance.now() - t0);
   };
   while (Date.now() < untilMs) {
@@ -481,14 +469,9 @@ async function caseflowTimers(b: Bench, n: number): Promise<{ timers: TimerResul
   // A read refused while the worker is busy (a 503 past the API's deadline) is tried again.
   const read = async (id: string): Promise<View> => {
     for (let attempt = 1; ; attempt++) {
-      const res = await fetch(`${b.apiUrl}/v1/cases/${id}`, {
-        headers: { authorization: `Bearer ${b.token}` },
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-      const body = (await res.json()) as View;
-      if (res.status === 200) return body;
-      if (attempt >= 10)
-        throw new Error(`GET /v1/cases/${id} answered ${res.status}: ${JSON.stringify(body)}`);
+      const res = await b.http.send('GET', `/v1/cases/${id}`, undefined, REQUEST_TIMEOUT_MS);
+      if (res.status === 200) return JSON.parse(res.body) as View;
+      if (attempt >= 10) throw new Error(`GET /v1/cases/${id} answered ${res.status}: ${res.body}`);
       await sleep(1_000);
     }
   };
@@ -614,8 +597,7 @@ async function main(): Promise<void> {
     const server = serverPid ? [{ name: 'server', pid: serverPid }] : [];
     const b: Bench = {
       client,
-      apiUrl,
-      token: key.token,
+      http: new BenchHttpClient(apiUrl, key.token),
       bareQueue,
       pids: {
         bare: [...server, { name: 'worker', pid: bare.child.pid! }, { name: 'client', pid: process.pid }],
@@ -623,6 +605,7 @@ async function main(): Promise<void> {
           ...server,
           { name: 'worker', pid: worker.child.pid! },
           { name: 'api', pid: api.child.pid! },
+          { name: 'client', pid: process.pid },
         ],
       },
       workerPid: { bare: bare.child.pid!, caseflow: worker.child.pid! },
@@ -823,7 +806,11 @@ async function main(): Promise<void> {
       '',
       markdownTable(rows, limits),
       '',
-      `Timer phase: ${cf.timers.cases} cases per side opened evenly over ${TIMER_SPREAD_SECONDS} s, due ${TIMER_SLA_MINUTES} min after opening (bare due within ${bareT.dueSpreadSeconds.toFixed(0)} s, caseflow within ${cf.timers.dueSpreadSeconds.toFixed(0)} s); p50 lateness bare ${bareT.latenessMs.p50.toFixed(0)} ms, caseflow ${cf.timers.latenessMs.p50.toFixed(0)} ms.`,
+      ...(cf.timers.cases > 0
+        ? [
+            `Timer phase: ${cf.timers.cases} cases per side opened evenly over ${TIMER_SPREAD_SECONDS} s, due ${TIMER_SLA_MINUTES} min after opening (bare due within ${bareT.dueSpreadSeconds.toFixed(0)} s, caseflow within ${cf.timers.dueSpreadSeconds.toFixed(0)} s); p50 lateness bare ${bareT.latenessMs.p50.toFixed(0)} ms, caseflow ${cf.timers.latenessMs.p50.toFixed(0)} ms.`,
+          ]
+        : []),
       `GET under the timer load: ${gets(cf.underLoad)}; idle: ${gets(idleGets)}.`,
       `Reads of the 20 oldest open cases (evicted from the cache, replayed): p50 ${eviction.oldestReadMs.p50.toFixed(0)} ms, max ${eviction.oldestReadMs.max.toFixed(0)} ms; of the 20 newest: p50 ${eviction.newestReadMs.p50.toFixed(0)} ms.`,
       `Worker RSS by open cases (MiB): ${rss.map((p) => `${p.openCases}: bare ${p.rssMiB.bare.toFixed(0)}, caseflow ${p.rssMiB.caseflow.toFixed(0)}`).join('; ')}.`,
@@ -832,6 +819,7 @@ async function main(): Promise<void> {
     writeFileSync(join(out, `${stem}.md`), md);
     console.log(`\n${md}`);
     log(`results in ${join(out, stem)}.{json,md}`);
+    b.http.close();
     await connection.close();
   } finally {
     await cleanup();
