@@ -13,6 +13,7 @@ import { cpuMs, rssBytes } from './bench/proc';
 import { type LimitRow, markdownTable, type RatioRow, summarize, type Summary } from './bench/stats';
 import { startDevServer } from './dev-server';
 import { repoRoot } from './tools';
+import { freePort } from '../test/support/ports';
 
 /*
  * `npm run bench`: caseflow against bare Temporal on the same server, in one run. Both sides run
@@ -151,18 +152,6 @@ async function waitFor(
     await sleep(250);
   }
   throw new Error(`${what} did not happen within ${timeoutMs / 1000}s${proc ? `\n${proc.output()}` : ''}`);
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function stop(child: ChildProcess): Promise<void> {

@@ -18,6 +18,7 @@ import { cpuMs } from '../bench/proc';
 import { summarize } from '../bench/stats';
 import { startDevServer } from '../dev-server';
 import { repoRoot } from '../tools';
+import { freePort } from '../../test/support/ports';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const concurrency = Number(args.get('concurrency') ?? 16);
@@ -27,18 +28,6 @@ const clients = (args.get('clients') ?? 'fetch,http').split(',') as ('fetch' | '
 const cpuProf = args.get('cpu-prof');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 let seq = 0;
 const body = () => {
