@@ -24,7 +24,7 @@ export class BenchHttpClient {
     this.agent = new Agent({ keepAlive: true, maxSockets });
   }
 
-  /** One request; rejects on a network error or when no answer has come within `timeoutMs`. */
+  /** One request; rejects on a network error or when the connection stays silent for `timeoutMs`. */
   send(method: 'GET' | 'POST', path: string, json: unknown, timeoutMs: number): Promise<HttpAnswer> {
     const payload = json === undefined ? undefined : JSON.stringify(json);
     return new Promise((resolve, reject) => {

@@ -9,12 +9,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKey } from '../../src/api/auth';
 import { ensureDevVaultKeys } from '../../src/vault-setup';
 import { cpuMs } from '../bench/proc';
+import { BenchHttpClient } from '../bench/http-client';
 import { summarize } from '../bench/stats';
 import { startDevServer } from '../dev-server';
 import { repoRoot } from '../tools';
@@ -32,13 +32,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let seq = 0;
 const body = () => {
   seq++;
-  return JSON.stringify({
+  return {
     title: 'Skrivaren på plan 3 skriver inte ut',
     description: `Utskrifter fastnar i kön sedan i morse; skrivaren visar inget fel. (${seq})`,
     requester: { id: `u-${seq % 5000}`, name: 'Anna Berg', contact: 'anna.berg@example.org' },
     device: { serial: `PF${(100000 + (seq % 90000)).toString(36).toUpperCase()}`, group: 'broad' },
     severity: 'C',
-  });
+  };
 };
 
 async function main() {
@@ -88,23 +88,14 @@ async function main() {
       await sleep(250);
     }
     const headers = { authorization: `Bearer ${key.token}`, 'content-type': 'application/json' };
-    const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+    const http = new BenchHttpClient(url, key.token, concurrency);
     const post: Record<'fetch' | 'http', () => Promise<number>> = {
       fetch: async () => {
-        const res = await fetch(`${url}/v1/cases`, { method: 'POST', headers, body: body() });
+        const res = await fetch(`${url}/v1/cases`, { method: 'POST', headers, body: JSON.stringify(body()) });
         await res.arrayBuffer();
         return res.status;
       },
-      http: () =>
-        new Promise((resolve, reject) => {
-          const req = request(`${url}/v1/cases`, { method: 'POST', headers, agent }, (res) => {
-            res.on('data', () => undefined);
-            res.on('end', () => resolve(res.statusCode ?? 0));
-            res.on('error', reject);
-          });
-          req.on('error', reject);
-          req.end(body());
-        }),
+      http: async () => (await http.send('POST', '/v1/cases', body(), 60_000)).status,
     };
     const run = async (kind: 'fetch' | 'http', n: number) => {
       const latencies: number[] = [];
