@@ -204,6 +204,7 @@ async function openCase(
     indexedAtStart: true,
     indexesParticipants: true,
     quietDeliveries: true,
+    localNotifications: true,
     personalIndex,
     classification,
   };

@@ -42,6 +42,14 @@ export interface NotificationDelivery {
   attempt: number;
 }
 
+/**
+ * A delivery made as a local activity, with what the case's timeline shows of the notice: a
+ * local activity's history records its result, not its input.
+ */
+export interface ImmediateDelivery extends NotificationDelivery {
+  notice: Pick<CaseNotification, 'id' | 'type' | 'summary' | 'audience'>;
+}
+
 export interface NotificationDeps {
   /** `name` is what records show: a webhook URL often carries its secret (Teams, Slack). */
   webhooks: { url: string; name?: string }[];
@@ -79,7 +87,7 @@ export function createNotificationActivities(deps: NotificationDeps) {
     timeoutMs: deps.timeoutMs,
   });
 
-  return {
+  const activities = {
     async notify(event: CaseNotification): Promise<NotificationDelivery> {
       const context = activityContext();
       const attempt = context?.info.attempt ?? 1;
@@ -118,7 +126,15 @@ export function createNotificationActivities(deps: NotificationDeps) {
       if (failures.length > 0) throw new WebhookDeliveryError(notification.id, failures);
       return { deliveredTo: deps.webhooks.map((w, i) => receiverName(w, i)), attempt };
     },
+
+    /** `notify`, run as a local activity inside the workflow task that raised the notice. */
+    async notifyNow(event: CaseNotification): Promise<ImmediateDelivery> {
+      const delivery = await activities.notify(event);
+      const { id, type, summary, audience } = event;
+      return { ...delivery, notice: { id, type, summary, ...(audience ? { audience } : {}) } };
+    },
   };
+  return activities;
 }
 
 export type NotificationActivities = ReturnType<typeof createNotificationActivities>;

@@ -130,6 +130,7 @@ export class CaseGateway {
       personalIndex,
       indexesParticipants: true,
       quietDeliveries: true,
+      localNotifications: true,
       classification: this.classifiedIntake(intake),
     };
     const now = Date.now();

@@ -349,6 +349,17 @@ function withClassificationBesideOverrides(entries: TimelineEntry[]): TimelineEn
   });
 }
 
+/** A notice the case sent, from the notification itself (or the part a local activity records). */
+function noticeEntry(notice: Args): Omit<TimelineEntry, 'at' | 'workflowId' | 'eventId'> {
+  return {
+    type: t(notice.type),
+    actor: 'caseflow',
+    reason: null,
+    text: t(notice.summary),
+    details: { notice: notice.id, audience: notice.audience },
+  };
+}
+
 /** Entries from one workflow's history. */
 export function entriesOf(workflowId: string, history: JsonHistory): TimelineEntry[] {
   const entries: TimelineEntry[] = [];
@@ -415,15 +426,17 @@ export function entriesOf(workflowId: string, history: JsonHistory): TimelineEnt
         const input = obj(decodePayloads(a.input as never)[0]);
         const name = t(obj(a.activityType).name);
         scheduled.set(t(event.eventId), { name, input });
-        if (name === 'notify') {
-          add(event, {
-            type: t(input.type),
-            actor: 'caseflow',
-            reason: null,
-            text: t(input.summary),
-            details: { notice: input.id, audience: input.audience },
-          });
-        }
+        if (name === 'notify') add(event, noticeEntry(input));
+        break;
+      }
+      case 'markerRecorded': {
+        // A notice delivered as a local activity: its marker holds the result, which names it.
+        if (a.markerName !== 'core_local_activity') break;
+        const details = obj(a.details);
+        const activity = obj(decodePayloads(details.data as never)[0]);
+        const result = obj(decodePayloads(details.result as never)[0]);
+        if (t(activity.activity_type) === 'notifyNow' && result.notice)
+          add(event, noticeEntry(obj(result.notice)));
         break;
       }
       case 'activityTaskCompleted': {

@@ -46,6 +46,14 @@ export interface SupportCaseInput extends NewCase {
    * here; cases opened before woke on every delivery, and replay that way.
    */
   quietDeliveries?: boolean;
+  /**
+   * Notifications are first tried as a local activity, inside the workflow task that raised them;
+   * only one that fails there goes to the `notify` activity, which retries for a day. A regular
+   * activity costs the server a task and a second workflow task for every notice, which is what
+   * held back a thousand SLA timers firing together. Cases opened since say so here; cases opened
+   * before scheduled every notice as an activity, and replay that way.
+   */
+  localNotifications?: boolean;
 }
 
 /** Memo field with the requester's id and the device serial, sealed with the payloads, for lists. */

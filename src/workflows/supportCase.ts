@@ -10,6 +10,7 @@ import {
   getExternalWorkflowHandle,
   log,
   proxyActivities,
+  proxyLocalActivities,
   startChild,
   setCurrentDetails,
   setHandler,
@@ -99,6 +100,15 @@ const { notify } = proxyActivities<CaseActivities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 
+// A notice first goes out from the workflow task that raised it, once and briefly: a receiver that
+// is slow or down must not hold the case's task (and the messages waiting for it) for long, and the
+// `notify` activity above retries what fails here.
+const { notifyNow } = proxyLocalActivities<CaseActivities>({
+  summary: 'notify',
+  startToCloseTimeout: '5 seconds',
+  retry: { maximumAttempts: 1 },
+});
+
 // Reads how handed-over children ended; a failed look is simply tried again at the next one.
 const { childStates } = proxyActivities<CaseActivities>({
   startToCloseTimeout: '30 seconds',
@@ -116,6 +126,13 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   // with the run's first workflow task (a fresh case, or right after continue-as-new) is handled
   // as soon as its handler is set, before the rest of this function has run.
   const { policy } = input;
+  /**
+   * Whether this run takes the change a patch brought in. Cases opened with local notifications
+   * came after every such change, and record no patch marker at all: a marker costs an event, and
+   * one recorded in the same workflow task as a local activity's marker once failed a query's
+   * replay (not reproduced since). Every other run asks patched(), as its history recorded.
+   */
+  const since = (patchId: string): boolean => input.localNotifications === true || patched(patchId);
   let record: CaseRecord = input.resume ?? openClassifiedCase(input, input.classification, Date.now());
   let changes = 0;
   let notificationsInFlight = 0;
@@ -160,12 +177,12 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
    * before starters gave it, the values themselves on replay and nothing (removed) from then on.
    */
   const personalIndex = () =>
-    input.personalIndex ?? (patched('personal-search-attributes-removed') ? null : undefined);
+    input.personalIndex ?? (since('personal-search-attributes-removed') ? null : undefined);
 
   const publish = () => {
     // Runs from before cases indexed their participants replay the upserts they made then; cases
     // whose input says they index them skip the patch marker (checked first: no marker is made).
-    const participants = input.indexesParticipants === true || patched('case-participants');
+    const participants = input.indexesParticipants === true || since('case-participants');
     const attributes = caseSearchAttributes(record, { participants, personal: personalIndex() });
     const fingerprint = JSON.stringify(attributes);
     if (fingerprint === published) return;
@@ -179,13 +196,25 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
     upsertSearchAttributes(attributes);
   };
 
+  /** The notice delivered, with the attempts it took; a failure once `notify` gives up. */
+  const deliver = (notice: CaseNotice): Promise<{ deliveredTo: string[]; attempt: number }> => {
+    const summary = { summary: `notify: ${notice.type}` };
+    if (input.localNotifications !== true) return notify.executeWithOptions(summary, [notice]);
+    return notifyNow.executeWithOptions(summary, [notice]).then(
+      ({ deliveredTo, attempt }) => ({ deliveredTo, attempt }),
+      () =>
+        notify
+          .executeWithOptions(summary, [notice])
+          .then(({ deliveredTo, attempt }) => ({ deliveredTo, attempt: attempt + 1 })),
+    );
+  };
+
   const send = (notice: CaseNotice) => {
     notificationsInFlight++;
     // The delivery is written into the record as it is when the result arrives, in one step: a
     // record computed here and assigned a microtask later would drop whatever else landed in
     // between (a child's end arriving in the same workflow task was lost that way).
-    notify
-      .executeWithOptions({ summary: `notify: ${notice.type}` }, [notice])
+    deliver(notice)
       .then(
         (delivery) => {
           record = recordDelivery(
@@ -195,7 +224,7 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
             null,
             Date.now(),
             // Cases from before the record showed retries keep their old delivery entries.
-            patched('delivery-attempts') ? delivery.attempt : undefined,
+            since('delivery-attempts') ? delivery.attempt : undefined,
           );
         },
         (err: unknown) => {
@@ -234,7 +263,7 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
     for (const e of escalationsToWithdraw(record)) {
       if (withdrawSignalled.has(e.id)) continue;
       // Cases closed before this rule left an open escalation to the parent-close policy.
-      if (e.withdrawalRequested !== true && !patched('withdraw-on-close')) continue;
+      if (e.withdrawalRequested !== true && !since('withdraw-on-close')) continue;
       withdrawSignalled.add(e.id);
       void getExternalWorkflowHandle(e.workflowId)
         .signal(withdrawEscalation, {
@@ -374,7 +403,7 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
       let child;
       try {
         // Elevations became leases on the device's account owner; cases from before keep the old child.
-        child = patched('elevation-device-leases')
+        child = since('elevation-device-leases')
           ? await startChild(elevationLease, childOptions)
           : await startChild(elevation, childOptions);
       } catch (err) {
@@ -439,7 +468,7 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
       const target = request.target ?? record.route.target ?? 'service-ops';
       // Escalations last weeks: they survive continue-as-new and are handed to the next run (the
       // case withdraws them explicitly when it ends). Those started earlier were tied to the run.
-      const handOver = patched('durable-children');
+      const handOver = since('durable-children');
       const requested = escalationRequested(
         record,
         { id: escalationId, workflowId, target, actor, reason: request.reason ?? null },
@@ -555,7 +584,7 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   const watchHandedOver = async (): Promise<boolean> => {
     const watching = handedOver();
     if (watching.length === 0) return false;
-    watchesHandedOver ??= patched('watch-handed-over-children');
+    watchesHandedOver ??= since('watch-handed-over-children');
     if (!watchesHandedOver) return false;
     if (handedOverCheckAt !== null && Date.now() < handedOverCheckAt) return false;
     handedOverCheckAt = Date.now() + HANDED_OVER_CHECK_MS;
@@ -596,7 +625,7 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
     const due = advance(record, policy, Date.now());
     if (due.record !== record) apply(due);
     if (isFinished(record.status)) break;
-    if (historyIsLong(policy, actions, messageBytes) && mayHandOver()) {
+    if (historyIsLong(policy, actions, messageBytes, since) && mayHandOver()) {
       // Drain: no new children, every handler and notification done; then look again, since a
       // child may have been asked for just before the drain began.
       draining = true;
@@ -627,9 +656,9 @@ export async function supportCase(input: m.SupportCaseInput): Promise<m.SupportC
   await condition(
     () => activeElevations(record).length === 0 && allHandlersFinished() && notificationsInFlight === 0,
   );
-  // Added after cases had already closed without it: patched() keeps their histories replayable.
+  // Added after cases had already closed without it: the patch keeps their histories replayable.
   // `!== false`: a policy from before the setting existed still archives.
-  if (policy.archiveOnClose !== false && patched('archive-on-close')) {
+  if (policy.archiveOnClose !== false && since('archive-on-close')) {
     await startChild(caseArchiver, {
       workflowId: archiverWorkflowId(record.id),
       staticSummary: archiverStaticSummary(record.id),
@@ -660,7 +689,12 @@ function startedWith(attributes: ReturnType<typeof caseSearchAttributes>): boole
  * actions and the history size bound its size (update results are stored in it). Runs from
  * before the size bounds continued only on the event count.
  */
-function historyIsLong(policy: m.SupportCaseInput['policy'], actions: number, messageBytes: number): boolean {
+function historyIsLong(
+  policy: m.SupportCaseInput['policy'],
+  actions: number,
+  messageBytes: number,
+  since: (patchId: string) => boolean,
+): boolean {
   const info = workflowInfo();
   if (info.continueAsNewSuggested || info.historyLength >= policy.continueAsNewAfterEvents) return true;
   const maxActions = policy.continueAsNewAfterActions ?? DEFAULT_CASE_POLICY.continueAsNewAfterActions;
@@ -668,5 +702,5 @@ function historyIsLong(policy: m.SupportCaseInput['policy'], actions: number, me
   // The server's own count of the history size, or ours of what messages added (a server that
   // does not report it, such as the time-skipping test server).
   const bytes = Math.max(info.historySize, messageBytes);
-  return (actions >= maxActions || bytes >= maxBytes) && patched('bounded-history');
+  return (actions >= maxActions || bytes >= maxBytes) && since('bounded-history');
 }

@@ -59,12 +59,14 @@ describe('opening a case over HTTP against the real dev server', () => {
     expect(events.slice(0, firstTimer).some((e) => e.upsertWorkflowSearchAttributesEventAttributes)).toBe(
       false,
     );
-    // Its input says how its runs behave: deliveries do not wake its loop, participants are indexed.
+    // Its input says how its runs behave: deliveries do not wake its loop, notices go out from the
+    // workflow task that raised them, participants are indexed.
     const { payloadConverter, payloadCodecs } = api.client.options.loadedDataConverter;
     let input = (events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? []) as Payload[];
     for (const codec of [...payloadCodecs].reverse()) input = await codec.decode(input);
     expect(payloadConverter.fromPayload(input[0]!)).toMatchObject({
       quietDeliveries: true,
+      localNotifications: true,
       indexesParticipants: true,
       indexedAtStart: true,
     });

@@ -66,6 +66,16 @@ export function recordingNotifier() {
         sent.push(notice);
         return { deliveredTo: ['http://receiver.test/hook'], attempt: 1 };
       },
+      // eslint-disable-next-line @typescript-eslint/require-await
+      notifyNow: async (notice: CaseNotice) => {
+        sent.push(notice);
+        const { id, type, summary, audience } = notice;
+        return {
+          deliveredTo: ['http://receiver.test/hook'],
+          attempt: 1,
+          notice: { id, type, summary, audience },
+        };
+      },
     },
   };
 }

@@ -273,6 +273,28 @@ async function waitFor(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
+describe('notifyNow (the local activity)', () => {
+  it('delivers as notify does and names the notice, without its details, for the timeline', async () => {
+    const receiver = await startReceiver();
+    const delivery = await notifier([receiver.url('/hooks')]).notifyNow({ ...event, audience: 'it-admins' });
+    expect(delivery).toEqual({
+      deliveredTo: ['receiver-1'],
+      attempt: 1,
+      notice: { id: event.id, type: 'sla-breach', summary: event.summary, audience: 'it-admins' },
+    });
+    expect(receiver.requests).toHaveLength(1);
+    expect(receiver.requests[0]?.headers[IDEMPOTENCY_HEADER]).toBe(event.id);
+  });
+
+  it('fails as notify does, so the workflow can hand the notice to the retrying activity', async () => {
+    const receiver = await startReceiver();
+    receiver.answer = 'fail';
+    expect(await rejectionOf(notifier([receiver.url('/hooks')]).notifyNow(event))).toBeInstanceOf(
+      WebhookDeliveryError,
+    );
+  });
+});
+
 describe('parseWebhookUrls', () => {
   it('parses a comma-separated list, skipping blanks', () => {
     expect(parseWebhookUrls(' https://hooks.example.org/caseflow , http://127.0.0.1:8080/in,,')).toEqual([
