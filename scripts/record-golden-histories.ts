@@ -524,7 +524,7 @@ async function caseHandsOverEscalation() {
   await untilCase(latest, (c) => c.status === 'in-progress');
   await capture(
     'case-hands-over-escalation',
-    "Case, first run (policy continueAsNewAfterActions 10, patched('bounded-history')): a vendor escalation open, 10 notes, continue-as-new with a bounded summary; the escalation is handed over.",
+    'Case, first run (policy continueAsNewAfterActions 10): a vendor escalation open, 10 notes, continue-as-new with a bounded summary; the escalation is handed over.',
     env.client.workflow.getHandle(handle.workflowId, firstRunId),
   );
   await capture(
@@ -692,7 +692,7 @@ async function caseClosedArchived() {
   await handle.result();
   await capture(
     'case-closed-archived',
-    "Case (policy archiveOnClose): resolved, confirmed, closed; the patched('archive-on-close') marker and the abandoned archiver child start.",
+    'Case (policy archiveOnClose): resolved, confirmed, closed; the closing notices as local-activity markers and the abandoned archiver child start.',
     handle,
   );
 }
@@ -738,7 +738,9 @@ function checkSecretsAndWrite(): void {
       'marker; `recorded-2026-12-02b/` those of cases opened unclassified, whose first run classified',
       'them with the `classifyCase` activity (as a case still does when its starter gives no',
       'classification); `recorded-2026-12-02c/` those of cases whose loop woke on every notification',
-      'delivery (cancelling and restarting its timer). They stand for cases opened then and replay',
+      'delivery (cancelling and restarting its timer); `recorded-2026-12-03/` those of cases that sent',
+      'every notice as a `notify` activity and recorded patch markers (cases opened since send notices',
+      'as local activities and record none). They stand for cases opened then and replay',
       'through the `patched()` branches',
       'and input checks that keep the old behaviour. The recorder never rewrites them.',
       'The recorder checked every decoded payload for the vault passwords it checked out: none is here.',

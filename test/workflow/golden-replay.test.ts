@@ -68,6 +68,8 @@ describe('golden histories', () => {
       'recorded-2026-12-02b/case-closed-archived',
       'recorded-2026-12-02c/case-triaged-open',
       'recorded-2026-12-02c/escalation-sev-c-filed-resolved-case',
+      'recorded-2026-12-03/case-closed-archived',
+      'recorded-2026-12-03/case-hands-over-escalation',
     ]) {
       expect(files).toContain(`${name}.json`);
     }
