@@ -117,6 +117,8 @@ interface Proc {
   name: string;
   child: ChildProcess;
   output: () => string;
+  /** Workflow tasks the process reported failing on a nondeterminism error, in its whole run. */
+  nondeterminism: () => number;
 }
 
 function spawnTsx(name: string, script: string, env: NodeJS.ProcessEnv): Proc {
@@ -130,13 +132,16 @@ function spawnTsx(name: string, script: string, env: NodeJS.ProcessEnv): Proc {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let nondeterminism = 0;
   const append = (c: Buffer) => {
-    out += c.toString();
+    const text = c.toString();
+    nondeterminism += text.match(/TMPRL1100/g)?.length ?? 0;
+    out += text;
     if (out.length > 200_000) out = out.slice(-100_000);
   };
   child.stdout?.on('data', append);
   child.stderr?.on('data', append);
-  return { name, child, output: () => out };
+  return { name, child, output: () => out, nondeterminism: () => nondeterminism };
 }
 
 async function waitFor(
@@ -779,6 +784,8 @@ async function main(): Promise<void> {
       blocks,
       timers: { bare: bareT, caseflow: cf.timers },
       gets: { idle: idleGets, underTimerLoad: cf.underLoad },
+      // A run of thousands of cases doubles as a check that none of them hit a replay failure.
+      nondeterminismErrors: { worker: worker.nondeterminism(), api: api.nondeterminism() },
     };
     mkdirSync(out, { recursive: true });
     const stem = `${date.slice(0, 10)}-${profile.name}-${commit}`;
@@ -803,6 +810,7 @@ async function main(): Promise<void> {
       `GET under the timer load: ${gets(cf.underLoad)}; idle: ${gets(idleGets)}.`,
       `Reads of the 20 oldest open cases (evicted from the cache, replayed): p50 ${eviction.oldestReadMs.p50.toFixed(0)} ms, max ${eviction.oldestReadMs.max.toFixed(0)} ms; of the 20 newest: p50 ${eviction.newestReadMs.p50.toFixed(0)} ms.`,
       `Worker RSS by open cases (MiB): ${rss.map((p) => `${p.openCases}: bare ${p.rssMiB.bare.toFixed(0)}, caseflow ${p.rssMiB.caseflow.toFixed(0)}`).join('; ')}.`,
+      `Nondeterminism errors reported: worker ${results.nondeterminismErrors.worker}, API ${results.nondeterminismErrors.api}.`,
       '',
     ].join('\n');
     writeFileSync(join(out, `${stem}.md`), md);
