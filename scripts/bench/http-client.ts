@@ -13,6 +13,8 @@ export interface HttpAnswer {
   body: string;
 }
 
+class ReusedSocketReset extends Error {}
+
 export class BenchHttpClient {
   private readonly agent: Agent;
 
@@ -25,7 +27,18 @@ export class BenchHttpClient {
   }
 
   /** One request; rejects on a network error or when the connection stays silent for `timeoutMs`. */
-  send(method: 'GET' | 'POST', path: string, json: unknown, timeoutMs: number): Promise<HttpAnswer> {
+  async send(method: 'GET' | 'POST', path: string, json: unknown, timeoutMs: number): Promise<HttpAnswer> {
+    try {
+      return await this.once(method, path, json, timeoutMs);
+    } catch (err) {
+      // A kept-alive connection the API closed as idle just as this request went out on it (its
+      // keep-alive timeout is 5 s): the request never reached the API, so it is sent again, once.
+      if (!(err instanceof ReusedSocketReset)) throw err;
+      return this.once(method, path, json, timeoutMs);
+    }
+  }
+
+  private once(method: 'GET' | 'POST', path: string, json: unknown, timeoutMs: number): Promise<HttpAnswer> {
     const payload = json === undefined ? undefined : JSON.stringify(json);
     return new Promise((resolve, reject) => {
       const req = request(
@@ -51,7 +64,9 @@ export class BenchHttpClient {
         },
       );
       req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within ${timeoutMs} ms`)));
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        reject(req.reusedSocket && err.code === 'ECONNRESET' ? new ReusedSocketReset(err.message) : err),
+      );
       req.end(payload);
     });
   }
