@@ -181,7 +181,31 @@ interface Bench {
   idleRate: Map<number, number>;
   /** Workflow IDs of every open case per side, oldest first. */
   open: Record<Side, string[]>;
+  /** caseflow's worker's Prometheus endpoint. */
+  workerMetricsUrl: string;
 }
+
+/**
+ * The worker's sticky-cache counters (hits, misses, forced evictions), summed over their labels.
+ * A miss is a workflow task the worker could not run on its cached case: it fetched the whole
+ * history and replayed it first.
+ */
+async function stickyCacheCounters(b: Bench): Promise<Record<string, number>> {
+  const counters: Record<string, number> = {};
+  try {
+    const text = await (await fetch(b.workerMetricsUrl)).text();
+    for (const line of text.split('\n')) {
+      const m = /^temporal_sticky_cache_(hit|miss|total_forced_eviction)\w*(?:\{[^}]*\})?\s+(\S+)/.exec(line);
+      if (m) counters[m[1]!] = (counters[m[1]!] ?? 0) + Number(m[2]);
+    }
+  } catch {
+    // No figure is better than a failed run: the counters only explain the lateness.
+  }
+  return counters;
+}
+
+const counterDelta = (before: Record<string, number>, after: Record<string, number>) =>
+  Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
 
 let seq = 0;
 function intakeBody(severity: 'A' | 'C' = 'C') {
@@ -254,6 +278,29 @@ const eventName = (t: temporal.api.enums.v1.EventType | null | undefined) =>
   temporal.api.enums.v1.EventType[t ?? 0] ?? '';
 const eventMs = (e: temporal.api.history.v1.IHistoryEvent) =>
   Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+
+/**
+ * Workflow tasks that timed out in a sample of histories: a task left on the sticky queue past
+ * its schedule-to-start timeout (10 s) is moved to the normal queue, where the worker replays the
+ * whole history before it can run it.
+ */
+async function taskTimeouts(b: Bench, workflowIds: string[], sample = 100) {
+  const step = Math.max(1, Math.floor(workflowIds.length / sample));
+  const picked = workflowIds.filter((_, i) => i % step === 0).slice(0, sample);
+  const counts = await pool(picked.length, 8, async (i) => {
+    const history = await b.client.connection.withDeadline(Date.now() + REQUEST_TIMEOUT_MS, () =>
+      b.client.workflow.getHandle(picked[i]!).fetchHistory(),
+    );
+    return (history.events ?? []).filter(
+      (e) => eventName(e.eventType) === 'EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT',
+    ).length;
+  });
+  return {
+    sampled: counts.results.length,
+    withTimeout: counts.results.filter((n) => n > 0).length,
+    timeouts: counts.results.reduce((a, n) => a + n, 0),
+  };
+}
 
 /**
  * Start and classified instants of a workflow, from its history (null if not yet). A workflow
@@ -396,6 +443,8 @@ interface TimerResult {
   fired: number;
   latenessMs: Summary;
   dueSpreadSeconds: number;
+  /** Workflow tasks that timed out, in a sample of the phase's histories. */
+  taskTimeouts?: Awaited<ReturnType<typeof taskTimeouts>>;
 }
 
 async function bareTimers(b: Bench, n: number): Promise<TimerResult> {
@@ -422,6 +471,7 @@ async function bareTimers(b: Bench, n: number): Promise<TimerResult> {
     fired: lateness.length,
     latenessMs: summarize(lateness),
     dueSpreadSeconds: (Math.max(...due) - Math.min(...due)) / 1000,
+    taskTimeouts: await taskTimeouts(b, ids),
   };
 }
 
@@ -449,7 +499,11 @@ async function probeGets(b: Bench, caseId: string, untilMs: number): Promise<Get
   return { listMs: summarize(list), timelineMs: summarize(timeline), caseMs: summarize(one) };
 }
 
-async function caseflowTimers(b: Bench, n: number): Promise<{ timers: TimerResult; underLoad: GetProbe }> {
+async function caseflowTimers(
+  b: Bench,
+  n: number,
+): Promise<{ timers: TimerResult; underLoad: GetProbe; stickyCache: Record<string, number> }> {
+  const stickyBefore = await stickyCacheCounters(b);
   const { results: ids } = await paced(n, TIMER_SPREAD_SECONDS * 1000, 64, () =>
     startOne(b, 'caseflow', { severity: 'A' }),
   );
@@ -492,13 +546,16 @@ async function caseflowTimers(b: Bench, n: number): Promise<{ timers: TimerResul
     if (pending.length) await sleep(2_000);
   }
   b.open.caseflow.push(...ids);
+  const stickyCache = counterDelta(stickyBefore, await stickyCacheCounters(b));
   return {
+    stickyCache,
     timers: {
       side: 'caseflow',
       cases: caseIds.length,
       fired: lateness.length,
       latenessMs: summarize(lateness),
       dueSpreadSeconds: (lastDue - firstDue) / 1000,
+      taskTimeouts: await taskTimeouts(b, ids),
     },
     underLoad,
   };
@@ -549,6 +606,7 @@ async function main(): Promise<void> {
     const keysFile = join(work, 'api-keys.json');
     writeFileSync(keysFile, JSON.stringify([key.entry]), { mode: 0o600 });
     const apiPort = await freePort();
+    const workerMetricsPort = await freePort();
     const taskQueue = `bench-caseflow-${randomUUID().slice(0, 8)}`;
     const bareQueue = `bench-bare-${randomUUID().slice(0, 8)}`;
     const env: NodeJS.ProcessEnv = {
@@ -558,6 +616,7 @@ async function main(): Promise<void> {
       CASEFLOW_API_KEYS_FILE: keysFile,
       CASEFLOW_VAULT_KEYS: ensureDevVaultKeys(join(work, 'caseflow')),
       CASEFLOW_TASK_QUEUE: taskQueue,
+      CASEFLOW_WORKER_METRICS_PORT: String(workerMetricsPort),
       CASEFLOW_LOG_LEVEL: 'warn',
       CASEFLOW_HOST: '127.0.0.1',
       PORT: String(apiPort),
@@ -603,6 +662,7 @@ async function main(): Promise<void> {
         ],
       },
       workerPid: { bare: bare.child.pid!, caseflow: worker.child.pid! },
+      workerMetricsUrl: `http://127.0.0.1:${workerMetricsPort}/metrics`,
       idleRate: new Map(),
       open: { bare: [], caseflow: [] },
     };
@@ -659,9 +719,10 @@ async function main(): Promise<void> {
     };
     const idleGets = await probeGets(b, b.open.caseflow.at(-1)!.replace(/^case:/, ''), Date.now() + 5_000);
     let bareT = noTimers;
-    let cf: { timers: TimerResult; underLoad: GetProbe } = {
+    let cf: { timers: TimerResult; underLoad: GetProbe; stickyCache: Record<string, number> } = {
       timers: { ...noTimers, side: 'caseflow' },
       underLoad: idleGets,
+      stickyCache: {},
     };
     if (profile.timerCases > 0) {
       log(
@@ -673,7 +734,7 @@ async function main(): Promise<void> {
       );
       cf = await caseflowTimers(b, profile.timerCases);
       log(
-        `caseflow timers: p99 lateness ${cf.timers.latenessMs.p99.toFixed(0)} ms (${cf.timers.fired}/${cf.timers.cases} fired)`,
+        `caseflow timers: p99 lateness ${cf.timers.latenessMs.p99.toFixed(0)} ms (${cf.timers.fired}/${cf.timers.cases} fired); worker sticky cache ${JSON.stringify(cf.stickyCache)}`,
       );
     }
 
@@ -784,6 +845,8 @@ async function main(): Promise<void> {
       blocks,
       timers: { bare: bareT, caseflow: cf.timers },
       gets: { idle: idleGets, underTimerLoad: cf.underLoad },
+      // The caseflow worker's sticky-cache hits, misses and forced evictions over its timer phase.
+      timerPhaseStickyCache: cf.stickyCache,
       // A run of thousands of cases doubles as a check that none of them hit a replay failure.
       nondeterminismErrors: { worker: worker.nondeterminism(), api: api.nondeterminism() },
     };
@@ -804,7 +867,7 @@ async function main(): Promise<void> {
       '',
       ...(cf.timers.cases > 0
         ? [
-            `Timer phase: ${cf.timers.cases} cases per side opened evenly over ${TIMER_SPREAD_SECONDS} s, due ${TIMER_SLA_MINUTES} min after opening (bare due within ${bareT.dueSpreadSeconds.toFixed(0)} s, caseflow within ${cf.timers.dueSpreadSeconds.toFixed(0)} s); p50 lateness bare ${bareT.latenessMs.p50.toFixed(0)} ms, caseflow ${cf.timers.latenessMs.p50.toFixed(0)} ms.`,
+            `Timer phase: ${cf.timers.cases} cases per side opened evenly over ${TIMER_SPREAD_SECONDS} s, due ${TIMER_SLA_MINUTES} min after opening (bare due within ${bareT.dueSpreadSeconds.toFixed(0)} s, caseflow within ${cf.timers.dueSpreadSeconds.toFixed(0)} s); p50 lateness bare ${bareT.latenessMs.p50.toFixed(0)} ms, caseflow ${cf.timers.latenessMs.p50.toFixed(0)} ms. caseflow worker's sticky cache over the phase: ${JSON.stringify(cf.stickyCache)}; workflow tasks timed out in ${cf.timers.taskTimeouts?.sampled ?? 0} sampled histories: bare ${bareT.taskTimeouts?.timeouts ?? 0}, caseflow ${cf.timers.taskTimeouts?.timeouts ?? 0}.`,
           ]
         : []),
       `GET under the timer load: ${gets(cf.underLoad)}; idle: ${gets(idleGets)}.`,

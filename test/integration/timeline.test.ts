@@ -169,7 +169,11 @@ describe('the case timeline, from the workflow histories', () => {
       ['escalation-acknowledged', 'service-ops', null],
       ['escalation-resolved', 'service-ops', null],
       ['resolved', escalation.principal, null],
+      // Notices the case sent from the workflow task that raised them (local activities): the
+      // timeline reads them from the markers.
+      ['case-resolved', 'caseflow', null],
       ['confirmed', agent.principal, 'Fungerar nu'],
+      ['case-closed', 'caseflow', null],
       ['finished', 'caseflow', null],
     ];
     // Every expected step appears, in this order (other entries, such as notifications, may sit between).
