@@ -576,9 +576,9 @@ async function main(): Promise<void> {
     let address = process.env.TEMPORAL_ADDRESS;
     let serverPid: number | null = null;
     if (!address) {
-      const port = await freePort();
+      const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
       const server = startDevServer(
-        { dataDir: join(work, 'temporal'), ip: '127.0.0.1', port, uiPort: null },
+        { dataDir: join(work, 'temporal'), ip: '127.0.0.1', port, uiPort: null, httpPort, metricsPort },
         'pipe',
       );
       children.push(server);

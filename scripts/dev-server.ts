@@ -11,6 +11,12 @@ export interface DevServerOptions {
   port: number;
   /** The Web UI's port, or null for none (tests run headless). */
   uiPort: number | null;
+  /**
+   * The server's HTTP API and metrics ports. Left out, the CLI picks free ports itself; tests and
+   * benchmarks choose them, so a port they picked for something else cannot be handed out twice.
+   */
+  httpPort?: number;
+  metricsPort?: number;
 }
 
 /**
@@ -29,6 +35,8 @@ export function devServerArgs(o: DevServerOptions): string[] {
     '--port',
     String(o.port),
     ...(o.uiPort === null ? ['--headless'] : ['--ui-port', String(o.uiPort)]),
+    ...(o.httpPort === undefined ? [] : ['--http-port', String(o.httpPort)]),
+    ...(o.metricsPort === undefined ? [] : ['--metrics-port', String(o.metricsPort)]),
     '--namespace',
     'default',
     '--log-level',

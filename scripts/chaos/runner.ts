@@ -188,11 +188,14 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions = {}):
     log(`PostgreSQL vault on port ${postgres.port}`);
 
     // The Temporal dev server on a database file, restartable on the same file and port.
-    const temporalPort = await freePort();
+    const [temporalPort, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
     const address = `127.0.0.1:${temporalPort}`;
     let server: ChildProcess | undefined;
     const startServer = async () => {
-      const child = startDevServer({ dataDir, ip: '127.0.0.1', port: temporalPort, uiPort: null }, 'pipe');
+      const child = startDevServer(
+        { dataDir, ip: '127.0.0.1', port: temporalPort, uiPort: null, httpPort, metricsPort },
+        'pipe',
+      );
       child.stdout?.on('data', (c: Buffer) => (serverOutput += c.toString()));
       child.stderr?.on('data', (c: Buffer) => (serverOutput += c.toString()));
       server = child;

@@ -10,7 +10,7 @@ import { SEARCH_ATTRIBUTE_KEYS_SETTING } from '../../src/temporal/personal-index
 import { generateVaultKey } from '../../src/vault/keyring';
 import { CLUSTER_PRINCIPAL_SETS, PRINCIPALS, type ClusterContext } from '../support/harness';
 import { startPartyServer } from '../support/party-server';
-import { freeLowPort } from '../support/ports';
+import { freePort } from '../support/ports';
 import { startWebhookReceiver } from '../support/webhook-receiver';
 
 /**
@@ -56,7 +56,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const archiveDir = join(baseDir, 'archive');
   // Temporal stores membership ports as smallint: every port stays below 32768 (the OS's free
   // ports come from the ephemeral range above it).
-  const port = () => freeLowPort();
+  const port = () => freePort();
   const cluster = await startCluster({
     baseDir,
     ports: {

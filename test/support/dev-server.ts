@@ -44,21 +44,39 @@ async function namespaceReady(address: string, deadline: number): Promise<boolea
 
 /**
  * The Temporal dev server exactly as `npm start` runs it (same arguments and search attributes),
- * on a free loopback port with a throw-away database. Started by the test harness itself, with a
- * generous start-up wait for slow or busy machines.
+ * on free loopback ports with a throw-away database. Started by the test harness itself, with a
+ * generous start-up wait for slow or busy machines. A start that lost a port to another process
+ * between the check and the bind is tried again on new ports.
  */
 export async function startTestDevServer(): Promise<RunningDevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce();
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof PortTaken)) throw error;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOnce(): Promise<RunningDevServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'caseflow-devserver-'));
-  const port = await freePort();
+  const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const address = `127.0.0.1:${port}`;
-  const child = startDevServer({ dataDir, ip: '127.0.0.1', port, uiPort: null }, 'pipe');
+  const child = startDevServer(
+    { dataDir, ip: '127.0.0.1', port, uiPort: null, httpPort, metricsPort },
+    'pipe',
+  );
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
   const deadline = Date.now() + 90_000;
   const fail = () => {
     child.kill('SIGKILL');
-    return new Error(`the Temporal dev server did not start on ${address}:\n${output}`);
+    rmSync(dataDir, { recursive: true, force: true });
+    const message = `the Temporal dev server did not start on ${address}:\n${output}`;
+    return /address already in use/.test(output) ? new PortTaken(message) : new Error(message);
   };
   while (!(await portOpen(port))) {
     if (child.exitCode !== null || Date.now() > deadline) throw fail();

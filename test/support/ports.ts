@@ -1,22 +1,15 @@
 import { createServer } from 'node:net';
 
-/** A port that was free on 127.0.0.1 a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 const taken = new Set<number>();
 
-/** A free port on 127.0.0.1 below 32768 (for servers that store ports as 16-bit signed numbers). */
-export async function freeLowPort(): Promise<number> {
+/**
+ * A port that was free on 127.0.0.1 a moment ago, chosen between 20000 and 31999: below Linux's
+ * ephemeral range (32768 and up), so no other process's `listen(0)` or outgoing connection can be
+ * handed the same port between this check and the server binding it (the Temporal CLI picks its
+ * own HTTP and metrics ports that way). Also below 32768 for servers that store ports as 16-bit
+ * signed numbers.
+ */
+export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = 20_000 + Math.floor(Math.random() * 12_000);
     if (taken.has(port)) continue;
@@ -30,5 +23,5 @@ export async function freeLowPort(): Promise<number> {
       return port;
     }
   }
-  throw new Error('no free port below 32768');
+  throw new Error('no free port between 20000 and 31999 on 127.0.0.1');
 }

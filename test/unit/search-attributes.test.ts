@@ -18,6 +18,22 @@ describe('search attributes for the dev server', () => {
     expect(args).toContain('frontend.enableServerVersionCheck=false');
   });
 
+  it('passes the HTTP API and metrics ports only when chosen', () => {
+    const chosen = devServerArgs({
+      dataDir: '/tmp/cf',
+      ip: '127.0.0.1',
+      port: 7233,
+      uiPort: null,
+      httpPort: 21001,
+      metricsPort: 21002,
+    });
+    expect(chosen[chosen.indexOf('--http-port') + 1]).toBe('21001');
+    expect(chosen[chosen.indexOf('--metrics-port') + 1]).toBe('21002');
+    const left = devServerArgs({ dataDir: '/tmp/cf', ip: '127.0.0.1', port: 7233, uiPort: null });
+    expect(left).not.toContain('--http-port');
+    expect(left).not.toContain('--metrics-port');
+  });
+
   it('lets a workflow task hand its activities straight to the worker (eager activity execution)', () => {
     const args = devServerArgs({ dataDir: '/tmp/cf', ip: '127.0.0.1', port: 7233, uiPort: null });
     const values = args.flatMap((a, i) => (args[i - 1] === '--dynamic-config-value' ? [a] : []));
