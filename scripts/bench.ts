@@ -9,11 +9,12 @@ import { temporal } from '@temporalio/proto';
 import { generateKey } from '../src/api/auth';
 import { ensureDevVaultKeys } from '../src/vault-setup';
 import { BenchHttpClient } from './bench/http-client';
-import { cpuMs, rssBytes } from './bench/proc';
+import { cpuMs, machineTicks, rssBytes, stolenShare } from './bench/proc';
 import { type LimitRow, markdownTable, type RatioRow, summarize, type Summary } from './bench/stats';
 import { startDevServer } from './dev-server';
 import { repoRoot } from './tools';
 import { freePort } from '../test/support/ports';
+import { firedTimerDelays } from './bench/timer-delays';
 
 /*
  * `npm run bench`: caseflow against bare Temporal on the same server, in one run. Both sides run
@@ -280,27 +281,50 @@ const eventMs = (e: temporal.api.history.v1.IHistoryEvent) =>
   Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
 
 /**
- * Workflow tasks that timed out in a sample of histories: a task left on the sticky queue past
- * its schedule-to-start timeout (10 s) is moved to the normal queue, where the worker replays the
- * whole history before it can run it.
+ * A sample of the phase's histories: workflow tasks that timed out (a task left on the sticky
+ * queue past its schedule-to-start timeout, 10 s, is moved to the normal queue, where the worker
+ * replays the whole history before it can run it), and where each fired timer's lateness went:
+ * the server's lag in firing it, the wait for a worker to pick up its task, and the task's run.
  */
-async function taskTimeouts(b: Bench, workflowIds: string[], sample = 100) {
+async function sampleHistories(b: Bench, workflowIds: string[], sample = 100) {
   const step = Math.max(1, Math.floor(workflowIds.length / sample));
   const picked = workflowIds.filter((_, i) => i % step === 0).slice(0, sample);
-  const counts = await pool(picked.length, 8, async (i) => {
+  const read = await pool(picked.length, 8, async (i) => {
     const history = await b.client.connection.withDeadline(Date.now() + REQUEST_TIMEOUT_MS, () =>
       b.client.workflow.getHandle(picked[i]!).fetchHistory(),
     );
-    return (history.events ?? []).filter(
+    const events = history.events ?? [];
+    const timeouts = events.filter(
       (e) => eventName(e.eventType) === 'EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT',
     ).length;
+    const delays = firedTimerDelays(
+      events.map((e) => ({
+        type: eventName(e.eventType).replace(/^EVENT_TYPE_/, ''),
+        timeMs: eventMs(e),
+        timerId: e.timerStartedEventAttributes?.timerId ?? e.timerFiredEventAttributes?.timerId ?? undefined,
+        startToFireMs: e.timerStartedEventAttributes
+          ? durationMs(e.timerStartedEventAttributes.startToFireTimeout)
+          : undefined,
+      })),
+    );
+    return { timeouts, delays };
   });
+  const delays = read.results.flatMap((r) => r.delays);
   return {
-    sampled: counts.results.length,
-    withTimeout: counts.results.filter((n) => n > 0).length,
-    timeouts: counts.results.reduce((a, n) => a + n, 0),
+    sampled: read.results.length,
+    withTimeout: read.results.filter((r) => r.timeouts > 0).length,
+    timeouts: read.results.reduce((a, r) => a + r.timeouts, 0),
+    firedTimers: {
+      n: delays.length,
+      fireLagMs: summarize(delays.map((d) => d.fireLagMs)),
+      pickupMs: summarize(delays.map((d) => d.pickupMs)),
+      runMs: summarize(delays.map((d) => d.runMs)),
+    },
   };
 }
+
+const durationMs = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+  Number(d?.seconds ?? 0) * 1000 + Math.floor((d?.nanos ?? 0) / 1e6);
 
 /**
  * Start and classified instants of a workflow, from its history (null if not yet). A workflow
@@ -360,10 +384,13 @@ interface IntakeBlock {
   classifiedPerSecond: number;
   intakeToClassifiedMs: Summary;
   cpuMsPerCase: Record<string, number>;
+  /** The share of the machine's CPU the hypervisor took over the block (see stolenShare). */
+  stolenShare: number;
 }
 
 async function intakeBlock(b: Bench, side: Side, concurrency: number, cases: number): Promise<IntakeBlock> {
   const before = cpuSnapshot(b, side);
+  const ticks = machineTicks();
   const t0 = performance.now();
   const { latencies, results: ids, failures } = await pool(cases, concurrency, () => startOne(b, side));
   const intakeMs = performance.now() - t0;
@@ -371,6 +398,7 @@ async function intakeBlock(b: Bench, side: Side, concurrency: number, cases: num
   if (ids.length) await untilClassified(b, ids[ids.length - 1]!);
   const wallMs = performance.now() - t0;
   const cpu = cpuSince(b, side, before, wallMs);
+  const stolen = stolenShare(ticks, machineTicks());
   b.open[side].push(...ids);
   const times = (await pool(ids.length, 8, (i) => classifiedTimes(b, ids[i]!))).results.filter(
     (t): t is { started: number; classified: number } => t !== null,
@@ -387,6 +415,7 @@ async function intakeBlock(b: Bench, side: Side, concurrency: number, cases: num
     classifiedPerSecond: (times.length * 1000) / Math.max(1, span),
     intakeToClassifiedMs: summarize(times.map((t) => t.classified - t.started)),
     cpuMsPerCase: { ...perCase, total: Object.values(perCase).reduce((a, c) => a + c, 0) },
+    stolenShare: stolen,
   };
 }
 
@@ -437,14 +466,39 @@ async function afterEviction(b: Bench) {
   };
 }
 
+const pct = (share: number | undefined) => (share === undefined ? 'n/a' : `${(share * 100).toFixed(1)} %`);
+
+/** Where the sampled fired timers' lateness went, p50 / p99 per side. */
+function firedTimerLine(bare: TimerResult, caseflow: TimerResult): string {
+  const side = (name: string, t: TimerResult) => {
+    const f = t.historySample?.firedTimers;
+    if (!f || f.n === 0) return `${name}: none`;
+    const pair = (s: { p50: number; p99: number }) => `${s.p50.toFixed(0)} / ${s.p99.toFixed(0)}`;
+    return `${name} (${f.n} timers) server fire lag ${pair(f.fireLagMs)}, worker pickup ${pair(f.pickupMs)}, task run ${pair(f.runMs)}`;
+  };
+  const cpu = (t: TimerResult) =>
+    Object.entries(t.firingCpuMs ?? {})
+      .map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)}`)
+      .join(', ');
+  return (
+    `Fired timers in those histories, p50 / p99 ms: ${side('bare', bare)}; ${side('caseflow', caseflow)}. ` +
+    `CPU s from 5 s before the first due to 10 s after the last: bare ${cpu(bare)}; caseflow ${cpu(caseflow)}; ` +
+    `taken by the hypervisor: bare ${pct(bare.firingStolenShare)}, caseflow ${pct(caseflow.firingStolenShare)}.`
+  );
+}
+
 interface TimerResult {
   side: Side;
   cases: number;
   fired: number;
   latenessMs: Summary;
   dueSpreadSeconds: number;
+  /** CPU ms per process from 5 s before the first timer was due to 10 s after the last. */
+  firingCpuMs?: Record<string, number>;
+  /** The share of the machine's CPU the hypervisor took over that window. */
+  firingStolenShare?: number;
   /** Workflow tasks that timed out, in a sample of the phase's histories. */
-  taskTimeouts?: Awaited<ReturnType<typeof taskTimeouts>>;
+  historySample?: Awaited<ReturnType<typeof sampleHistories>>;
 }
 
 async function bareTimers(b: Bench, n: number): Promise<TimerResult> {
@@ -456,7 +510,14 @@ async function bareTimers(b: Bench, n: number): Promise<TimerResult> {
     return startOne(b, 'bare', { dueAtMs });
   });
   log(`bare: ${ids.length} timers due within ${((Math.max(...due) - Math.min(...due)) / 1000).toFixed(0)} s`);
-  await sleep(Math.max(0, Math.max(...due) - Date.now()) + 5_000);
+  // CPU over the same window as caseflow's: from 5 s before the first due to 10 s after the last.
+  await sleep(Math.max(0, Math.min(...due) - 5_000 - Date.now()));
+  const cpuFrom = Date.now();
+  const cpuBefore = cpuSnapshot(b, 'bare');
+  const ticks = machineTicks();
+  await sleep(Math.max(0, Math.max(...due) + 10_000 - Date.now()));
+  const firingCpuMs = cpuSince(b, 'bare', cpuBefore, Date.now() - cpuFrom);
+  const firingStolenShare = stolenShare(ticks, machineTicks());
   const lateness = (
     await pool(ids.length, 16, (i) =>
       b.client.connection.withDeadline(
@@ -471,7 +532,9 @@ async function bareTimers(b: Bench, n: number): Promise<TimerResult> {
     fired: lateness.length,
     latenessMs: summarize(lateness),
     dueSpreadSeconds: (Math.max(...due) - Math.min(...due)) / 1000,
-    taskTimeouts: await taskTimeouts(b, ids),
+    historySample: await sampleHistories(b, ids),
+    firingCpuMs,
+    firingStolenShare,
   };
 }
 
@@ -530,7 +593,12 @@ async function caseflowTimers(
   );
   // GET /v1/cases and a timeline while the timers fire.
   await sleep(Math.max(0, firstDue - Date.now() - 5_000));
+  const cpuFrom = Date.now();
+  const cpuBefore = cpuSnapshot(b, 'caseflow');
+  const ticks = machineTicks();
   const underLoad = await probeGets(b, caseIds[0]!, lastDue + 10_000);
+  const firingCpuMs = cpuSince(b, 'caseflow', cpuBefore, Date.now() - cpuFrom);
+  const firingStolenShare = stolenShare(ticks, machineTicks());
   const lateness: number[] = [];
   let pending = caseIds;
   const deadline = Date.now() + 120_000;
@@ -555,7 +623,9 @@ async function caseflowTimers(
       fired: lateness.length,
       latenessMs: summarize(lateness),
       dueSpreadSeconds: (lastDue - firstDue) / 1000,
-      taskTimeouts: await taskTimeouts(b, ids),
+      historySample: await sampleHistories(b, ids),
+      firingCpuMs,
+      firingStolenShare,
     },
     underLoad,
   };
@@ -704,7 +774,8 @@ async function main(): Promise<void> {
           log(
             `round ${round + 1}/${profile.blocks} ${side.padEnd(8)} c=${String(concurrency).padStart(2)}: ` +
               `${r.intakePerSecond.toFixed(1)} starts/s, p50/p99 ${r.latencyMs.p50.toFixed(0)}/${r.latencyMs.p99.toFixed(0)} ms, ` +
-              `${r.classifiedPerSecond.toFixed(1)} classified/s, CPU ${r.cpuMsPerCase.total!.toFixed(1)} ms/case`,
+              `${r.classifiedPerSecond.toFixed(1)} classified/s, CPU ${r.cpuMsPerCase.total!.toFixed(1)} ms/case, ` +
+              `${pct(r.stolenShare)} stolen`,
           );
         }
       }
@@ -867,13 +938,16 @@ async function main(): Promise<void> {
       '',
       ...(cf.timers.cases > 0
         ? [
-            `Timer phase: ${cf.timers.cases} cases per side opened evenly over ${TIMER_SPREAD_SECONDS} s, due ${TIMER_SLA_MINUTES} min after opening (bare due within ${bareT.dueSpreadSeconds.toFixed(0)} s, caseflow within ${cf.timers.dueSpreadSeconds.toFixed(0)} s); p50 lateness bare ${bareT.latenessMs.p50.toFixed(0)} ms, caseflow ${cf.timers.latenessMs.p50.toFixed(0)} ms. caseflow worker's sticky cache over the phase: ${JSON.stringify(cf.stickyCache)}; workflow tasks timed out in ${cf.timers.taskTimeouts?.sampled ?? 0} sampled histories: bare ${bareT.taskTimeouts?.timeouts ?? 0}, caseflow ${cf.timers.taskTimeouts?.timeouts ?? 0}.`,
+            `Timer phase: ${cf.timers.cases} cases per side opened evenly over ${TIMER_SPREAD_SECONDS} s, due ${TIMER_SLA_MINUTES} min after opening (bare due within ${bareT.dueSpreadSeconds.toFixed(0)} s, caseflow within ${cf.timers.dueSpreadSeconds.toFixed(0)} s); p50 lateness bare ${bareT.latenessMs.p50.toFixed(0)} ms, caseflow ${cf.timers.latenessMs.p50.toFixed(0)} ms. caseflow worker's sticky cache over the phase: ${JSON.stringify(cf.stickyCache)}; workflow tasks timed out in ${cf.timers.historySample?.sampled ?? 0} sampled histories: bare ${bareT.historySample?.timeouts ?? 0}, caseflow ${cf.timers.historySample?.timeouts ?? 0}. ${firedTimerLine(bareT, cf.timers)}`,
           ]
         : []),
       `GET under the timer load: ${gets(cf.underLoad)}; idle: ${gets(idleGets)}.`,
       `Reads of the 20 oldest open cases (evicted from the cache, replayed): p50 ${eviction.oldestReadMs.p50.toFixed(0)} ms, max ${eviction.oldestReadMs.max.toFixed(0)} ms; of the 20 newest: p50 ${eviction.newestReadMs.p50.toFixed(0)} ms.`,
       `Worker RSS by open cases (MiB): ${rss.map((p) => `${p.openCases}: bare ${p.rssMiB.bare.toFixed(0)}, caseflow ${p.rssMiB.caseflow.toFixed(0)}`).join('; ')}.`,
       `Nondeterminism errors reported: worker ${results.nondeterminismErrors.worker}, API ${results.nondeterminismErrors.api}.`,
+      `CPU taken by the hypervisor per intake block (side, clients: share): ${blocks
+        .map((k) => `${k.side} ${k.concurrency}: ${pct(k.stolenShare)}`)
+        .join(', ')}.`,
       '',
     ].join('\n');
     writeFileSync(join(out, `${stem}.md`), md);

@@ -23,3 +23,30 @@ export function rssBytes(pid: number): number {
   const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
   return match ? Number(match[1]) * 1024 : Number.NaN;
 }
+
+/** The whole machine's CPU ticks so far: all of them, and those the hypervisor ran elsewhere. */
+export interface MachineTicks {
+  total: number;
+  steal: number;
+}
+
+/** The first line of /proc/stat, summed: user nice system idle iowait irq softirq steal. */
+export function parseMachineTicks(procStat: string): MachineTicks {
+  const line = procStat.split('\n').find((l) => l.startsWith('cpu ')) ?? '';
+  // guest and guest_nice (fields 9 and 10) are already counted inside user and nice.
+  const fields = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { total: fields.reduce((a, n) => a + n, 0), steal: fields[7] ?? 0 };
+}
+
+export function machineTicks(): MachineTicks {
+  return parseMachineTicks(readFileSync('/proc/stat', 'utf8'));
+}
+
+/**
+ * The share of the machine's CPU time the hypervisor gave to other guests between two readings:
+ * on a shared virtual machine the same work runs slower while it is high, whichever side it hits.
+ */
+export function stolenShare(before: MachineTicks, after: MachineTicks): number {
+  const total = after.total - before.total;
+  return total > 0 ? (after.steal - before.steal) / total : 0;
+}

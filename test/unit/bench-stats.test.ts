@@ -7,6 +7,7 @@ import {
   summarize,
   type RatioRow,
 } from '../../scripts/bench/stats';
+import { parseMachineTicks, stolenShare } from '../../scripts/bench/proc';
 
 /* The benchmark's arithmetic only: benchmark figures themselves are never asserted. */
 
@@ -62,5 +63,21 @@ describe('benchmark statistics', () => {
     expect(md).toContain('| RSS with 10000 open cases (MiB) | 800 | ≤ 1024 | met |');
     // Not measured: no figure, no verdict.
     expect(md).toContain('| timer lateness p99 (ms) | n/a | ≤ 2000 |  |');
+  });
+});
+
+describe('CPU the hypervisor took', () => {
+  const stat = (user: number, idle: number, steal: number) =>
+    `cpu  ${user} 0 10 ${idle} 0 0 0 ${steal} 5 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n`;
+
+  it('reads the machine line of /proc/stat, leaving out guest time already inside user', () => {
+    expect(parseMachineTicks(stat(100, 880, 10))).toEqual({ total: 1000, steal: 10 });
+  });
+
+  it('gives the stolen share of the ticks between two readings', () => {
+    const before = parseMachineTicks(stat(100, 880, 10));
+    const after = parseMachineTicks(stat(400, 1480, 110));
+    expect(stolenShare(before, after)).toBeCloseTo(100 / 1000);
+    expect(stolenShare(before, before)).toBe(0);
   });
 });
