@@ -184,6 +184,8 @@ interface Bench {
   open: Record<Side, string[]>;
   /** caseflow's worker's Prometheus endpoint. */
   workerMetricsUrl: string;
+  /** The bench's own dev server's Prometheus endpoint; none when it uses TEMPORAL_ADDRESS. */
+  serverMetricsUrl: string | null;
 }
 
 /**
@@ -204,6 +206,37 @@ async function stickyCacheCounters(b: Bench): Promise<Record<string, number>> {
   }
   return counters;
 }
+
+/**
+ * The server's own time answering StartWorkflowExecution so far (its frontend's latency histogram,
+ * sum and count): the part of a start or `POST` spent in Temporal, apart from the client and API.
+ */
+async function serverStartLatency(b: Bench): Promise<{ sum: number; count: number } | null> {
+  if (!b.serverMetricsUrl) return null;
+  try {
+    const text = await (await fetch(b.serverMetricsUrl)).text();
+    const totals = { sum: 0, count: 0 };
+    for (const line of text.split('\n')) {
+      const m = /^service_latency_(sum|count)\{([^}]*)\}\s+(\S+)/.exec(line);
+      if (!m || !/operation="StartWorkflowExecution"/.test(m[2]!) || !/service_name="frontend"/.test(m[2]!))
+        continue;
+      if (!m[2]!.includes(`namespace="${b.client.options.namespace}"`)) continue;
+      totals[m[1] as 'sum' | 'count'] += Number(m[3]);
+    }
+    return totals;
+  } catch {
+    return null;
+  }
+}
+
+/** Mean server-side start latency in ms between two readings; null without both. */
+const meanStartMs = (
+  before: { sum: number; count: number } | null,
+  after: { sum: number; count: number } | null,
+) =>
+  before && after && after.count > before.count
+    ? ((after.sum - before.sum) * 1000) / (after.count - before.count)
+    : null;
 
 const counterDelta = (before: Record<string, number>, after: Record<string, number>) =>
   Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
@@ -386,14 +419,18 @@ interface IntakeBlock {
   cpuMsPerCase: Record<string, number>;
   /** The share of the machine's CPU the hypervisor took over the block (see stolenShare). */
   stolenShare: number;
+  /** The server's mean time answering the block's starts (ms); null when not measured. */
+  serverStartMs: number | null;
 }
 
 async function intakeBlock(b: Bench, side: Side, concurrency: number, cases: number): Promise<IntakeBlock> {
   const before = cpuSnapshot(b, side);
   const ticks = machineTicks();
+  const startsBefore = await serverStartLatency(b);
   const t0 = performance.now();
   const { latencies, results: ids, failures } = await pool(cases, concurrency, () => startOne(b, side));
   const intakeMs = performance.now() - t0;
+  const serverStartMs = meanStartMs(startsBefore, await serverStartLatency(b));
   // The CPU window closes when the last case started is classified (see classifiedTimes).
   if (ids.length) await untilClassified(b, ids[ids.length - 1]!);
   const wallMs = performance.now() - t0;
@@ -416,6 +453,7 @@ async function intakeBlock(b: Bench, side: Side, concurrency: number, cases: num
     intakeToClassifiedMs: summarize(times.map((t) => t.classified - t.started)),
     cpuMsPerCase: { ...perCase, total: Object.values(perCase).reduce((a, c) => a + c, 0) },
     stolenShare: stolen,
+    serverStartMs,
   };
 }
 
@@ -645,8 +683,10 @@ async function main(): Promise<void> {
   try {
     let address = process.env.TEMPORAL_ADDRESS;
     let serverPid: number | null = null;
+    let serverMetricsPort: number | null = null;
     if (!address) {
       const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+      serverMetricsPort = metricsPort;
       const server = startDevServer(
         { dataDir: join(work, 'temporal'), ip: '127.0.0.1', port, uiPort: null, httpPort, metricsPort },
         'pipe',
@@ -733,6 +773,7 @@ async function main(): Promise<void> {
       },
       workerPid: { bare: bare.child.pid!, caseflow: worker.child.pid! },
       workerMetricsUrl: `http://127.0.0.1:${workerMetricsPort}/metrics`,
+      serverMetricsUrl: serverMetricsPort ? `http://127.0.0.1:${serverMetricsPort}/metrics` : null,
       idleRate: new Map(),
       open: { bare: [], caseflow: [] },
     };
@@ -775,7 +816,7 @@ async function main(): Promise<void> {
             `round ${round + 1}/${profile.blocks} ${side.padEnd(8)} c=${String(concurrency).padStart(2)}: ` +
               `${r.intakePerSecond.toFixed(1)} starts/s, p50/p99 ${r.latencyMs.p50.toFixed(0)}/${r.latencyMs.p99.toFixed(0)} ms, ` +
               `${r.classifiedPerSecond.toFixed(1)} classified/s, CPU ${r.cpuMsPerCase.total!.toFixed(1)} ms/case, ` +
-              `${pct(r.stolenShare)} stolen`,
+              `${pct(r.stolenShare)} stolen, server start ${r.serverStartMs?.toFixed(0) ?? 'n/a'} ms`,
           );
         }
       }
@@ -945,6 +986,9 @@ async function main(): Promise<void> {
       `Reads of the 20 oldest open cases (evicted from the cache, replayed): p50 ${eviction.oldestReadMs.p50.toFixed(0)} ms, max ${eviction.oldestReadMs.max.toFixed(0)} ms; of the 20 newest: p50 ${eviction.newestReadMs.p50.toFixed(0)} ms.`,
       `Worker RSS by open cases (MiB): ${rss.map((p) => `${p.openCases}: bare ${p.rssMiB.bare.toFixed(0)}, caseflow ${p.rssMiB.caseflow.toFixed(0)}`).join('; ')}.`,
       `Nondeterminism errors reported: worker ${results.nondeterminismErrors.worker}, API ${results.nondeterminismErrors.api}.`,
+      `Server's mean time answering a start, per intake block (side, clients: ms): ${blocks
+        .map((k) => `${k.side} ${k.concurrency}: ${k.serverStartMs?.toFixed(0) ?? 'n/a'}`)
+        .join(', ')}.`,
       `CPU taken by the hypervisor per intake block (side, clients: share): ${blocks
         .map((k) => `${k.side} ${k.concurrency}: ${pct(k.stolenShare)}`)
         .join(', ')}.`,
