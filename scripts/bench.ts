@@ -196,7 +196,7 @@ interface Bench {
 async function stickyCacheCounters(b: Bench): Promise<Record<string, number>> {
   const counters: Record<string, number> = {};
   try {
-    const text = await (await fetch(b.workerMetricsUrl)).text();
+    const text = await (await fetch(b.workerMetricsUrl, { signal: AbortSignal.timeout(5_000) })).text();
     for (const line of text.split('\n')) {
       const m = /^temporal_sticky_cache_(hit|miss|total_forced_eviction)\w*(?:\{[^}]*\})?\s+(\S+)/.exec(line);
       if (m) counters[m[1]!] = (counters[m[1]!] ?? 0) + Number(m[2]);
@@ -214,7 +214,7 @@ async function stickyCacheCounters(b: Bench): Promise<Record<string, number>> {
 async function serverStartLatency(b: Bench): Promise<{ sum: number; count: number } | null> {
   if (!b.serverMetricsUrl) return null;
   try {
-    const text = await (await fetch(b.serverMetricsUrl)).text();
+    const text = await (await fetch(b.serverMetricsUrl, { signal: AbortSignal.timeout(5_000) })).text();
     const totals = { sum: 0, count: 0 };
     for (const line of text.split('\n')) {
       const m = /^service_latency_(sum|count)\{([^}]*)\}\s+(\S+)/.exec(line);
@@ -310,8 +310,10 @@ function paced<T>(n: number, spreadMs: number, concurrency: number, op: (i: numb
 
 const eventName = (t: temporal.api.enums.v1.EventType | null | undefined) =>
   temporal.api.enums.v1.EventType[t ?? 0] ?? '';
-const eventMs = (e: temporal.api.history.v1.IHistoryEvent) =>
-  Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+/** A protobuf timestamp or duration (seconds and nanos) in ms. */
+const protoMs = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+  Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
+const eventMs = (e: temporal.api.history.v1.IHistoryEvent) => protoMs(e.eventTime);
 
 /**
  * A sample of the phase's histories: workflow tasks that timed out (a task left on the sticky
@@ -336,7 +338,7 @@ async function sampleHistories(b: Bench, workflowIds: string[], sample = 100) {
         timeMs: eventMs(e),
         timerId: e.timerStartedEventAttributes?.timerId ?? e.timerFiredEventAttributes?.timerId ?? undefined,
         startToFireMs: e.timerStartedEventAttributes
-          ? durationMs(e.timerStartedEventAttributes.startToFireTimeout)
+          ? protoMs(e.timerStartedEventAttributes.startToFireTimeout)
           : undefined,
       })),
     );
@@ -355,9 +357,6 @@ async function sampleHistories(b: Bench, workflowIds: string[], sample = 100) {
     },
   };
 }
-
-const durationMs = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
-  Number(d?.seconds ?? 0) * 1000 + Math.floor((d?.nanos ?? 0) / 1e6);
 
 /**
  * Start and classified instants of a workflow, from its history (null if not yet). A workflow
