@@ -16,7 +16,7 @@ import { connectClient, connectWorkerConnection, loadTemporalTarget } from './te
 import { startTracing, type Tracing, tracingSettingsFrom } from './temporal/tracing';
 import {
   LIVE_SINKS,
-  WORKFLOW_BUNDLER_OPTIONS,
+  LIVE_WORKER_BUNDLER_OPTIONS,
   WORKFLOW_INTERCEPTOR_MODULES,
   WORKFLOWS_PATH,
 } from './temporal/workflow-bundle';
@@ -66,7 +66,7 @@ export async function createCaseflowWorker(options: CaseflowWorkerOptions): Prom
     ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS }),
+      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: LIVE_WORKER_BUNDLER_OPTIONS }),
   });
 }
 

@@ -26,8 +26,16 @@ export const SHARED_DOMAIN_MODULES = [
   'web-ui-texts',
 ].map((name) => join(__dirname, '..', 'domain', name));
 
-/** Bundler options of every caseflow worker and replayer. */
+/** Bundler options of every caseflow replayer, and of workers that keep stack traces. */
 export const WORKFLOW_BUNDLER_OPTIONS = { preloadModules: SHARED_DOMAIN_MODULES };
+
+/**
+ * A live worker's: the same, with a sandbox that keeps no stack traces (the module says what
+ * that saves and what it gives up). Preloaded, so it runs before the SDK freezes the sandbox.
+ */
+export const LIVE_WORKER_BUNDLER_OPTIONS = {
+  preloadModules: [join(WORKFLOWS_PATH, 'sandbox-without-stack-traces'), ...SHARED_DOMAIN_MODULES],
+};
 
 /**
  * Workflow interceptors every caseflow worker and replayer runs: the guard that refuses workflow
@@ -35,10 +43,10 @@ export const WORKFLOW_BUNDLER_OPTIONS = { preloadModules: SHARED_DOMAIN_MODULES 
  */
 export const WORKFLOW_INTERCEPTOR_MODULES = [join(WORKFLOWS_PATH, 'stale-clock-guard')];
 
-/** What a worker or replayer needs to bundle caseflow's workflows itself, from source. */
+/** What a worker that runs cases needs to bundle caseflow's workflows itself, from source. */
 export const WORKFLOW_SOURCE = {
   workflowsPath: WORKFLOWS_PATH,
-  bundlerOptions: WORKFLOW_BUNDLER_OPTIONS,
+  bundlerOptions: LIVE_WORKER_BUNDLER_OPTIONS,
   interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
 };
 
@@ -47,15 +55,16 @@ export const LIVE_SINKS = { caseAudit: { state: { fn: () => undefined, callDurin
 
 /**
  * `workflowInterceptorModules`: a tracing worker's (TRACING_WORKFLOW_INTERCEPTORS); without them
- * the bundle holds the workflows and the SDK's own modules only.
+ * the bundle holds the workflows and the SDK's own modules only. `live`: for a worker that runs
+ * cases (LIVE_WORKER_BUNDLER_OPTIONS); replayers keep stack traces.
  */
 export async function bundleWorkflows(
-  options: { workflowInterceptorModules?: string[] } = {},
+  options: { workflowInterceptorModules?: string[]; live?: boolean } = {},
 ): Promise<{ code: string }> {
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     logger: new DefaultLogger('WARN'),
-    ...WORKFLOW_BUNDLER_OPTIONS,
+    ...(options.live === true ? LIVE_WORKER_BUNDLER_OPTIONS : WORKFLOW_BUNDLER_OPTIONS),
     workflowInterceptorModules: [
       ...WORKFLOW_INTERCEPTOR_MODULES,
       ...(options.workflowInterceptorModules ?? []),

@@ -62,7 +62,7 @@ export async function startTestStack(
     connection,
     namespace: 'default',
     taskQueue,
-    workflowBundle: await bundleWorkflows(),
+    workflowBundle: await bundleWorkflows({ live: true }),
     activityDeps: {
       notifications: { webhooks: [{ url: `${receiver.url}/hooks/caseflow` }], secret: notifySecret },
       elevation: {

@@ -1,0 +1,18 @@
+/*
+ * Loaded into a live worker's workflow sandbox before the SDK freezes its globals
+ * (LIVE_WORKER_BUNDLER_OPTIONS in src/temporal/workflow-bundle.ts): errors created in workflow code
+ * then carry their message and no stack frames.
+ *
+ * Why: the SDK captures and source-maps a stack trace for every promise workflow code creates, for
+ * its stack-trace query, and reads the depth from the sandbox's own `Error.stackTraceLimit`. That
+ * bookkeeping was over a third of the worker's workflow-thread CPU while 1,000 SLA timers fired
+ * (a CPU profile of the bench), and a fired SLA target waits for that thread. Replaying the golden
+ * case histories took 46-52 ms of CPU a history without it, 63-77 ms with it
+ * (scripts/diagnostics/replay-cost.ts). What is given up: the Web UI's "Stack Trace" tab
+ * of a running case is empty, and a workflow task that fails shows its error's message without
+ * frames. Replaying the case's history (npm run audit, the golden tests) uses the ordinary bundle
+ * and shows the frames.
+ */
+Error.stackTraceLimit = 0;
+
+export {};
