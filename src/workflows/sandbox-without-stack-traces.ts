@@ -8,10 +8,10 @@
  * bookkeeping was over a third of the worker's workflow-thread CPU while 1,000 SLA timers fired
  * (a CPU profile of the bench), and a fired SLA target waits for that thread. Replaying the golden
  * case histories took 46-52 ms of CPU a history without it, 63-77 ms with it
- * (scripts/diagnostics/replay-cost.ts). What is given up: the Web UI's "Stack Trace" tab
- * of a running case is empty, and a workflow task that fails shows its error's message without
- * frames. Replaying the case's history (npm run audit, the golden tests) uses the ordinary bundle
- * and shows the frames.
+ * (scripts/diagnostics/replay-cost.ts). What is given up: the Web UI's "Stack Trace" tab of a
+ * running case shows no frames, and a workflow task that fails shows its error's message without
+ * them. Replaying the case's history (npm run audit -- replay, the golden tests) uses the ordinary
+ * bundle and shows them.
  */
 Error.stackTraceLimit = 0;
 
