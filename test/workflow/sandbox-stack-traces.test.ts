@@ -10,8 +10,9 @@ import { startTimeSkipping, testWorker } from '../support/time-skipping';
 
 /*
  * A live worker's sandbox keeps no stack traces (src/workflows/sandbox-without-stack-traces.ts):
- * the SDK then tracks no promise of a case, which is where most of a case's workflow CPU went.
- * Replayers keep them. Read through the SDK's own stack-trace query, as the Web UI reads it.
+ * the SDK then captures no frames for a case's promises, which took over a third of the workflow
+ * thread's time. Replayers keep them. Read through the SDK's own stack-trace query, as the Web UI
+ * reads it.
  */
 
 let env: TestWorkflowEnvironment;
