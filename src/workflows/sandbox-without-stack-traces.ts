@@ -13,6 +13,11 @@
  * them. Replaying the case's history (npm run audit -- replay, the golden tests) uses the ordinary
  * bundle and shows them.
  */
-Error.stackTraceLimit = 0;
+try {
+  Error.stackTraceLimit = 0;
+} catch {
+  // A sandbox frozen before this ran (an SDK that preloads later) keeps its stack traces: slower,
+  // never a worker that cannot start.
+}
 
 export {};
